@@ -1,0 +1,51 @@
+"""neurocore: the algebraic geometry of polynomial neural networks.
+
+A network with polynomial activations is a polynomial map from its weights to the coefficients
+of the functions it computes; its image is the neuromanifold, whose Zariski closure is the
+neurovariety. neurocore computes exactly (over Q or modulo primes, with certificates) the
+dimension, fibers, symmetries and singular strata of these maps for multilayer perceptrons,
+convolutional networks and lightning self-attention networks.
+
+>>> import neurocore as nc
+>>> nc.dimension(nc.mlp([3, 2, 1], degree=2)).dim
+5
+"""
+
+from neurocore._core import DEFAULT_PRIME, __version__, memory_limit, set_memory_limit
+from neurocore.dimension import DimensionReport, Trial, dimension
+from neurocore.errors import CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError
+from neurocore.exact_matrix import ExactMatrix
+from neurocore.maps import coefficients, evaluate, jacobian, monomials
+from neurocore.network import Activation, Attention, Conv, Dense, Network, attention, conv1d, conv2d, mlp
+from neurocore.rank import RankResult, kernel, rank
+
+__all__ = [
+    "DEFAULT_PRIME",
+    "Activation",
+    "Attention",
+    "CertificationError",
+    "Conv",
+    "Dense",
+    "DimensionReport",
+    "ExactMatrix",
+    "IntegerOverflowError",
+    "Network",
+    "NeurocoreError",
+    "RankResult",
+    "ResourceLimitError",
+    "Trial",
+    "__version__",
+    "attention",
+    "coefficients",
+    "conv1d",
+    "conv2d",
+    "dimension",
+    "evaluate",
+    "jacobian",
+    "kernel",
+    "memory_limit",
+    "mlp",
+    "monomials",
+    "rank",
+    "set_memory_limit",
+]

@@ -1,0 +1,33 @@
+//! `neurocore._core`: PyO3 glue over `neurocore-core`. Functions here parse arguments, copy
+//! inputs into owned core types, release the interpreter for the work and convert results and
+//! errors; no mathematics lives here.
+
+mod compute;
+mod errors;
+mod network;
+mod runtime;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+mod _core {
+    #[pymodule_export]
+    use super::compute::{
+        coefficient_jacobian_exact, coefficient_jacobian_float, coefficient_jacobian_mod_p, coefficients_exact,
+        coefficients_float, coefficients_mod_p, dimension, evaluate_exact, evaluate_float, evaluate_mod_p,
+        evaluation_jacobian_float, evaluation_jacobian_mod_p, is_prime, kernel_mod_p, memory_limit, rank_mod_p, set_memory_limit,
+    };
+    #[pymodule_export]
+    use super::errors::{CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError};
+    #[pymodule_export]
+    use super::network::PyNetwork;
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("DEFAULT_PRIME", neurocore_core::ring::primes::DEFAULT_PRIME)?;
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        Ok(())
+    }
+}

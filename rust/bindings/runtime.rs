@@ -1,0 +1,107 @@
+//! Running core work from Python: detached from the interpreter, on the requested number of
+//! threads, interruptible by Ctrl-C.
+//!
+//! Python runs signal handlers only on its main thread, so the calling thread does not do the
+//! work itself: a scoped worker thread (which enters the rayon pool) computes, while the caller
+//! waits on a channel and polls `PyErr_CheckSignals` every 20 ms. On Ctrl-C it raises a flag
+//! that the kernels poll between blocks, waits for the worker to stop, and re-raises Python's
+//! own `KeyboardInterrupt`.
+
+use crate::errors::to_pyerr;
+use neurocore_core::par::FlagInterrupt;
+use neurocore_core::{CoreError, Interrupt, NoInterrupt, Par};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = pools.lock().map_err(|_| PyValueError::new_err("thread pool registry poisoned"))?;
+    if let Some(p) = map.get(&threads) {
+        return Ok(p.clone());
+    }
+    let p = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| PyValueError::new_err(format!("threads: cannot start {threads} threads: {e}")))?;
+    let p = Arc::new(p);
+    map.insert(threads, p.clone());
+    Ok(p)
+}
+
+fn internal_panic(payload: Box<dyn std::any::Any + Send>) -> CoreError {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into());
+    CoreError::Unlucky(format!("internal error in the Rust core ({what}); please report it"))
+}
+
+/// Runs potentially long `work` without the interpreter lock on `threads` threads (0 = all
+/// cores, 1 = sequential), interruptible by Ctrl-C. A panic in the core becomes a Python
+/// exception, never an abort.
+pub fn run<T, F>(py: Python<'_>, threads: usize, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(Par, &dyn Interrupt) -> Result<T, CoreError> + Send,
+{
+    let par = Par::from_threads(threads);
+    let pool = if threads > 1 { Some(pool(threads)?) } else { None };
+    let flag = FlagInterrupt::default();
+    let mut signal: Option<PyErr> = None;
+    let result = py.detach(|| {
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::channel();
+            let flag_ref = &flag;
+            let pool_ref = &pool;
+            scope.spawn(move || {
+                let outcome = catch_unwind(AssertUnwindSafe(|| match pool_ref {
+                    Some(p) => p.install(|| work(par, flag_ref)),
+                    None => work(par, flag_ref),
+                }));
+                let _ = tx.send(outcome.unwrap_or_else(|p| Err(internal_panic(p))));
+            });
+            loop {
+                match rx.recv_timeout(Duration::from_millis(20)) {
+                    Ok(r) => return r,
+                    Err(RecvTimeoutError::Timeout) => {
+                        if signal.is_none() {
+                            if let Err(e) = Python::attach(|py| py.check_signals()) {
+                                signal = Some(e);
+                                flag.0.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    Err(RecvTimeoutError::Disconnected) => {
+                        return Err(CoreError::Unlucky("internal error: worker thread vanished".into()))
+                    }
+                }
+            }
+        })
+    });
+    match result {
+        Ok(v) => Ok(v),
+        Err(CoreError::Interrupted) => Err(signal.unwrap_or_else(|| to_pyerr(CoreError::Interrupted))),
+        Err(e) => Err(to_pyerr(e)),
+    }
+}
+
+/// Runs short `work` (microseconds to milliseconds) on the calling thread without the
+/// interpreter lock; sequential and not interruptible, so it adds no thread start-up cost.
+pub fn run_inline<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(Par, &dyn Interrupt) -> Result<T, CoreError> + Send,
+{
+    let result = py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| work(Par::Seq, &NoInterrupt))).unwrap_or_else(|p| Err(internal_panic(p)))
+    });
+    result.map_err(to_pyerr)
+}

@@ -1,0 +1,314 @@
+//! The dimension of a neurovariety: the generic rank of the parametrisation's Jacobian,
+//! computed as ranks modulo primes at random points and certified when it meets a proven upper
+//! bound (design.md 2.5).
+//!
+//! Proven upper bounds used: the ambient dimension; `n_params` minus the rank of the tangent
+//! vectors of the known symmetry group at a point (a lower bound on the generic orbit dimension,
+//! hence on the generic fiber dimension); the closed formula for linear MLPs.
+//!
+//! Each trial draws `theta` uniformly from F_p^n and adds evaluation points in batches to an
+//! incremental echelon form until a batch of fresh points adds nothing (or the upper bound is
+//! met). Its failure probability (reporting less than the generic rank) is at most
+//! `U (deg_theta - 1) / p` (Schwartz-Zippel for a maximal minor of the coefficient Jacobian,
+//! whose entries have degree `<= deg_theta - 1` in theta) plus `(U + 1) (deg_x / p)^m` for
+//! stopping at a batch of `m` fresh points that failed to raise a rank they could have raised.
+//! Independent trials multiply. The bound assumes that `p` does not divide every coefficient of
+//! that maximal minor, which holds for all but finitely many primes.
+
+use crate::error::{CoreError, Result};
+use crate::jacobian::evaluation_jacobian;
+use crate::linalg::{rank_mod_p, Echelon, Mat};
+use crate::net::degrees::{network_degrees, NetworkDegrees};
+use crate::net::symmetry::{linear_mlp_dim, symmetry_generators};
+use crate::net::{Layer, Network};
+use crate::par::{Interrupt, Par};
+use crate::ring::primes::{prev_prime, validate_prime, DEFAULT_PRIME, SMALL_PRIME_BOUND};
+use crate::ring::PrimeField;
+use crate::rng::SplitMix64;
+use num_bigint::BigUint;
+use num_traits::{ToPrimitive, Zero};
+
+const STREAM_THETA: u64 = 1;
+const STREAM_POINTS: u64 = 2;
+const STREAM_PRIMES: u64 = 3;
+const STREAM_SYMMETRY: u64 = 4;
+
+/// Rows of Jacobian kept in memory at once (per batch), in bytes.
+const BATCH_BYTES: usize = 256 << 20;
+
+/// Options of [`dimension`].
+#[derive(Debug, Clone)]
+pub struct DimensionOptions {
+    pub seed: u64,
+    /// Primes to use, one per trial (cycled); `None` picks a fast small prime first, then
+    /// 2^61 - 1, then random 61-bit primes.
+    pub primes: Option<Vec<u64>>,
+    /// Trials to run when the first one does not meet the proven upper bound (at least 2).
+    pub trials: usize,
+    /// Fresh points in each batch after the first (at least 2).
+    pub extra_points: usize,
+    pub par: Par,
+}
+
+impl Default for DimensionOptions {
+    fn default() -> Self {
+        DimensionOptions { seed: 0, primes: None, trials: 2, extra_points: 0, par: Par::Rayon }
+    }
+}
+
+/// One random-point rank computation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    pub prime: u64,
+    pub rank: usize,
+    /// Evaluation points used.
+    pub points: usize,
+    /// Jacobian rows formed (`points * output_dim`).
+    pub rows: usize,
+    /// Upper bound on the probability that this trial's rank is below the generic rank.
+    pub error_bound: f64,
+}
+
+/// A proven upper bound on the generic rank, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpperBound {
+    pub value: usize,
+    pub source: &'static str,
+}
+
+/// The dimension of a neurovariety with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DimensionReport {
+    pub dim: usize,
+    pub n_params: usize,
+    pub ambient_dim: BigUint,
+    pub symmetry_dim: usize,
+    pub expected_dim: usize,
+    pub upper_bound: UpperBound,
+    pub certified: bool,
+    pub error_bound: f64,
+    pub trials: Vec<Trial>,
+    pub seed: u64,
+}
+
+/// Ambient dimension: `output_dim` times the number of monomials of the occurring degrees.
+pub fn ambient_dim(net: &Network) -> Result<BigUint> {
+    let deg = network_degrees(net)?;
+    Ok(deg.input.monomial_count(net.input_dim()) * BigUint::from(net.output_dim()))
+}
+
+fn ambient_usize(a: &BigUint) -> usize {
+    a.to_usize().unwrap_or(usize::MAX)
+}
+
+/// Rank of the symmetry tangent vectors at a random point mod `field`: a lower bound on the
+/// generic orbit dimension of the known symmetry group.
+pub fn symmetry_rank(net: &Network, field: PrimeField, seed: u64, par: Par, intr: &dyn Interrupt) -> Result<usize> {
+    let mut rng = SplitMix64::derived(seed, STREAM_SYMMETRY, field.modulus());
+    let theta: Vec<u64> = (0..net.n_params()).map(|_| rng.below(field.modulus())).collect();
+    let gens = symmetry_generators(net, &field, &theta);
+    if gens.is_empty() {
+        return Ok(0);
+    }
+    let rows = gens.len();
+    let data: Vec<u64> = gens.into_iter().flatten().collect();
+    let m = Mat::from_vec(rows, net.n_params(), data)?;
+    rank_mod_p(&field, &m, par, intr)
+}
+
+/// The dimension of the generic orbit of the known symmetry group (design.md 2.1-2.3): exact
+/// for linear MLPs; otherwise the rank of the group's tangent vectors at a pseudo-random point
+/// modulo 2^61 - 1, a certified lower bound that equals the generic value unless the point is
+/// a root of a nonzero polynomial (probability below `n_params * deg / 2^61`).
+pub fn symmetry_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
+    if let Some(d) = linear_mlp_dim(net) {
+        return Ok(net.n_params() - d.min(net.n_params()));
+    }
+    symmetry_rank(net, PrimeField::new(DEFAULT_PRIME)?, 0, Par::Rayon, intr)
+}
+
+/// `min(n_params - symmetry_dim, ambient_dim)`.
+pub fn expected_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
+    if let Some(d) = linear_mlp_dim(net) {
+        return Ok(d);
+    }
+    let sym = symmetry_dim(net, intr)?;
+    Ok((net.n_params() - sym).min(ambient_usize(&ambient_dim(net)?)))
+}
+
+/// The proven upper bound on the generic rank.
+pub fn rank_upper_bound(net: &Network, sym_lower: usize, ambient: &BigUint) -> UpperBound {
+    let mut best = UpperBound { value: net.n_params() - sym_lower.min(net.n_params()), source: "n_params - symmetry orbit dimension" };
+    let amb = ambient_usize(ambient);
+    if amb < best.value {
+        best = UpperBound { value: amb, source: "ambient dimension" };
+    }
+    if let Some(d) = linear_mlp_dim(net) {
+        if d <= best.value {
+            best = UpperBound { value: d, source: "linear network formula rho (d0 + dL - rho)" };
+        }
+    }
+    best
+}
+
+/// Rejects primes for which the computation modulo p would not reflect the network over Q:
+/// `p` must exceed the degree in the inputs and must not divide any nonzero activation
+/// coefficient's numerator or denominator.
+pub fn check_prime_for_network(net: &Network, p: u64, degrees: &NetworkDegrees) -> Result<()> {
+    if degrees.input.max() >= p {
+        return Err(CoreError::invalid(
+            "prime",
+            format!("{p} is not larger than the network's degree {}", degrees.input.max()),
+        ));
+    }
+    let big_p = num_bigint::BigInt::from(p);
+    for layer in net.layers() {
+        if let Layer::Activation(a) = layer {
+            for c in a.coeffs.iter().filter(|c| !c.is_zero()) {
+                if (c.numer() % &big_p).is_zero() || (c.denom() % &big_p).is_zero() {
+                    return Err(CoreError::invalid(
+                        "prime",
+                        format!("{p} divides the activation coefficient {c}"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn trial_primes(opts: &DimensionOptions, count: usize) -> Vec<u64> {
+    if let Some(ps) = &opts.primes {
+        return (0..count).map(|i| ps[i % ps.len()]).collect();
+    }
+    let mut rng = SplitMix64::derived(opts.seed, STREAM_PRIMES, 0);
+    let mut out = vec![prev_prime(SMALL_PRIME_BOUND - rng.below(1 << 20)), DEFAULT_PRIME];
+    while out.len() < count {
+        let candidate = prev_prime((1 << 61) - rng.below(1 << 59));
+        if !out.contains(&candidate) {
+            out.push(candidate);
+        }
+    }
+    out.truncate(count);
+    out
+}
+
+/// Runs one trial; see the module documentation for the error bound.
+#[allow(clippy::too_many_arguments)]
+fn run_trial(
+    net: &Network,
+    degrees: &NetworkDegrees,
+    prime: u64,
+    seed: u64,
+    trial: u64,
+    upper: usize,
+    extra_points: usize,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<Trial> {
+    let field = PrimeField::new(prime)?;
+    check_prime_for_network(net, prime, degrees)?;
+    let bound = net.bind(field)?;
+    let n = net.n_params();
+    let out = net.output_dim().max(1);
+    let d = net.input_dim();
+    let mut theta_rng = SplitMix64::derived(seed, STREAM_THETA, trial);
+    let theta: Vec<u64> = (0..n).map(|_| theta_rng.below(prime)).collect();
+    let mut point_rng = SplitMix64::derived(seed, STREAM_POINTS, trial);
+
+    let mut echelon = Echelon::new(&field, n);
+    let max_batch_points = (BATCH_BYTES / (8 * out * n.max(1))).max(1);
+    let first_points = upper.div_ceil(out).max(1);
+    let mut remaining_first = first_points;
+    let mut points_used = 0usize;
+    let mut last_batch;
+    let mut in_first_phase = true;
+    loop {
+        intr.check()?;
+        let batch = if in_first_phase { remaining_first.min(max_batch_points) } else { extra_points };
+        let pts: Vec<u64> = (0..batch * d).map(|_| point_rng.below(prime)).collect();
+        let rows = evaluation_jacobian(&bound, &theta, &pts, par)?;
+        let mat = Mat::from_vec(batch * net.output_dim(), n, rows)?;
+        let added = echelon.add_rows(&mat, par, intr)?;
+        points_used += batch;
+        last_batch = batch;
+        if echelon.rank() >= upper {
+            break;
+        }
+        if in_first_phase {
+            remaining_first -= batch;
+            if remaining_first == 0 {
+                in_first_phase = false;
+            }
+        } else if added == 0 {
+            break;
+        }
+    }
+    let rank = echelon.rank();
+    if rank > upper {
+        return Err(CoreError::Unlucky(format!(
+            "internal inconsistency: rank {rank} exceeds the proven upper bound {upper}; please report"
+        )));
+    }
+    let pf = prime as f64;
+    let theta_term = upper as f64 * degrees.params.saturating_sub(1) as f64 / pf;
+    let points_term = (upper as f64 + 1.0) * (degrees.input.max() as f64 / pf).powi(last_batch as i32);
+    Ok(Trial {
+        prime,
+        rank,
+        points: points_used,
+        rows: points_used * net.output_dim(),
+        error_bound: (theta_term + points_term).min(1.0),
+    })
+}
+
+/// The dimension of the neurovariety of `net` (design.md 2.5).
+pub fn dimension(net: &Network, opts: &DimensionOptions, intr: &dyn Interrupt) -> Result<DimensionReport> {
+    if opts.primes.as_ref().is_some_and(|p| p.is_empty()) {
+        return Err(CoreError::invalid("primes", "must not be empty"));
+    }
+    if let Some(ps) = &opts.primes {
+        for &p in ps {
+            validate_prime(p)?;
+        }
+    }
+    let degrees = network_degrees(net)?;
+    let ambient = ambient_dim(net)?;
+    // The symmetry orbit dimension is a certified lower bound (see `symmetry_dim`), so
+    // `n_params - symmetry_dim` is a proven upper bound whatever point it was computed at.
+    let symmetry_dim = symmetry_dim(net, intr)?;
+    let upper = rank_upper_bound(net, symmetry_dim, &ambient);
+    let expected_dim = (net.n_params() - symmetry_dim).min(ambient_usize(&ambient));
+    let trials_wanted = opts.trials.max(2);
+    let extra_points = opts.extra_points.max(2).max(32usize.div_ceil(net.output_dim().max(1)));
+    let primes = trial_primes(opts, trials_wanted);
+
+    let mut trials: Vec<Trial> = Vec::new();
+    for (t, &p) in primes.iter().enumerate() {
+        let trial = run_trial(net, &degrees, p, opts.seed, t as u64, upper.value, extra_points, opts.par, intr)?;
+        let done = trial.rank >= upper.value;
+        trials.push(trial);
+        if done {
+            break;
+        }
+    }
+    let dim = trials.iter().map(|t| t.rank).max().unwrap_or(0);
+    let certified = dim == upper.value;
+    let error_bound = if certified {
+        0.0
+    } else {
+        trials.iter().filter(|t| t.rank == dim).map(|t| t.error_bound).product::<f64>().min(1.0)
+    };
+    Ok(DimensionReport {
+        dim,
+        n_params: net.n_params(),
+        ambient_dim: ambient,
+        symmetry_dim,
+        expected_dim,
+        upper_bound: upper,
+        certified,
+        error_bound,
+        trials,
+        seed: opts.seed,
+    })
+}

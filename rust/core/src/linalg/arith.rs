@@ -1,0 +1,164 @@
+//! The arithmetic interface of the elimination kernels, and the driver that runs a trailing
+//! update over row blocks (in parallel when allowed) while polling for interrupts.
+//!
+//! Two representations of F_p implement [`ModArith`]: centred residues in `f64` for primes below
+//! `SMALL_PRIME_BOUND` (products go through `matrixmultiply::dgemm`, see `small_prime.rs`) and
+//! canonical `u64` residues with `u128` accumulation for the rest (`large_prime.rs`). Everything
+//! above this trait (elimination, triangular solves, RREF, the incremental echelon form) is
+//! written once, generically.
+
+use super::mat::{MatMut, MatRef};
+use crate::error::Result;
+use crate::par::{Interrupt, Par};
+use rayon::prelude::*;
+use std::fmt::Debug;
+
+/// A representation of F_p tuned for dense elimination. Elements are always fully reduced, so
+/// `is_zero` is a plain comparison and results do not depend on the order of operations.
+pub(crate) trait ModArith: Sync + Send {
+    /// The stored element type.
+    type E: Copy + Send + Sync + PartialEq + Default + Debug;
+
+    /// Width of the column panels factored by scalar code at the leaves of the recursion.
+    const LEAF: usize;
+
+    /// The element of `x mod p` (any `u64`; nothing is trusted to be reduced).
+    fn encode(&self, x: u64) -> Self::E;
+    /// The canonical residue in `[0, p)` of an element.
+    fn decode(&self, e: Self::E) -> u64;
+    /// True for the zero element.
+    fn is_zero(&self, a: Self::E) -> bool;
+    /// `1`.
+    fn one(&self) -> Self::E;
+    /// `-a`.
+    fn neg(&self, a: Self::E) -> Self::E;
+    /// `a * b`.
+    fn mul(&self, a: Self::E, b: Self::E) -> Self::E;
+    /// `1 / a` (`DivisionByZero` for `a == 0`, which the kernels never ask for).
+    fn inv(&self, a: Self::E) -> Result<Self::E>;
+    /// `dst[j] <- dst[j] - l * src[j]` for all `j` (a row operation).
+    fn axpy_sub(&self, dst: &mut [Self::E], l: Self::E, src: &[Self::E]);
+    /// `dst[j] <- s * dst[j]` for all `j`.
+    fn scale(&self, dst: &mut [Self::E], s: Self::E);
+    /// The trailing update `C <- C - A B` over F_p (`A`: `m x k`, `B`: `k x n`, `C`: `m x n`),
+    /// polling `intr` on the calling thread between blocks of work.
+    fn gemm_sub(
+        &self,
+        c: MatMut<'_, Self::E>,
+        a: MatRef<'_, Self::E>,
+        b: MatRef<'_, Self::E>,
+        par: Par,
+        intr: &dyn Interrupt,
+    ) -> Result<()>;
+}
+
+/// Row-block schedule of one update: `step_rows` rows are done between two interrupt polls,
+/// split into blocks of `block_rows` rows that rayon may run on different threads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowSchedule {
+    pub step_rows: usize,
+    pub block_rows: usize,
+    pub parallel: bool,
+}
+
+impl RowSchedule {
+    /// A schedule for `rows` rows, each costing `row_work` multiply-adds: about `step_work`
+    /// multiply-adds between polls, parallel when allowed and the whole update is at least
+    /// `par_min_work`; row counts are multiples of `align` (the micro-kernel height).
+    pub fn new(
+        rows: usize,
+        row_work: usize,
+        step_work: usize,
+        par_min_work: usize,
+        align: usize,
+        par: Par,
+    ) -> Self {
+        let round = |x: usize| x.max(1).div_ceil(align) * align;
+        let row_work = row_work.max(1);
+        let parallel = par.is_parallel() && rows.saturating_mul(row_work) >= par_min_work;
+        let threads = if parallel { rayon::current_num_threads().max(1) } else { 1 };
+        // The threads work side by side, so a step may hold `threads` times the work.
+        let step_rows = round(step_work.saturating_mul(threads) / row_work);
+        // Two blocks per thread and step, so that a slow thread does not hold up the step.
+        let block_rows =
+            if parallel { round(step_rows.min(rows).div_ceil(2 * threads)) } else { step_rows };
+        RowSchedule { step_rows, block_rows, parallel }
+    }
+
+    /// Runs `f(row_offset, block)` on every row block of `c`, polling `intr` before each step.
+    /// Blocks are disjoint, so the result cannot depend on which thread ran which block.
+    pub fn run<E: Send>(
+        &self,
+        c: MatMut<'_, E>,
+        intr: &dyn Interrupt,
+        f: impl Fn(usize, MatMut<'_, E>) + Sync,
+    ) -> Result<()> {
+        let mut rest = c;
+        let mut offset = 0;
+        while rest.rows() > 0 {
+            intr.check()?;
+            let h = self.step_rows.min(rest.rows());
+            let (step, tail) = rest.split_rows_at(h);
+            if self.parallel && h > self.block_rows {
+                let mut blocks = Vec::with_capacity(h.div_ceil(self.block_rows));
+                let mut s = step;
+                let mut o = offset;
+                while s.rows() > 0 {
+                    let b = self.block_rows.min(s.rows());
+                    let (head, t) = s.split_rows_at(b);
+                    blocks.push((o, head));
+                    o += b;
+                    s = t;
+                }
+                blocks.into_par_iter().for_each(|(o, blk)| f(o, blk));
+            } else {
+                f(offset, step);
+            }
+            offset += h;
+            rest = tail;
+        }
+        Ok(())
+    }
+}
+
+/// Copies the columns `cols` of every row of `src` into a contiguous `rows x cols.len()` buffer.
+pub(crate) fn gather_cols<E: Copy>(src: MatRef<'_, E>, cols: &[usize], out: &mut Vec<E>) {
+    out.clear();
+    out.reserve(src.rows() * cols.len());
+    for i in 0..src.rows() {
+        let row = src.row(i);
+        out.extend(cols.iter().map(|&j| row[j]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::mat::Mat;
+    use crate::par::NoInterrupt;
+
+    #[test]
+    fn schedule_covers_every_row_once() {
+        let mut c = Mat::<u64>::zeros(1001, 3);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        pool.install(|| {
+            let s = RowSchedule::new(1001, 1000, 50_000, 0, 2, Par::Rayon);
+            assert!(s.parallel && s.step_rows % 2 == 0 && s.block_rows % 2 == 0);
+            s.run(c.view_mut(), &NoInterrupt, |off, mut blk| {
+                for i in 0..blk.rows() {
+                    blk.row_mut(i)[0] += (off + i) as u64 + 1;
+                }
+            })
+            .unwrap();
+        });
+        assert!((0..1001).all(|i| c[(i, 0)] == i as u64 + 1));
+    }
+
+    #[test]
+    fn gather_picks_columns() {
+        let a = Mat::from_fn(2, 4, |i, j| (10 * i + j) as u64);
+        let mut out = Vec::new();
+        gather_cols(a.view(), &[3, 1], &mut out);
+        assert_eq!(out, vec![3, 1, 13, 11]);
+    }
+}

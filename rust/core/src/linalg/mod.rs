@@ -1,0 +1,39 @@
+//! Dense linear algebra modulo a prime p: rank, reduced row echelon form, right kernel and an
+//! incremental echelon form, for the Jacobian ranks behind every dimension neurocore reports.
+//!
+//! Two arithmetic kernels are chosen from p (callers never choose):
+//! - `p < SMALL_PRIME_BOUND` (`2^23`): centred residues in `f64`, matrix products through
+//!   `matrixmultiply::dgemm` on inner chunks of at most 512, which keeps every sum exact
+//!   (`small_prime.rs`);
+//! - otherwise: `u64` residues, a register-tiled product kernel accumulating in `u128` with
+//!   delayed reduction (`large_prime.rs`).
+//!
+//! Both run the same blocked recursive elimination (`elim.rs`), parallel over row blocks when
+//! `par` allows and the work is large, polling the interrupt between blocks. Results are exact,
+//! hence identical whatever the thread count.
+
+mod arith;
+mod echelon;
+mod elim;
+mod large_prime;
+mod mat;
+mod rref;
+mod small_prime;
+
+pub use echelon::Echelon;
+pub use mat::{Mat, MatMut, MatRef};
+pub use rref::{kernel_basis_mod_p, rank_mod_p, rref_mod_p, Rref};
+
+/// Runs `$body` with `$k` bound to the arithmetic kernel suited to `$field`.
+macro_rules! with_arith {
+    ($field:expr, $k:ident => $body:block) => {
+        match $crate::linalg::small_prime::F64Arith::new($field) {
+            Some($k) => $body,
+            None => {
+                let $k = $crate::linalg::large_prime::U64Arith::new($field);
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_arith;

@@ -1,0 +1,246 @@
+//! F_p for primes `p < 2^23` as centred residues stored in `f64`, with the trailing updates done
+//! by `matrixmultiply::dgemm`.
+//!
+//! Why it is exact: a centred residue has `|a| <= (p - 1) / 2 <= 2^22 - 1`, so a product has
+//! `|a b| < 2^44`, and `C - sum_{t < 512} a_t b_t` with `|C| < 2^22` stays below `2^53` in absolute
+//! value at every partial sum, whatever order the GEMM adds in. Every intermediate is therefore
+//! an integer a double represents exactly, so no rounding ever happens; we reduce after each
+//! inner chunk of at most [`K_CHUNK`] = 512 terms. (This is the floating-point approach of
+//! Dumas, Giorgi and Pernet, "FFPACK: finite field linear algebra package", ISSAC 2004.)
+
+use super::arith::{ModArith, RowSchedule};
+use super::mat::{MatMut, MatRef};
+use crate::error::Result;
+use crate::par::{Interrupt, Par};
+use crate::ring::primes::SMALL_PRIME_BOUND;
+use crate::ring::{Field, PrimeField};
+
+/// Largest inner dimension summed by one `dgemm` call before reducing (see the module docs).
+pub(crate) const K_CHUNK: usize = 512;
+
+/// Multiply-adds between two interrupt polls per thread (a few milliseconds of `dgemm`).
+const STEP_WORK: usize = 1 << 27;
+
+/// Smallest update worth splitting across threads.
+const PAR_MIN_WORK: usize = 1 << 21;
+
+/// `1.5 * 2^52`: adding and subtracting it rounds a double below `2^51` to the nearest integer
+/// using only SSE2 additions (no `roundsd`, which baseline x86-64 lacks).
+const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// F_p (`p < 2^23`) with elements the centred residues `-(p-1)/2 ..= (p-1)/2` as `f64`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct F64Arith {
+    field: PrimeField,
+    p: f64,
+    p_inv: f64,
+    half: f64,
+}
+
+impl F64Arith {
+    /// The arithmetic of `field`; `None` unless `p < SMALL_PRIME_BOUND`.
+    pub fn new(field: &PrimeField) -> Option<Self> {
+        let p = field.modulus();
+        if p >= SMALL_PRIME_BOUND {
+            return None;
+        }
+        Some(F64Arith { field: *field, p: p as f64, p_inv: 1.0 / p as f64, half: ((p - 1) / 2) as f64 })
+    }
+
+    /// The centred residue of an integer-valued `x` with `|x| < 2^53` and `|x / p| < 2^50`
+    /// (true of everything a 512-term update produces: `|x| <= 512 ((p-1)/2)^2 + (p-1)/2`).
+    ///
+    /// `q = round(x / p)` is computed from `x * fl(1/p)`, whose error is below `2^-20`, so `q` is
+    /// the nearest integer or off by one when `x / p` is within `2^-20` of a half-integer; then
+    /// `x - q p` (exact: both terms are integers below `2^53`) lies within `p / 2 + 8` of zero and
+    /// one conditional correction lands it in the centred range. Branch-free, so it vectorises.
+    #[inline(always)]
+    fn reduce(&self, x: f64) -> f64 {
+        let q = (x * self.p_inv + ROUND_MAGIC) - ROUND_MAGIC;
+        let r = x - q * self.p;
+        let r = if r > self.half { r - self.p } else { r };
+        if r < -self.half {
+            r + self.p
+        } else {
+            r
+        }
+    }
+
+    /// Reduces every entry of `c` (after a `dgemm` left it below `2^53` in absolute value).
+    fn reduce_block(&self, c: &mut MatMut<'_, f64>) {
+        for i in 0..c.rows() {
+            for x in c.row_mut(i) {
+                *x = self.reduce(*x);
+            }
+        }
+    }
+}
+
+impl ModArith for F64Arith {
+    type E = f64;
+    const LEAF: usize = 16;
+
+    #[inline]
+    fn encode(&self, x: u64) -> f64 {
+        self.field.centered(self.field.reduce_u64(x)) as f64
+    }
+
+    #[inline]
+    fn decode(&self, e: f64) -> u64 {
+        let v = e as i64;
+        if v < 0 {
+            (v + self.p as i64) as u64
+        } else {
+            v as u64
+        }
+    }
+
+    #[inline]
+    fn is_zero(&self, a: f64) -> bool {
+        a == 0.0
+    }
+
+    #[inline]
+    fn one(&self) -> f64 {
+        1.0
+    }
+
+    #[inline]
+    fn neg(&self, a: f64) -> f64 {
+        // The centred range is symmetric; `+ 0.0` turns `-0.0` into `0.0` so output is canonical.
+        -a + 0.0
+    }
+
+    #[inline]
+    fn mul(&self, a: f64, b: f64) -> f64 {
+        self.reduce(a * b)
+    }
+
+    fn inv(&self, a: f64) -> Result<f64> {
+        let i = self.field.inv(&self.decode(a))?;
+        Ok(self.encode(i))
+    }
+
+    #[inline]
+    fn axpy_sub(&self, dst: &mut [f64], l: f64, src: &[f64]) {
+        debug_assert_eq!(dst.len(), src.len());
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = self.reduce(*d - l * *s);
+        }
+    }
+
+    #[inline]
+    fn scale(&self, dst: &mut [f64], s: f64) {
+        for d in dst {
+            *d = self.reduce(*d * s);
+        }
+    }
+
+    /// `C <- C - A B` with `dgemm` on inner chunks of at most 512 and a reduction after each.
+    fn gemm_sub(
+        &self,
+        c: MatMut<'_, f64>,
+        a: MatRef<'_, f64>,
+        b: MatRef<'_, f64>,
+        par: Par,
+        intr: &dyn Interrupt,
+    ) -> Result<()> {
+        let (m, k, n) = (c.rows(), a.cols(), c.cols());
+        debug_assert!(a.rows() == m && b.rows() == k && b.cols() == n);
+        if m == 0 || n == 0 || k == 0 {
+            return Ok(());
+        }
+        let sched = RowSchedule::new(m, k * n, STEP_WORK, PAR_MIN_WORK, 4, par);
+        sched.run(c, intr, |row0, mut cb| {
+            let rows = cb.rows();
+            let mut k0 = 0;
+            while k0 < k {
+                let kc = K_CHUNK.min(k - k0);
+                let ab = a.submatrix(row0, k0, rows, kc);
+                let bb = b.submatrix(k0, 0, kc, n);
+                let (rsc, rsa, rsb) = (cb.stride() as isize, ab.stride() as isize, bb.stride() as isize);
+                // SAFETY: `ab` (rows x kc), `bb` (kc x n) and `cb` (rows x n) are in-bounds views
+                // with the given row strides and unit column strides, all dimensions are
+                // nonzero, and `cb` is an exclusive borrow, so it aliases neither input.
+                unsafe {
+                    matrixmultiply::dgemm(
+                        rows,
+                        kc,
+                        n,
+                        -1.0,
+                        ab.as_ptr(),
+                        rsa,
+                        1,
+                        bb.as_ptr(),
+                        rsb,
+                        1,
+                        1.0,
+                        cb.as_mut_ptr(),
+                        rsc,
+                        1,
+                    );
+                }
+                self.reduce_block(&mut cb);
+                k0 += kc;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::mat::Mat;
+    use crate::par::NoInterrupt;
+    use crate::ring::Ring;
+
+    #[test]
+    fn reduce_is_exact_and_centred_at_the_extremes() {
+        for p in [3u64, 5, 65_537, 8_388_593] {
+            let f = PrimeField::new(p).unwrap();
+            let k = F64Arith::new(&f).unwrap();
+            let half = ((p - 1) / 2) as i64;
+            let lim = K_CHUNK as i64 * half * half + half;
+            let mut xs = vec![0i64, 1, -1, lim, -lim, half, -half, half + 1, -half - 1];
+            xs.extend((0..2000i64).map(|t| lim / 2001 * t - (t % 7) * 977));
+            // Points just around half-integers multiples of p, where the quotient may round badly.
+            let step = (lim / 200 / p as i64).max(1) * p as i64;
+            xs.extend((1..200i64).map(|t| (t * step + half + (t % 3) - 1).min(lim)));
+            for &x in &xs {
+                let r = k.reduce(x as f64);
+                assert!(r.abs() <= half as f64, "p={p} x={x} r={r}");
+                assert_eq!((x - r as i64).rem_euclid(p as i64), 0, "p={p} x={x}");
+            }
+            for a in [0u64, 1, 2, p - 1, p, p + 3, u64::MAX] {
+                assert_eq!(k.decode(k.encode(a)), a % p);
+            }
+            let (a, b) = (k.encode(p - 2), k.encode(p / 2));
+            assert_eq!(k.decode(k.mul(a, b)), f.mul(&(p - 2), &(p / 2)));
+            assert_eq!(k.decode(k.mul(a, k.inv(a).unwrap())), 1);
+            assert_eq!(k.decode(k.neg(a)), 2);
+        }
+    }
+
+    #[test]
+    fn gemm_matches_naive_with_worst_case_entries() {
+        let p = 8_388_593u64;
+        let f = PrimeField::new(p).unwrap();
+        let k = F64Arith::new(&f).unwrap();
+        let (m, kd, n) = (7usize, 1100usize, 5usize);
+        // Entries +-(p-1)/2 maximise every partial sum.
+        let a = Mat::from_fn(m, kd, |i, j| k.encode(if (i + j) % 3 == 0 { p / 2 } else { p / 2 + 1 }));
+        let b = Mat::from_fn(kd, n, |i, j| k.encode(if (i * j) % 2 == 0 { p / 2 + 1 } else { p / 2 }));
+        let mut c = Mat::from_fn(m, n, |i, j| k.encode((i * 31 + j) as u64));
+        let c0 = c.clone();
+        k.gemm_sub(c.view_mut(), a.view(), b.view(), Par::Seq, &NoInterrupt).unwrap();
+        for i in 0..m {
+            for j in 0..n {
+                let mut acc = k.decode(c0[(i, j)]);
+                for t in 0..kd {
+                    acc = f.sub(&acc, &f.mul(&k.decode(a[(i, t)]), &k.decode(b[(t, j)])));
+                }
+                assert_eq!(k.decode(c[(i, j)]), acc);
+            }
+        }
+    }
+}
