@@ -72,7 +72,7 @@ def _activation_coefficients(degree: Any, activation: Any) -> tuple[Fraction, ..
     if len(coeffs) < 2:
         raise ValueError(
             "activation: needs a nonzero coefficient of degree >= 1 "
-            f"(coefficients are c_0..c_r, low to high), got {list(activation)}"
+            f"(coefficients are c_0..c_r, low to high), got [{', '.join(str(c) for c in activation)}]"
         )
     return tuple(coeffs)
 

@@ -36,8 +36,9 @@ pub(crate) trait ModArith: Sync + Send {
     fn mul(&self, a: Self::E, b: Self::E) -> Self::E;
     /// `1 / a` (`DivisionByZero` for `a == 0`, which the kernels never ask for).
     fn inv(&self, a: Self::E) -> Result<Self::E>;
-    /// `dst[j] <- dst[j] - l * src[j]` for all `j` (a row operation).
-    fn axpy_sub(&self, dst: &mut [Self::E], l: Self::E, src: &[Self::E]);
+    /// `c - sum_t a[t] b[t]`, reducing once per chunk of terms rather than once per product
+    /// (the scalar work of the panels and small triangular solves).
+    fn dot_sub(&self, c: Self::E, a: &[Self::E], b: &[Self::E]) -> Self::E;
     /// `dst[j] <- s * dst[j]` for all `j`.
     fn scale(&self, dst: &mut [Self::E], s: Self::E);
     /// The trailing update `C <- C - A B` over F_p (`A`: `m x k`, `B`: `k x n`, `C`: `m x n`),

@@ -87,35 +87,61 @@ impl<K: ModArith> Elim<'_, K> {
         self.recurse(w, cm, c1)
     }
 
-    /// Right-looking scalar elimination on the narrow panel `c0..c1`: for each column, the first
-    /// remaining row with a nonzero entry becomes the pivot row (no entry is preferred over
-    /// another in exact arithmetic), and the rows below store their multiplier in the pivot
-    /// column and subtract that multiple of the pivot row within the panel.
+    /// Left-looking scalar elimination on the narrow panel `c0..c1` (at most 64 columns). For
+    /// each column: bring it up to date with the pivots already found in the panel (a dot
+    /// product per row, reduced once), take the first remaining row with a nonzero entry as
+    /// pivot row (in exact arithmetic no choice is better than another), and store the
+    /// multipliers `a_ij / a_rj` of the rows below in the pivot column.
     fn leaf(&mut self, w: &mut MatMut<'_, K::E>, c0: usize, c1: usize) -> Result<()> {
+        debug_assert!(c1 - c0 <= 64);
         let k = self.k;
         let m = w.rows();
-        let mut seg = [K::E::default(); 64];
+        let r0 = self.pivots.len();
+        let mut pcs = [0usize; 64];
+        let mut lrow = [K::E::default(); 64];
+        let mut u = [K::E::default(); 64];
         for j in c0..c1 {
             let r = self.pivots.len();
-            if r == m {
+            if r == m && !self.need_u {
                 break;
             }
             self.intr.check()?;
+            let kl = r - r0;
+            // Column j of the panel's pivot rows: forward substitution with L11. (Needed even
+            // when no rows remain, or U would miss the panel's last columns.)
+            for s in 0..kl {
+                let row = w.row_mut(r0 + s);
+                for t in 0..s {
+                    lrow[t] = row[pcs[t]];
+                }
+                u[s] = k.dot_sub(row[j], &lrow[..s], &u[..s]);
+                row[j] = u[s];
+            }
+            if r == m {
+                continue;
+            }
+            if kl > 0 {
+                // Column j of the remaining rows: a_ij - sum_t l_it u_tj.
+                for i in r..m {
+                    let row = w.row_mut(i);
+                    for t in 0..kl {
+                        lrow[t] = row[pcs[t]];
+                    }
+                    row[j] = k.dot_sub(row[j], &lrow[..kl], &u[..kl]);
+                }
+            }
             let Some(pr) = (r..m).find(|&i| !k.is_zero(w.row(i)[j])) else {
                 continue;
             };
             w.swap_rows(pr, r);
             let inv = k.inv(w.row(r)[j])?;
-            let len = c1 - j - 1;
-            seg[..len].copy_from_slice(&w.row(r)[j + 1..c1]);
             for i in r + 1..m {
-                let row = &mut w.row_mut(i)[j..c1];
-                if !k.is_zero(row[0]) {
-                    let l = k.mul(row[0], inv);
-                    row[0] = l;
-                    k.axpy_sub(&mut row[1..], l, &seg[..len]);
+                let x = &mut w.row_mut(i)[j];
+                if !k.is_zero(*x) {
+                    *x = k.mul(*x, inv);
                 }
             }
+            pcs[kl] = j;
             self.pivots.push(j);
         }
         Ok(())
@@ -138,13 +164,14 @@ pub(crate) fn trsm_lower_unit<K: ModArith>(
         return Ok(());
     }
     if n <= TRSM_LEAF {
-        for t in 1..n {
-            let (top, mut rest) = b.rb_mut().split_rows_at(t);
-            let lt = l.row(t);
-            for s in 0..t {
-                if !k.is_zero(lt[s]) {
-                    k.axpy_sub(rest.row_mut(0), lt[s], top.row(s));
-                }
+        // Column by column: x_t = b_t - sum_{s < t} l_ts x_s, one reduction per entry.
+        let mut x = [K::E::default(); TRSM_LEAF];
+        for col in 0..b.cols() {
+            for t in 0..n {
+                x[t] = k.dot_sub(b.row(t)[col], &l.row(t)[..t], &x[..t]);
+            }
+            for t in 1..n {
+                b.row_mut(t)[col] = x[t];
             }
         }
         return Ok(());
@@ -172,13 +199,14 @@ pub(crate) fn trsm_upper_unit<K: ModArith>(
         return Ok(());
     }
     if n <= TRSM_LEAF {
-        for t in (0..n - 1).rev() {
-            let (mut top, rest) = b.rb_mut().split_rows_at(t + 1);
-            let ut = u.row(t);
-            for s in t + 1..n {
-                if !k.is_zero(ut[s]) {
-                    k.axpy_sub(top.row_mut(t), ut[s], rest.row(s - t - 1));
-                }
+        // Column by column: x_t = b_t - sum_{s > t} u_ts x_s, one reduction per entry.
+        let mut x = [K::E::default(); TRSM_LEAF];
+        for col in 0..b.cols() {
+            for t in (0..n).rev() {
+                x[t] = k.dot_sub(b.row(t)[col], &u.row(t)[t + 1..], &x[t + 1..n]);
+            }
+            for t in 0..n - 1 {
+                b.row_mut(t)[col] = x[t];
             }
         }
         return Ok(());

@@ -122,11 +122,17 @@ impl ModArith for F64Arith {
     }
 
     #[inline]
-    fn axpy_sub(&self, dst: &mut [f64], l: f64, src: &[f64]) {
-        debug_assert_eq!(dst.len(), src.len());
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = self.reduce(*d - l * *s);
+    fn dot_sub(&self, c: f64, a: &[f64], b: &[f64]) -> f64 {
+        debug_assert_eq!(a.len(), b.len());
+        // 511 products and `c` stay below 2^53 (module docs).
+        let mut acc = c;
+        for (ca, cb) in a.chunks(K_CHUNK - 1).zip(b.chunks(K_CHUNK - 1)) {
+            for (x, y) in ca.iter().zip(cb) {
+                acc -= x * y;
+            }
+            acc = self.reduce(acc);
         }
+        self.reduce(acc)
     }
 
     #[inline]

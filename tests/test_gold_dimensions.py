@@ -1,0 +1,60 @@
+"""Every published dimension in tests/data/dimensions.jsonl is reproduced."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import build_network, load_jsonl
+
+import neurocore as nc
+
+ROWS = load_jsonl("dimensions.jsonl")
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])
+def test_gold_dimension(row):
+    net = build_network(row)
+    assert net.n_params == row["n_params"]
+    if "ambient_dim" in row:
+        assert net.ambient_dim == row["ambient_dim"]
+    rep = nc.dimension(net, seed=0)
+    assert rep.dim == row["dim"]
+    # dim is always a proven lower bound, the upper bound is proven: consistent by construction.
+    assert rep.dim <= rep.upper_bound <= rep.expected_dim <= rep.ambient_dim
+    if rep.certified:
+        assert rep.dim == rep.upper_bound and rep.error_bound == 0.0
+    else:
+        assert 0.0 < rep.error_bound < 1e-12
+        assert len(rep.trials) >= 2
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["family"] == "mlp"][:6], ids=lambda r: r["id"])
+def test_gold_dimension_other_seeds_and_threads(row):
+    net = build_network(row)
+    for seed in (1, 2):
+        for threads in (1, 2):
+            assert nc.dimension(net, seed=seed, threads=threads).dim == row["dim"]
+
+
+def test_large_prime_only_agrees():
+    net = nc.mlp([3, 3, 3, 1], degree=2)
+    rep = nc.dimension(net, primes=[nc.DEFAULT_PRIME], trials=3)
+    assert rep.dim == 12
+    assert all(t.prime == nc.DEFAULT_PRIME for t in rep.trials)
+    assert rep.error_bound < 1e-40
+
+
+def test_hidden_symmetry_of_quadratic_last_layer():
+    # Single-output MLPs with a quadratic last hidden layer: binom(d_{L-1}, 2) hidden dimensions.
+    rep = nc.dimension(nc.mlp([3, 3, 3, 1], degree=2))
+    assert rep.expected_dim - rep.dim == 3
+    assert rep.hidden_symmetry_dim == 3
+
+
+def test_linear_networks_match_formula():
+    for widths in ([3, 2, 3], [4, 1, 4], [2, 5, 3], [3, 2, 4, 3], [5, 3, 4, 2]):
+        rho = min(widths)
+        rep = nc.dimension(nc.mlp(widths, degree=1))
+        assert rep.dim == rho * (widths[0] + widths[-1] - rho)
+        assert rep.certified
+        biased = nc.dimension(nc.mlp(widths, degree=1, bias=True))
+        assert biased.dim == rho * (widths[0] + widths[-1] - rho) + widths[-1]
