@@ -2,6 +2,7 @@
 //! inputs into owned core types, release the interpreter for the work and convert results and
 //! errors; no mathematics lives here.
 
+mod closest;
 mod compute;
 mod errors;
 mod network;
@@ -11,6 +12,8 @@ use pyo3::prelude::*;
 
 #[pymodule]
 mod _core {
+    #[pymodule_export]
+    use super::closest::{bombieri_weights, closest_hessian, closest_search, closest_sq_distance};
     #[pymodule_export]
     use super::compute::{
         coefficient_jacobian_exact, coefficient_jacobian_float, coefficient_jacobian_mod_p, coefficients_exact,

@@ -19,7 +19,7 @@ use crate::error::{CoreError, Result};
 use crate::jacobian::evaluation_jacobian;
 use crate::linalg::{rank_mod_p, Echelon, Mat};
 use crate::net::degrees::{network_degrees, NetworkDegrees};
-use crate::net::symmetry::{linear_mlp_dim, symmetry_generators};
+use crate::net::symmetry::{hidden_symmetry_generators, linear_mlp_dim, symmetry_generators};
 use crate::net::{Layer, Network};
 use crate::par::{Interrupt, Par};
 use crate::ring::primes::{prev_prime, validate_prime, DEFAULT_PRIME, SMALL_PRIME_BOUND};
@@ -101,12 +101,23 @@ fn ambient_usize(a: &BigUint) -> usize {
     a.to_usize().unwrap_or(usize::MAX)
 }
 
-/// Rank of the symmetry tangent vectors at a random point mod `field`: a lower bound on the
-/// generic orbit dimension of the known symmetry group.
-pub fn symmetry_rank(net: &Network, field: PrimeField, seed: u64, par: Par, intr: &dyn Interrupt) -> Result<usize> {
+/// Rank of tangent vectors of fibers at a random point mod `field`: the known symmetry group
+/// (and, with `include_hidden`, the proven hidden symmetries of
+/// [`hidden_symmetry_generators`]). A lower bound on the generic fiber dimension.
+pub fn symmetry_rank(
+    net: &Network,
+    field: PrimeField,
+    seed: u64,
+    include_hidden: bool,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<usize> {
     let mut rng = SplitMix64::derived(seed, STREAM_SYMMETRY, field.modulus());
     let theta: Vec<u64> = (0..net.n_params()).map(|_| rng.below(field.modulus())).collect();
-    let gens = symmetry_generators(net, &field, &theta);
+    let mut gens = symmetry_generators(net, &field, &theta);
+    if include_hidden {
+        gens.extend(hidden_symmetry_generators(net, &field, &theta));
+    }
     if gens.is_empty() {
         return Ok(0);
     }
@@ -124,7 +135,7 @@ pub fn symmetry_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
     if let Some(d) = linear_mlp_dim(net) {
         return Ok(net.n_params() - d.min(net.n_params()));
     }
-    symmetry_rank(net, PrimeField::new(DEFAULT_PRIME)?, 0, Par::Rayon, intr)
+    symmetry_rank(net, PrimeField::new(DEFAULT_PRIME)?, 0, false, Par::Rayon, intr)
 }
 
 /// `min(n_params - symmetry_dim, ambient_dim)`.
@@ -138,7 +149,10 @@ pub fn expected_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
 
 /// The proven upper bound on the generic rank.
 pub fn rank_upper_bound(net: &Network, sym_lower: usize, ambient: &BigUint) -> UpperBound {
-    let mut best = UpperBound { value: net.n_params() - sym_lower.min(net.n_params()), source: "n_params - symmetry orbit dimension" };
+    let mut best = UpperBound {
+        value: net.n_params() - sym_lower.min(net.n_params()),
+        source: "n_params - rank of fiber tangent vectors (symmetries)",
+    };
     let amb = ambient_usize(ambient);
     if amb < best.value {
         best = UpperBound { value: amb, source: "ambient dimension" };
@@ -277,11 +291,22 @@ pub fn dimension(net: &Network, opts: &DimensionOptions, intr: &dyn Interrupt) -
     // The symmetry orbit dimension is a certified lower bound (see `symmetry_dim`), so
     // `n_params - symmetry_dim` is a proven upper bound whatever point it was computed at.
     let symmetry_dim = symmetry_dim(net, intr)?;
-    let upper = rank_upper_bound(net, symmetry_dim, &ambient);
     let expected_dim = (net.n_params() - symmetry_dim).min(ambient_usize(&ambient));
+    // For the certificate, the rank of all proven fiber directions (known and hidden
+    // symmetries) modulo any prime is a valid lower bound on the fiber dimension: first the
+    // fast prime of the first trial, and 2^61 - 1 only if that does not certify.
+    let linear = linear_mlp_dim(net).is_some();
+    let fiber_lower = |p: u64| -> Result<usize> {
+        if linear {
+            Ok(symmetry_dim)
+        } else {
+            symmetry_rank(net, PrimeField::new(p)?, opts.seed, true, opts.par, intr)
+        }
+    };
     let trials_wanted = opts.trials.max(2);
     let extra_points = opts.extra_points.max(2).max(32usize.div_ceil(net.output_dim().max(1)));
     let primes = trial_primes(opts, trials_wanted);
+    let mut upper = rank_upper_bound(net, fiber_lower(primes[0])?, &ambient);
 
     let mut trials: Vec<Trial> = Vec::new();
     for (t, &p) in primes.iter().enumerate() {
@@ -290,6 +315,16 @@ pub fn dimension(net: &Network, opts: &DimensionOptions, intr: &dyn Interrupt) -
         trials.push(trial);
         if done {
             break;
+        }
+        if t == 0 && primes[0] != DEFAULT_PRIME {
+            // A small prime may have underestimated the fiber: sharpen the bound once.
+            let better = rank_upper_bound(net, fiber_lower(DEFAULT_PRIME)?, &ambient);
+            if better.value < upper.value {
+                upper = better;
+                if trials[0].rank >= upper.value {
+                    break;
+                }
+            }
         }
     }
     let dim = trials.iter().map(|t| t.rank).max().unwrap_or(0);

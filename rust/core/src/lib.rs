@@ -14,8 +14,11 @@ pub mod ring;
 
 pub use error::{CoreError, Result};
 pub use par::{Interrupt, NoInterrupt, Par};
+pub mod closest;
 pub mod coefficients;
 pub mod dimension;
 pub mod jacobian;
 pub mod net;
 pub mod rng;
+pub mod univariate;
+pub mod cnn;

@@ -19,8 +19,13 @@ pub(crate) trait ModArith: Sync + Send {
     /// The stored element type.
     type E: Copy + Send + Sync + PartialEq + Default + Debug;
 
-    /// Width of the column panels factored by scalar code at the leaves of the recursion.
+    /// Width of the column panels factored by scalar code at the leaves of the recursion
+    /// (at most 64).
     const LEAF: usize;
+    /// Size of the triangular systems solved directly at the leaves of `trsm.rs` (at most 64).
+    const TRSM_LEAF: usize;
+    /// Whether those leaves multiply by the inverse (one small product) rather than substitute.
+    const INVERSE_LEAVES: bool;
 
     /// The element of `x mod p` (any `u64`; nothing is trusted to be reduced).
     fn encode(&self, x: u64) -> Self::E;
@@ -144,7 +149,7 @@ mod tests {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         pool.install(|| {
             let s = RowSchedule::new(1001, 1000, 50_000, 0, 2, Par::Rayon);
-            assert!(s.parallel && s.step_rows % 2 == 0 && s.block_rows % 2 == 0);
+            assert!(s.parallel && s.step_rows & 1 == 0 && s.block_rows & 1 == 0);
             s.run(c.view_mut(), &NoInterrupt, |off, mut blk| {
                 for i in 0..blk.rows() {
                     blk.row_mut(i)[0] += (off + i) as u64 + 1;

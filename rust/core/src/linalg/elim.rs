@@ -10,15 +10,14 @@
 //! the CUP matrix decomposition", J. Symb. Comput. 2013): factor the left half, solve
 //! `U12 = L11^{-1} A12`, update `A22 <- A22 - L21 U12` with one large matrix product, factor the
 //! right half. Only the leaves (at most `LEAF` columns) run scalar code; all other work is in
-//! [`ModArith::gemm_sub`], which is blocked, parallel and interruptible.
+//! [`ModArith::gemm_sub`], which is blocked, parallel and interruptible. The triangular solves
+//! are in `trsm.rs`.
 
 use super::arith::{gather_cols, ModArith};
 use super::mat::{MatMut, MatRef};
+use super::trsm::trsm_lower_unit;
 use crate::error::Result;
 use crate::par::{check_allocation, Interrupt, Par};
-
-/// Triangular systems at most this large are solved by scalar row operations.
-const TRSM_LEAF: usize = 16;
 
 /// Brings `w` (`m x n`) to row echelon form in place and returns the pivot columns.
 ///
@@ -148,76 +147,6 @@ impl<K: ModArith> Elim<'_, K> {
     }
 }
 
-/// Solves `L X = B` in place (`B <- L^{-1} B`) for `L` unit lower triangular (`k x k`; its
-/// diagonal and upper part are ignored) and `B` `k x w`, by recursive halving:
-/// `X1 = L11^{-1} B1`, `B2 <- B2 - L21 X1`, `X2 = L22^{-1} B2`.
-pub(crate) fn trsm_lower_unit<K: ModArith>(
-    k: &K,
-    l: MatRef<'_, K::E>,
-    mut b: MatMut<'_, K::E>,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<()> {
-    let n = l.rows();
-    debug_assert!(l.cols() == n && b.rows() == n);
-    if n <= 1 || b.cols() == 0 {
-        return Ok(());
-    }
-    if n <= TRSM_LEAF {
-        // Column by column: x_t = b_t - sum_{s < t} l_ts x_s, one reduction per entry.
-        let mut x = [K::E::default(); TRSM_LEAF];
-        for col in 0..b.cols() {
-            for t in 0..n {
-                x[t] = k.dot_sub(b.row(t)[col], &l.row(t)[..t], &x[..t]);
-            }
-            for t in 1..n {
-                b.row_mut(t)[col] = x[t];
-            }
-        }
-        return Ok(());
-    }
-    let h = n / 2;
-    let (mut b1, mut b2) = b.split_rows_at(h);
-    trsm_lower_unit(k, l.submatrix(0, 0, h, h), b1.rb_mut(), par, intr)?;
-    k.gemm_sub(b2.rb_mut(), l.submatrix(h, 0, n - h, h), b1.rb(), par, intr)?;
-    trsm_lower_unit(k, l.submatrix(h, h, n - h, n - h), b2, par, intr)
-}
-
-/// Solves `U X = B` in place (`B <- U^{-1} B`) for `U` unit upper triangular (`k x k`; its
-/// diagonal and lower part are ignored) and `B` `k x w`:
-/// `X2 = U22^{-1} B2`, `B1 <- B1 - U12 X2`, `X1 = U11^{-1} B1`.
-pub(crate) fn trsm_upper_unit<K: ModArith>(
-    k: &K,
-    u: MatRef<'_, K::E>,
-    mut b: MatMut<'_, K::E>,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<()> {
-    let n = u.rows();
-    debug_assert!(u.cols() == n && b.rows() == n);
-    if n <= 1 || b.cols() == 0 {
-        return Ok(());
-    }
-    if n <= TRSM_LEAF {
-        // Column by column: x_t = b_t - sum_{s > t} u_ts x_s, one reduction per entry.
-        let mut x = [K::E::default(); TRSM_LEAF];
-        for col in 0..b.cols() {
-            for t in (0..n).rev() {
-                x[t] = k.dot_sub(b.row(t)[col], &u.row(t)[t + 1..], &x[t + 1..n]);
-            }
-            for t in 0..n - 1 {
-                b.row_mut(t)[col] = x[t];
-            }
-        }
-        return Ok(());
-    }
-    let h = n / 2;
-    let (mut b1, mut b2) = b.split_rows_at(h);
-    trsm_upper_unit(k, u.submatrix(h, h, n - h, n - h), b2.rb_mut(), par, intr)?;
-    k.gemm_sub(b1.rb_mut(), u.submatrix(0, h, h, n - h), b2.rb(), par, intr)?;
-    trsm_upper_unit(k, u.submatrix(0, 0, h, h), b1, par, intr)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,25 +164,6 @@ mod tests {
     fn lcg(seed: &mut u64, p: u64) -> u64 {
         *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (*seed >> 11) % p
-    }
-
-    #[test]
-    fn triangular_solves_invert_the_products() {
-        let p = (1u64 << 61) - 1;
-        let f = PrimeField::new(p).unwrap();
-        let k = U64Arith::new(&f);
-        let mut s = 7;
-        for n in [1usize, 5, 16, 17, 40] {
-            let lower = Mat::from_fn(n, n, |i, j| if i == j { 1 } else if i > j { lcg(&mut s, p) } else { 0 });
-            let upper = lower.transpose();
-            let x = Mat::from_fn(n, 3, |_, _| lcg(&mut s, p));
-            let mut b = matmul(&f, &lower, &x);
-            trsm_lower_unit(&k, lower.view(), b.view_mut(), Par::Seq, &NoInterrupt).unwrap();
-            assert_eq!(b, x);
-            let mut b = matmul(&f, &upper, &x);
-            trsm_upper_unit(&k, upper.view(), b.view_mut(), Par::Seq, &NoInterrupt).unwrap();
-            assert_eq!(b, x);
-        }
     }
 
     #[test]

@@ -25,9 +25,9 @@ const MR: usize = 2;
 /// Columns of the register tile.
 const NR: usize = 2;
 /// Upper bound on the shared dimension of one packed block (a 2-row strip of `A` is 4 KiB).
-const KC_MAX: usize = 256;
+const KC_MAX: usize = 512;
 /// Columns of one packed block of `B` (`KC_MAX x NC` words = 512 KiB, half an L2).
-const NC: usize = 256;
+const NC: usize = 128;
 /// Products between two interrupt polls per thread (a few milliseconds).
 const STEP_WORK: usize = 1 << 24;
 /// Smallest update worth splitting across threads.
@@ -142,8 +142,9 @@ impl U64Arith {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn chunk_2x2(ap: &[u64], bp: &[u64]) -> [u128; 4] {
-    assert!(ap.len() == bp.len() && ap.len() % 2 == 0);
+    assert_eq!(ap.len(), bp.len());
     let n = ap.len() / 2;
+    assert_eq!(2 * n, ap.len());
     if n == 0 {
         return [0; 4];
     }
@@ -232,6 +233,8 @@ fn pack_b(b: MatRef<'_, u64>, bp: &mut [u64]) {
 impl ModArith for U64Arith {
     type E = u64;
     const LEAF: usize = 16;
+    const TRSM_LEAF: usize = 16;
+    const INVERSE_LEAVES: bool = false;
 
     #[inline]
     fn encode(&self, x: u64) -> u64 {
@@ -354,7 +357,7 @@ mod tests {
     fn chunk_sizes() {
         let k = U64Arith::new(&PrimeField::new((1 << 61) - 1).unwrap());
         assert_eq!(k.chunk, 56);
-        assert_eq!(k.kc, 224);
+        assert_eq!(k.kc, 504);
         let k = U64Arith::new(&PrimeField::new(9_223_372_036_854_775_783).unwrap());
         assert!(k.chunk >= 1 && k.kc <= KC_MAX);
         let k = U64Arith::new(&PrimeField::new(2_147_483_647).unwrap());

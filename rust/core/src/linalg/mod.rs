@@ -19,6 +19,7 @@ mod large_prime;
 mod mat;
 mod rref;
 mod small_prime;
+mod trsm;
 
 pub use echelon::Echelon;
 pub use mat::{Mat, MatMut, MatRef};

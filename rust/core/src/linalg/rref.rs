@@ -1,7 +1,8 @@
 //! Rank, reduced row echelon form and right kernel modulo p: the high-level entry points.
 
 use super::arith::{gather_cols, ModArith};
-use super::elim::{echelonize, trsm_upper_unit};
+use super::elim::echelonize;
+use super::trsm::trsm_upper_unit;
 use super::mat::{Mat, MatMut, MatRef};
 use super::with_arith;
 use crate::error::Result;
@@ -36,14 +37,14 @@ pub fn rank_mod_p(field: &PrimeField, a: &Mat<u64>, par: Par, intr: &dyn Interru
 /// independent of how the elimination pivoted.
 pub fn rref_mod_p(field: &PrimeField, a: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<Rref> {
     with_arith!(field, k => {
-        let (pivot_cols, free_cols, x) = reduced_free_part(&k, a, par, intr)?;
+        let Reduced { pivots: pivot_cols, free, x } = reduced_free_part(&k, a, par, intr)?;
         let (rank, n) = (pivot_cols.len(), a.cols());
         check_allocation("rref rows", (rank as u128) * n as u128, 8)?;
         let mut rows = Mat::zeros(rank, n);
         for t in 0..rank {
             let row = rows.row_mut(t);
             row[pivot_cols[t]] = 1;
-            for (&j, &v) in free_cols.iter().zip(x.row(t)) {
+            for (&j, &v) in free.iter().zip(x.row(t)) {
                 row[j] = k.decode(v);
             }
         }
@@ -63,14 +64,14 @@ pub fn kernel_basis_mod_p(
     intr: &dyn Interrupt,
 ) -> Result<Mat<u64>> {
     with_arith!(field, k => {
-        let (pivot_cols, free_cols, x) = reduced_free_part(&k, a, par, intr)?;
+        let Reduced { pivots, free, x } = reduced_free_part(&k, a, par, intr)?;
         let n = a.cols();
-        check_allocation("kernel basis", (free_cols.len() as u128) * n as u128, 8)?;
-        let mut basis = Mat::zeros(free_cols.len(), n);
-        for (j, &f) in free_cols.iter().enumerate() {
+        check_allocation("kernel basis", (free.len() as u128) * n as u128, 8)?;
+        let mut basis = Mat::zeros(free.len(), n);
+        for (j, &f) in free.iter().enumerate() {
             let row = basis.row_mut(j);
             row[f] = 1;
-            for (t, &c) in pivot_cols.iter().enumerate() {
+            for (t, &c) in pivots.iter().enumerate() {
                 row[c] = k.decode(k.neg(x[(t, j)]));
             }
         }
@@ -85,19 +86,27 @@ pub(crate) fn encode<K: ModArith>(k: &K, a: &Mat<u64>) -> Result<Mat<K::E>> {
     Mat::from_vec(a.rows(), a.cols(), data)
 }
 
-/// Eliminates `a` and returns `(pivot columns, free columns, X)` with `X = U11^{-1} U_free`
-/// (`rank x #free`): the RREF has the identity in the pivot columns and `X` in the free ones.
+/// The RREF of a matrix in compressed form: the identity in the pivot columns, `x` in the free
+/// columns.
+struct Reduced<E> {
+    pivots: Vec<usize>,
+    free: Vec<usize>,
+    /// `rank x free.len()`: `U11^{-1} U_free`.
+    x: Mat<E>,
+}
+
+/// Eliminates `a` and returns its RREF in compressed form.
 fn reduced_free_part<K: ModArith>(
     k: &K,
     a: &Mat<u64>,
     par: Par,
     intr: &dyn Interrupt,
-) -> Result<(Vec<usize>, Vec<usize>, Mat<K::E>)> {
+) -> Result<Reduced<K::E>> {
     let mut w = encode(k, a)?;
     let pivots = echelonize(k, w.view_mut(), true, par, intr)?;
     let rank = pivots.len();
     let (free, x) = reduce_echelon(k, w.view().submatrix(0, 0, rank, a.cols()), &pivots, par, intr)?;
-    Ok((pivots, free, x))
+    Ok(Reduced { pivots, free, x })
 }
 
 /// Given the first `r` rows of the output of [`echelonize`] (`U` in row echelon form, with

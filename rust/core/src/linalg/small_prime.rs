@@ -78,7 +78,9 @@ impl F64Arith {
 
 impl ModArith for F64Arith {
     type E = f64;
-    const LEAF: usize = 16;
+    const LEAF: usize = 8;
+    const TRSM_LEAF: usize = 32;
+    const INVERSE_LEAVES: bool = true;
 
     #[inline]
     fn encode(&self, x: u64) -> f64 {

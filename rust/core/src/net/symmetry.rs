@@ -104,12 +104,19 @@ pub fn symmetry_generators<R: Ring>(net: &Network, ring: &R, theta: &[R::Elem]) 
             (Layer::Dense(_) | Layer::Attention(_), Layer::Dense(_) | Layer::Attention(_))
                 if r == 1 && linear_side_ok(la) && linear_side_ok(lb) =>
             {
-                let d = la.output_dim_per_token();
+                // The interface is a d x t matrix (t = 1 between dense layers) and GL(d) acts on
+                // its rows; a dense layer sees it flattened row-major, i.e. through M (x) I_t.
+                let t = match (la, lb) {
+                    (Layer::Attention(a), _) => a.tokens,
+                    (_, Layer::Attention(b)) => b.tokens,
+                    _ => 1,
+                };
+                let d = la.output_dim() / t;
                 for i in 0..d {
                     for j in 0..d {
                         let mut g = zeros(ring, n);
-                        left_action::<R>(la, theta, oa, i, j, &mut g);
-                        right_action(lb, ring, theta, ob, i, j, &mut g);
+                        left_action::<R>(la, theta, oa, i, j, t, &mut g);
+                        right_action(lb, ring, theta, ob, i, j, t, &mut g);
                         gens.push(g);
                     }
                 }
@@ -160,16 +167,6 @@ pub fn symmetry_generators<R: Ring>(net: &Network, ring: &R, theta: &[R::Elem]) 
     gens
 }
 
-impl Layer {
-    /// Width of the interface a linear change of basis acts on (per token for attention).
-    fn output_dim_per_token(&self) -> usize {
-        match self {
-            Layer::Attention(a) => a.output_width,
-            other => other.output_dim(),
-        }
-    }
-}
-
 fn linear_side_ok(l: &Layer) -> bool {
     match l {
         Layer::Dense(_) => true,
@@ -178,17 +175,21 @@ fn linear_side_ok(l: &Layer) -> bool {
     }
 }
 
-/// Adds to `g` the tangent of `layer`'s parameters when its output is multiplied by `I + e E_ij`.
-fn left_action<R: Ring>(layer: &Layer, theta: &[R::Elem], off: usize, i: usize, j: usize, g: &mut [R::Elem]) {
+/// Adds to `g` the tangent of `layer`'s parameters when its output (a `d x t` matrix, rows
+/// indexed by the interface) is multiplied by `I + e E_ij`: row `i` receives row `j`.
+#[allow(clippy::too_many_arguments)]
+fn left_action<R: Ring>(layer: &Layer, theta: &[R::Elem], off: usize, i: usize, j: usize, t: usize, g: &mut [R::Elem]) {
     match layer {
         Layer::Dense(d) => {
-            // delta W = E_ij W: row i receives row j.
-            for c in 0..d.input_dim {
-                g[off + i * d.input_dim + c] = theta[off + j * d.input_dim + c].clone();
-            }
-            if d.bias {
-                let b = off + d.input_dim * d.output_dim;
-                g[b + i] = theta[b + j].clone();
+            for tau in 0..t {
+                let (ri, rj) = (i * t + tau, j * t + tau);
+                for c in 0..d.input_dim {
+                    g[off + ri * d.input_dim + c] = theta[off + rj * d.input_dim + c].clone();
+                }
+                if d.bias {
+                    let b = off + d.input_dim * d.output_dim;
+                    g[b + ri] = theta[b + rj].clone();
+                }
             }
         }
         Layer::Attention(a) => {
@@ -205,23 +206,29 @@ fn left_action<R: Ring>(layer: &Layer, theta: &[R::Elem], off: usize, i: usize, 
 
 /// Adds to `g` the tangent of `layer`'s parameters when its input is multiplied by `I - e E_ij`:
 /// every weight matrix `M` acting on that input changes by `-M E_ij` (column `j` receives minus
-/// column `i`).
-fn right_action<R: Ring>(layer: &Layer, ring: &R, theta: &[R::Elem], off: usize, i: usize, j: usize, g: &mut [R::Elem]) {
-    let col = |start: usize, rows: usize, cols: usize, g: &mut [R::Elem]| {
+/// column `i`; for a dense layer reading the `d x t` interface flattened, columns `j t + tau`
+/// receive minus columns `i t + tau`).
+#[allow(clippy::too_many_arguments)]
+fn right_action<R: Ring>(layer: &Layer, ring: &R, theta: &[R::Elem], off: usize, i: usize, j: usize, t: usize, g: &mut [R::Elem]) {
+    let col = |start: usize, rows: usize, cols: usize, ci: usize, cj: usize, g: &mut [R::Elem]| {
         for r in 0..rows {
-            let v = ring.neg(&theta[start + r * cols + i]);
-            g[start + r * cols + j] = ring.add(&g[start + r * cols + j], &v);
+            let v = ring.neg(&theta[start + r * cols + ci]);
+            g[start + r * cols + cj] = ring.add(&g[start + r * cols + cj], &v);
         }
     };
     match layer {
-        Layer::Dense(d) => col(off, d.output_dim, d.input_dim, g),
+        Layer::Dense(d) => {
+            for tau in 0..t {
+                col(off, d.output_dim, d.input_dim, i * t + tau, j * t + tau, g);
+            }
+        }
         Layer::Attention(a) => {
             for h in 0..a.heads {
                 let base = off + h * a.head_params();
                 let d = a.input_width;
-                col(base, a.key_dim, d, g);
-                col(base + a.key_dim * d, a.key_dim, d, g);
-                col(base + 2 * a.key_dim * d, a.output_width, d, g);
+                col(base, a.key_dim, d, i, j, g);
+                col(base + a.key_dim * d, a.key_dim, d, i, j, g);
+                col(base + 2 * a.key_dim * d, a.output_width, d, i, j, g);
             }
         }
         _ => {}
@@ -262,4 +269,54 @@ fn attention_head_generators<R: Ring>(
         }
         gens.push(g);
     }
+}
+
+/// Fiber directions beyond the known symmetry group that are proven to lie in the kernel of the
+/// Jacobian at every point, used only to sharpen the proven upper bound on the rank.
+///
+/// A single-output network ending in `... -> Dense(W) -> c t^2 -> Dense(v)` computes
+/// `f = c h^T W^T diag(v) W h` (with `h` extended by 1 when `W` has a bias), which is invariant
+/// under `W -> M W` for every `M` in the orthogonal group of the form `diag(v)`:
+/// `M^T diag(v) M = diag(v)`. Its Lie algebra is `{diag(v)^-1 S : S skew}`, of dimension
+/// `binom(k, 2)`: the generator for `S = E_ij - E_ji` adds `W_j / v_i` to row `i` and `-W_i / v_j`
+/// to row `j` (indeed `delta(W^T D W) = W^T (S^T + S) W = 0`). These are the hidden symmetries of
+/// quadratic last layers (generators with `v_i = 0` are skipped: fewer directions, still valid).
+pub fn hidden_symmetry_generators<F: crate::ring::Field>(net: &Network, field: &F, theta: &[F::Elem]) -> Vec<Vec<F::Elem>> {
+    let mut gens = Vec::new();
+    let layers = net.layers();
+    let n = layers.len();
+    if n < 3 {
+        return gens;
+    }
+    let (Layer::Dense(a), Layer::Activation(act), Layer::Dense(b)) = (&layers[n - 3], &layers[n - 2], &layers[n - 1])
+    else {
+        return gens;
+    };
+    if b.output_dim != 1 || act.monomial_degree() != Some(2) {
+        return gens;
+    }
+    let offs = net.param_offsets();
+    let (oa, ob) = (offs[n - 3], offs[n - 1]);
+    let k = a.output_dim;
+    let inv: Vec<Option<F::Elem>> = (0..k).map(|i| field.inv(&theta[ob + i]).ok()).collect();
+    // Row i of [W | b] as (parameter index) list.
+    let row = |i: usize| -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..a.input_dim).map(|c| oa + i * a.input_dim + c).collect();
+        if a.bias {
+            idx.push(oa + a.input_dim * a.output_dim + i);
+        }
+        idx
+    };
+    for i in 0..k {
+        for j in (i + 1)..k {
+            let (Some(vi), Some(vj)) = (&inv[i], &inv[j]) else { continue };
+            let mut g = zeros(field, net.n_params());
+            for (ri, rj) in row(i).into_iter().zip(row(j)) {
+                g[ri] = field.mul(&theta[rj], vi);
+                g[rj] = field.neg(&field.mul(&theta[ri], vj));
+            }
+            gens.push(g);
+        }
+    }
+    gens
 }

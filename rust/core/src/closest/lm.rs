@@ -1,0 +1,341 @@
+//! A Levenberg-Marquardt solver for `min_theta 1/2 ||r(theta)||^2` (Levenberg 1944,
+//! Marquardt 1963), with the damping update of Nielsen (1999; Madsen, Nielsen & Tingleff,
+//! "Methods for non-linear least squares problems", 2004, Algorithm 3.16).
+//!
+//! Each step solves `(J^T J + mu I) h = -J^T r` by Cholesky and accepts it when the gain ratio
+//! `rho = (actual reduction) / (reduction predicted by the linear model)` is positive. The stop
+//! test is the one of scipy's `least_squares(method="trf")` without scaling, so that a
+//! comparison with scipy at the same `gtol` compares like with like: converged when
+//! `||J^T r||_inf <= gtol`. Where the predicted reduction falls below the rounding noise of
+//! `||r||^2` (a minimum with a nonzero residual), a step is accepted when it shrinks the gradient,
+//! so that the gradient test stays reachable. The solver is sequential and deterministic: the
+//! same start gives bit-identical results on every thread.
+
+use crate::error::Result;
+use crate::par::Interrupt;
+
+/// A least-squares problem `r: R^n -> R^m`.
+pub trait LeastSquares: Sync {
+    /// `n`.
+    fn n_params(&self) -> usize;
+    /// `m`.
+    fn n_residuals(&self) -> usize;
+    /// Writes `r(theta)` and its `m x n` row-major Jacobian.
+    fn residual_jacobian(&self, theta: &[f64], r: &mut [f64], jac: &mut [f64]) -> Result<()>;
+}
+
+/// Why the solver stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LmStatus {
+    /// `||J^T r||_inf <= gtol`: a critical point of the squared distance.
+    Converged,
+    /// The evaluation budget `max_iter` was used up.
+    MaxIterations,
+    /// Steps became negligible (`||h|| <= 1e-15 (||theta|| + 1e-15)`) or the damping
+    /// overflowed before the gradient test passed: typically a minimum at which the residual is
+    /// not smooth enough in floating point to reach `gtol`.
+    Stalled,
+    /// The starting point already gave a non-finite residual.
+    NonFinite,
+}
+
+impl LmStatus {
+    /// Short lower-case name (used by the bindings).
+    pub fn name(self) -> &'static str {
+        match self {
+            LmStatus::Converged => "converged",
+            LmStatus::MaxIterations => "max_iter",
+            LmStatus::Stalled => "stalled",
+            LmStatus::NonFinite => "non_finite",
+        }
+    }
+}
+
+/// Stopping rules.
+#[derive(Debug, Clone, Copy)]
+pub struct LmOptions {
+    /// Largest number of residual-and-Jacobian evaluations (accepted or rejected steps).
+    pub max_iter: usize,
+    /// Absolute tolerance on `||J^T r||_inf`, the gradient of `1/2 ||r||^2`.
+    pub gtol: f64,
+}
+
+/// Where one run ended.
+#[derive(Debug, Clone)]
+pub struct LmOutcome {
+    /// Final parameters (the best point visited: every accepted step decreases `||r||`).
+    pub theta: Vec<f64>,
+    /// `||r(theta)||^2`.
+    pub sq_norm: f64,
+    /// `||J^T r||_inf` at `theta`.
+    pub grad_norm: f64,
+    /// Residual-and-Jacobian evaluations used (the starting point included).
+    pub evaluations: usize,
+    pub status: LmStatus,
+}
+
+const TAU: f64 = 1e-3;
+const STEP_TOL: f64 = 1e-15;
+
+/// Runs Levenberg-Marquardt from `theta0`. Errors only for interruption or an internal failure
+/// of the residual; a non-finite residual at a trial point is a rejected step.
+pub fn levenberg_marquardt<P: LeastSquares + ?Sized>(
+    problem: &P,
+    theta0: &[f64],
+    opts: &LmOptions,
+    intr: &dyn Interrupt,
+) -> Result<LmOutcome> {
+    let (n, m) = (problem.n_params(), problem.n_residuals());
+    let mut theta = theta0.to_vec();
+    let (mut r, mut jac) = (vec![0.0; m], vec![0.0; m * n]);
+    problem.residual_jacobian(&theta, &mut r, &mut jac)?;
+    let mut evaluations = 1;
+    let mut f = sq_norm(&r);
+    let mut g = vec![0.0; n];
+    gradient(&jac, &r, n, &mut g);
+    let mut gnorm = inf_norm(&g);
+    if !f.is_finite() || !gnorm.is_finite() {
+        return Ok(LmOutcome { theta, sq_norm: f, grad_norm: gnorm, evaluations, status: LmStatus::NonFinite });
+    }
+    let (mut r_new, mut jac_new, mut theta_new) = (vec![0.0; m], vec![0.0; m * n], vec![0.0; n]);
+    let mut g_new = vec![0.0; n];
+    let mut a = vec![0.0; n * n];
+    let mut chol = vec![0.0; n * n];
+    let mut h = vec![0.0; n];
+    let mut normal_ready = false;
+    let mut mu = 0.0;
+    let mut nu = 2.0;
+    let status = loop {
+        if gnorm <= opts.gtol {
+            break LmStatus::Converged;
+        }
+        if evaluations >= opts.max_iter {
+            break LmStatus::MaxIterations;
+        }
+        intr.check()?;
+        if !normal_ready {
+            normal_matrix(&jac, n, &mut a);
+            normal_ready = true;
+            if mu == 0.0 {
+                let max_diag = (0..n).map(|i| a[i * n + i]).fold(0.0, f64::max);
+                mu = TAU * if max_diag > 0.0 { max_diag } else { 1.0 };
+            }
+        }
+        if !(mu.is_finite() && mu < 1e300) {
+            break LmStatus::Stalled;
+        }
+        if !solve_damped(&a, mu, &g, n, &mut chol, &mut h) {
+            mu *= nu;
+            nu *= 2.0;
+            continue;
+        }
+        let theta_norm = theta.iter().map(|t| t * t).sum::<f64>().sqrt();
+        if h.iter().map(|v| v * v).sum::<f64>().sqrt() <= STEP_TOL * (theta_norm + STEP_TOL) {
+            break LmStatus::Stalled;
+        }
+        for ((tn, t), s) in theta_new.iter_mut().zip(&theta).zip(&h) {
+            *tn = t + s;
+        }
+        problem.residual_jacobian(&theta_new, &mut r_new, &mut jac_new)?;
+        evaluations += 1;
+        let f_new = sq_norm(&r_new);
+        gradient(&jac_new, &r_new, n, &mut g_new);
+        let gnorm_new = inf_norm(&g_new);
+        // Reduction of 1/2 ||r||^2 predicted by the damped linear model: 1/2 h^T (mu h - g).
+        let predicted: f64 = 0.5 * h.iter().zip(&g).map(|(hi, gi)| hi * (mu * hi - gi)).sum::<f64>();
+        let actual = 0.5 * (f - f_new);
+        // Near a minimum with a nonzero residual the predicted reduction drops below the
+        // rounding noise of ||r||^2 long before the gradient reaches gtol; there the gain ratio
+        // is noise, and a step is judged by whether it shrinks the gradient instead.
+        let noise = 64.0 * f64::EPSILON * f.max(f_new);
+        let (accept, rho) = if !(f_new.is_finite() && gnorm_new.is_finite()) {
+            (false, -1.0)
+        } else if predicted <= noise && actual.abs() <= noise {
+            (gnorm_new < gnorm, 0.5)
+        } else {
+            let rho = if predicted > 0.0 { actual / predicted } else { -1.0 };
+            (rho > 0.0, rho)
+        };
+        if accept {
+            std::mem::swap(&mut theta, &mut theta_new);
+            std::mem::swap(&mut r, &mut r_new);
+            std::mem::swap(&mut jac, &mut jac_new);
+            std::mem::swap(&mut g, &mut g_new);
+            f = f_new;
+            gnorm = gnorm_new;
+            normal_ready = false;
+            mu *= f64::max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0).powi(3));
+            nu = 2.0;
+        } else {
+            mu *= nu;
+            nu *= 2.0;
+        }
+    };
+    Ok(LmOutcome { theta, sq_norm: f, grad_norm: gnorm, evaluations, status })
+}
+
+fn sq_norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum()
+}
+
+fn inf_norm(v: &[f64]) -> f64 {
+    // NaN propagates (f64::max would drop it).
+    v.iter().fold(0.0, |acc: f64, x| if x.is_nan() || acc.is_nan() { f64::NAN } else { acc.max(x.abs()) })
+}
+
+/// `g = J^T r` for a row-major `m x n` Jacobian.
+fn gradient(jac: &[f64], r: &[f64], n: usize, g: &mut [f64]) {
+    g.iter_mut().for_each(|v| *v = 0.0);
+    if n == 0 {
+        return;
+    }
+    for (row, &ri) in jac.chunks_exact(n).zip(r) {
+        if ri != 0.0 {
+            for (gj, &jij) in g.iter_mut().zip(row) {
+                *gj += ri * jij;
+            }
+        }
+    }
+}
+
+/// `A = J^T J` (full symmetric), one rank-one update per residual row.
+fn normal_matrix(jac: &[f64], n: usize, a: &mut [f64]) {
+    a.iter_mut().for_each(|v| *v = 0.0);
+    if n == 0 {
+        return;
+    }
+    for row in jac.chunks_exact(n) {
+        for (i, &ji) in row.iter().enumerate() {
+            if ji != 0.0 {
+                let ai = &mut a[i * n + i..(i + 1) * n];
+                for (aij, &jj) in ai.iter_mut().zip(&row[i..]) {
+                    *aij += ji * jj;
+                }
+            }
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            a[i * n + j] = a[j * n + i];
+        }
+    }
+}
+
+/// Solves `(A + mu I) h = -g` by Cholesky (`A` symmetric positive semidefinite, `mu > 0`);
+/// false when the factorization breaks down numerically (then the caller raises `mu`).
+fn solve_damped(a: &[f64], mu: f64, g: &[f64], n: usize, l: &mut [f64], h: &mut [f64]) -> bool {
+    // Lower-triangular L with L L^T = A + mu I, row-major.
+    for i in 0..n {
+        for j in 0..=i {
+            let mut s = a[i * n + j] + if i == j { mu } else { 0.0 };
+            for k in 0..j {
+                s -= l[i * n + k] * l[j * n + k];
+            }
+            if i == j {
+                if !(s > 0.0 && s.is_finite()) {
+                    return false;
+                }
+                l[i * n + i] = s.sqrt();
+            } else {
+                l[i * n + j] = s / l[j * n + j];
+            }
+        }
+    }
+    // L y = -g, then L^T h = y.
+    for i in 0..n {
+        let s: f64 = (0..i).map(|k| l[i * n + k] * h[k]).sum();
+        h[i] = (-g[i] - s) / l[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let s: f64 = (i + 1..n).map(|k| l[k * n + i] * h[k]).sum();
+        h[i] = (h[i] - s) / l[i * n + i];
+    }
+    h.iter().all(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::par::NoInterrupt;
+
+    /// Rosenbrock as least squares: r = (10 (y - x^2), 1 - x), minimum 0 at (1, 1).
+    struct Rosenbrock;
+
+    impl LeastSquares for Rosenbrock {
+        fn n_params(&self) -> usize {
+            2
+        }
+        fn n_residuals(&self) -> usize {
+            2
+        }
+        fn residual_jacobian(&self, t: &[f64], r: &mut [f64], j: &mut [f64]) -> Result<()> {
+            r[0] = 10.0 * (t[1] - t[0] * t[0]);
+            r[1] = 1.0 - t[0];
+            j.copy_from_slice(&[-20.0 * t[0], 10.0, -1.0, 0.0]);
+            Ok(())
+        }
+    }
+
+    /// Rank-one fit r = a b - u for a 2x2 target u: Eckart-Young with a singular Gauss-Newton
+    /// matrix (the rescaling symmetry).
+    struct RankOne([f64; 4]);
+
+    impl LeastSquares for RankOne {
+        fn n_params(&self) -> usize {
+            4
+        }
+        fn n_residuals(&self) -> usize {
+            4
+        }
+        fn residual_jacobian(&self, t: &[f64], r: &mut [f64], j: &mut [f64]) -> Result<()> {
+            j.iter_mut().for_each(|v| *v = 0.0);
+            for p in 0..2 {
+                for q in 0..2 {
+                    let row = 2 * p + q;
+                    r[row] = t[p] * t[2 + q] - self.0[row];
+                    j[row * 4 + p] = t[2 + q];
+                    j[row * 4 + 2 + q] = t[p];
+                }
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn solves_rosenbrock() {
+        let opts = LmOptions { max_iter: 500, gtol: 1e-12 };
+        let out = levenberg_marquardt(&Rosenbrock, &[-1.2, 1.0], &opts, &NoInterrupt).unwrap();
+        assert_eq!(out.status, LmStatus::Converged);
+        assert!((out.theta[0] - 1.0).abs() < 1e-8 && (out.theta[1] - 1.0).abs() < 1e-8);
+        assert!(out.sq_norm < 1e-20);
+    }
+
+    #[test]
+    fn rank_one_fit_reaches_the_dropped_singular_value() {
+        // u = diag(3, 1): best rank one approximation diag(3, 0), squared distance 1.
+        let opts = LmOptions { max_iter: 500, gtol: 1e-12 };
+        let out =
+            levenberg_marquardt(&RankOne([3.0, 0.0, 0.0, 1.0]), &[1.0, 0.3, 0.7, 0.2], &opts, &NoInterrupt).unwrap();
+        assert_eq!(out.status, LmStatus::Converged);
+        assert!((out.sq_norm - 1.0).abs() < 1e-12, "{}", out.sq_norm);
+    }
+
+    #[test]
+    fn budget_and_non_finite_starts_are_reported() {
+        let opts = LmOptions { max_iter: 2, gtol: 0.0 };
+        let out = levenberg_marquardt(&Rosenbrock, &[-1.2, 1.0], &opts, &NoInterrupt).unwrap();
+        assert_eq!(out.status, LmStatus::MaxIterations);
+        assert_eq!(out.evaluations, 2);
+        let out = levenberg_marquardt(&Rosenbrock, &[f64::NAN, 1.0], &opts, &NoInterrupt).unwrap();
+        assert_eq!(out.status, LmStatus::NonFinite);
+    }
+
+    #[test]
+    fn cholesky_solves_a_damped_system() {
+        let a = [4.0, 2.0, 2.0, 3.0];
+        let (mut l, mut h) = ([0.0; 4], [0.0; 2]);
+        assert!(solve_damped(&a, 1.0, &[-1.0, -2.0], 2, &mut l, &mut h));
+        // (A + I) h = (1, 2): [[5, 2], [2, 4]] h = (1, 2) => h = (0, 1/2).
+        assert!((h[0]).abs() < 1e-15 && (h[1] - 0.5).abs() < 1e-15);
+    }
+}

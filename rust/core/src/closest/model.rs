@@ -1,0 +1,252 @@
+//! The two model maps the closest-point search fits, each with its Jacobian, built once per
+//! search and reused at every iterate of every start:
+//!
+//! * [`CoefficientMap`]: `theta -> phi(theta)`, the coefficient vector of design.md 2.4;
+//! * [`DataMap`]: `theta -> (f(x_1; theta), ..., f(x_N; theta))`, the outputs at samples.
+//!
+//! Both run the generic layer code of [`crate::net`] (forward trace, then one backward pass per
+//! output), over any base ring: `F64Ring` for the search, `DualRing<F64Ring>` for exact
+//! Hessian-vector products ([`super::hessian`]).
+//!
+//! Unlike [`crate::coefficients::coefficient_jacobian`], which rebuilds the monomial basis, its
+//! index and the bound network on every call, a `CoefficientMap` builds them once: for the small
+//! networks of closest-point studies that set-up is about half the cost of one Jacobian.
+
+use crate::coefficients::CoefficientSpace;
+use crate::error::{CoreError, Result};
+use crate::net::{BoundNetwork, Network};
+use crate::par::check_allocation;
+use crate::ring::{Poly, PolyRing, Ring};
+
+/// A smooth map `theta -> values` with a Jacobian, as the least-squares solver sees it.
+pub trait ModelMap<R: Ring>: Sync {
+    /// Number of parameters (columns of the Jacobian).
+    fn n_params(&self) -> usize;
+    /// Number of values (rows of the Jacobian).
+    fn n_values(&self) -> usize;
+    /// Writes the values at `theta` into `values` (length `n_values`).
+    fn values(&self, theta: &[R::Elem], values: &mut [R::Elem]) -> Result<()>;
+    /// Writes the values and the `n_values x n_params` row-major Jacobian at `theta`.
+    fn values_jacobian(&self, theta: &[R::Elem], values: &mut [R::Elem], jac: &mut [R::Elem]) -> Result<()>;
+}
+
+/// `phi` over a base ring `R`: the forward pass over `R[x]`, scattered into the monomial basis.
+pub struct CoefficientMap<'n, R: Ring> {
+    bound: BoundNetwork<'n, PolyRing<R>>,
+    /// Monomial codes of one output's basis, sorted, with their coefficient positions.
+    codes: Vec<(u128, usize)>,
+    inputs: Vec<Poly<R::Elem>>,
+    per_output: usize,
+}
+
+impl<'n, R: Ring + Clone> CoefficientMap<'n, R> {
+    /// Builds the monomial basis and binds the activations once (checked against the memory
+    /// limit, including the Jacobian that [`ModelMap::values_jacobian`] fills).
+    pub fn new(net: &'n Network, base: R) -> Result<Self> {
+        let space = CoefficientSpace::new(net, base)?;
+        let per_output = space.len();
+        let ambient = per_output as u128 * net.output_dim() as u128;
+        check_allocation("the coefficient Jacobian", ambient * net.n_params() as u128, 16)?;
+        let mut codes: Vec<(u128, usize)> =
+            space.basis.iter().enumerate().map(|(i, e)| (space.ring.code(e), i)).collect();
+        codes.sort_unstable_by_key(|c| c.0);
+        let inputs = (0..space.ring.nvars()).map(|i| space.ring.var(i)).collect();
+        let bound = net.bind(space.ring)?;
+        Ok(CoefficientMap { bound, codes, inputs, per_output })
+    }
+
+    /// Dimension of one output's coefficient space.
+    pub fn per_output(&self) -> usize {
+        self.per_output
+    }
+
+    fn position(&self, code: u128) -> Result<usize> {
+        match self.codes.binary_search_by_key(&code, |c| c.0) {
+            Ok(i) => Ok(self.codes[i].1),
+            Err(_) => Err(CoreError::Unlucky(format!(
+                "internal error: monomial {:?} outside the predicted degree set",
+                self.bound.ring.exponents(code)
+            ))),
+        }
+    }
+
+    fn lift(&self, theta: &[R::Elem]) -> Vec<Poly<R::Elem>> {
+        theta.iter().map(|t| self.bound.ring.constant(t.clone())).collect()
+    }
+
+    fn scatter_values(&self, outputs: &[Poly<R::Elem>], values: &mut [R::Elem]) -> Result<()> {
+        let base = &self.bound.ring.base;
+        values.iter_mut().for_each(|v| *v = base.zero());
+        for (o, p) in outputs.iter().enumerate() {
+            let block = &mut values[o * self.per_output..(o + 1) * self.per_output];
+            for (code, c) in &p.terms {
+                block[self.position(*code)?] = c.clone();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Ring + Clone> ModelMap<R> for CoefficientMap<'_, R> {
+    fn n_params(&self) -> usize {
+        self.bound.net.n_params()
+    }
+
+    fn n_values(&self) -> usize {
+        self.per_output * self.bound.net.output_dim()
+    }
+
+    fn values(&self, theta: &[R::Elem], values: &mut [R::Elem]) -> Result<()> {
+        self.bound.net.check_params_len(theta.len())?;
+        let outputs = self.bound.forward(&self.lift(theta), &self.inputs);
+        self.scatter_values(&outputs, values)
+    }
+
+    fn values_jacobian(&self, theta: &[R::Elem], values: &mut [R::Elem], jac: &mut [R::Elem]) -> Result<()> {
+        self.bound.net.check_params_len(theta.len())?;
+        let ring = &self.bound.ring;
+        let base = &ring.base;
+        let n = self.n_params();
+        let out = self.bound.net.output_dim();
+        let theta_p = self.lift(theta);
+        let trace = self.bound.forward_trace(&theta_p, &self.inputs);
+        self.scatter_values(trace.last().map(Vec::as_slice).unwrap_or(&[]), values)?;
+        jac.iter_mut().for_each(|v| *v = base.zero());
+        let mut seed = vec![ring.zero(); out];
+        let mut grad = vec![ring.zero(); n];
+        for o in 0..out {
+            seed[o] = ring.one();
+            self.bound.backward(&theta_p, &trace, &seed, &mut grad);
+            seed[o] = ring.zero();
+            let block = &mut jac[o * self.per_output * n..(o + 1) * self.per_output * n];
+            for (i, g) in grad.iter().enumerate() {
+                for (code, c) in &g.terms {
+                    block[self.position(*code)? * n + i] = c.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The network's outputs at fixed sample points, over a base ring `R`.
+pub struct DataMap<'n, R: Ring> {
+    bound: BoundNetwork<'n, R>,
+    points: Vec<R::Elem>,
+    n_points: usize,
+}
+
+impl<'n, R: Ring> DataMap<'n, R> {
+    /// `points` is `n_points x input_dim`, row-major.
+    pub fn new(net: &'n Network, base: R, points: Vec<R::Elem>) -> Result<Self> {
+        let d = net.input_dim();
+        if points.is_empty() || !points.len().is_multiple_of(d) {
+            return Err(CoreError::invalid(
+                "x",
+                format!("expected a non-empty n_points x {d} array of samples, got {} values", points.len()),
+            ));
+        }
+        let n_points = points.len() / d;
+        check_allocation(
+            "the data Jacobian",
+            n_points as u128 * net.output_dim() as u128 * net.n_params() as u128,
+            16,
+        )?;
+        Ok(DataMap { bound: net.bind(base)?, points, n_points })
+    }
+
+    /// Number of samples.
+    pub fn n_points(&self) -> usize {
+        self.n_points
+    }
+}
+
+impl<R: Ring> ModelMap<R> for DataMap<'_, R> {
+    fn n_params(&self) -> usize {
+        self.bound.net.n_params()
+    }
+
+    fn n_values(&self) -> usize {
+        self.n_points * self.bound.net.output_dim()
+    }
+
+    fn values(&self, theta: &[R::Elem], values: &mut [R::Elem]) -> Result<()> {
+        self.bound.net.check_params_len(theta.len())?;
+        let out = self.bound.net.output_dim();
+        for (v, x) in values.chunks_exact_mut(out).zip(self.points.chunks_exact(self.bound.net.input_dim())) {
+            v.clone_from_slice(&self.bound.forward(theta, x));
+        }
+        Ok(())
+    }
+
+    fn values_jacobian(&self, theta: &[R::Elem], values: &mut [R::Elem], jac: &mut [R::Elem]) -> Result<()> {
+        self.bound.net.check_params_len(theta.len())?;
+        let ring = &self.bound.ring;
+        let (n, out, d) = (self.n_params(), self.bound.net.output_dim(), self.bound.net.input_dim());
+        let mut seed = vec![ring.zero(); out];
+        let rows = jac.chunks_exact_mut(out * n.max(1));
+        for ((v, x), block) in values.chunks_exact_mut(out).zip(self.points.chunks_exact(d)).zip(rows) {
+            let trace = self.bound.forward_trace(theta, x);
+            v.clone_from_slice(trace.last().map(Vec::as_slice).unwrap_or(&[]));
+            if n == 0 {
+                continue;
+            }
+            for (o, row) in block.chunks_exact_mut(n).enumerate() {
+                seed[o] = ring.one();
+                self.bound.backward(theta, &trace, &seed, row);
+                seed[o] = ring.zero();
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coefficients::{coefficient_jacobian, coefficients};
+    use crate::jacobian::{evaluate_points, evaluation_jacobian};
+    use crate::net::{Activation, Dense, Layer};
+    use crate::par::{NoInterrupt, Par};
+    use crate::ring::F64Ring;
+
+    fn mlp(widths: &[usize], degree: u32, bias: bool) -> Network {
+        let mut layers = Vec::new();
+        for i in 0..widths.len() - 1 {
+            if i > 0 {
+                layers.push(Layer::Activation(Activation::monomial(widths[i], degree).unwrap()));
+            }
+            layers.push(Layer::Dense(Dense { input_dim: widths[i], output_dim: widths[i + 1], bias }));
+        }
+        Network::new(layers).unwrap()
+    }
+
+    #[test]
+    fn coefficient_map_matches_the_generic_functions() {
+        let net = mlp(&[3, 4, 2], 2, true);
+        let theta: Vec<f64> = (0..net.n_params()).map(|i| ((i * 7 % 11) as f64 - 5.0) / 3.0).collect();
+        let map = CoefficientMap::new(&net, F64Ring).unwrap();
+        let (m, n) = (map.n_values(), map.n_params());
+        let (mut v, mut j, mut v2) = (vec![0.0; m], vec![0.0; m * n], vec![0.0; m]);
+        map.values_jacobian(&theta, &mut v, &mut j).unwrap();
+        map.values(&theta, &mut v2).unwrap();
+        assert_eq!(v, coefficients(&net, F64Ring, &theta).unwrap());
+        assert_eq!(v2, v);
+        assert_eq!(j, coefficient_jacobian(&net, F64Ring, &theta, Par::Seq, &NoInterrupt).unwrap());
+    }
+
+    #[test]
+    fn data_map_matches_the_generic_functions() {
+        let net = mlp(&[2, 3, 2], 3, false);
+        let theta: Vec<f64> = (0..net.n_params()).map(|i| (i as f64 - 6.0) / 5.0).collect();
+        let points: Vec<f64> = (0..10).map(|i| (i as f64 * 0.37).sin()).collect();
+        let map = DataMap::new(&net, F64Ring, points.clone()).unwrap();
+        let (m, n) = (map.n_values(), map.n_params());
+        let (mut v, mut j) = (vec![0.0; m], vec![0.0; m * n]);
+        map.values_jacobian(&theta, &mut v, &mut j).unwrap();
+        let bound = net.bind(F64Ring).unwrap();
+        assert_eq!(v, evaluate_points(&bound, &theta, &points, Par::Seq).unwrap());
+        assert_eq!(j, evaluation_jacobian(&bound, &theta, &points, Par::Seq).unwrap());
+        assert!(DataMap::new(&net, F64Ring, vec![1.0; 3]).is_err());
+    }
+}
