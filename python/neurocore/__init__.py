@@ -12,6 +12,8 @@ convolutional networks and lightning self-attention networks.
 """
 
 from neurocore._core import DEFAULT_PRIME, __version__, memory_limit, set_memory_limit
+from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
+from neurocore.convolution import Realizability, contains, end_to_end_filter
 from neurocore.dimension import DimensionReport, Trial, dimension
 from neurocore.errors import CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError
 from neurocore.exact_matrix import ExactMatrix
@@ -24,7 +26,9 @@ __all__ = [
     "Activation",
     "Attention",
     "CertificationError",
+    "ClosestPointResult",
     "Conv",
+    "CriticalPoint",
     "Dense",
     "DimensionReport",
     "ExactMatrix",
@@ -32,14 +36,18 @@ __all__ = [
     "Network",
     "NeurocoreError",
     "RankResult",
+    "Realizability",
     "ResourceLimitError",
     "Trial",
     "__version__",
     "attention",
+    "closest_point",
     "coefficients",
     "conv1d",
+    "contains",
     "conv2d",
     "dimension",
+    "end_to_end_filter",
     "evaluate",
     "jacobian",
     "kernel",

@@ -3,6 +3,7 @@
 //! errors; no mathematics lives here.
 
 mod closest;
+mod cnn;
 mod compute;
 mod errors;
 mod network;
@@ -14,6 +15,8 @@ use pyo3::prelude::*;
 mod _core {
     #[pymodule_export]
     use super::closest::{bombieri_weights, closest_hessian, closest_search, closest_sq_distance};
+    #[pymodule_export]
+    use super::cnn::{cnn_realizability, cnn_shared_roots};
     #[pymodule_export]
     use super::compute::{
         coefficient_jacobian_exact, coefficient_jacobian_float, coefficient_jacobian_mod_p, coefficients_exact,
