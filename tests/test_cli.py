@@ -19,9 +19,11 @@ def run(args, capsys):
 
 
 def test_dim_mlp_table(capsys):
-    code, out, err = run(["dim", "mlp", "3,2,1", "--degree", "2"], capsys)
+    code, out, err = run(["dim", "mlp", "3,5,1", "--degree", "4"], capsys)  # Alexander-Hirschowitz
     assert code == 0 and err == ""
-    assert "dimension" in out and "5" in out and "probabilistic" in out
+    assert "dimension            14" in out and "probabilistic" in out
+    code, out, err = run(["dim", "mlp", "3,2,1", "--degree", "2"], capsys)
+    assert code == 0 and "5  (certified)" in out
 
 
 def test_dim_json_round_trips(capsys):

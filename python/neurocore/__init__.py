@@ -20,9 +20,13 @@ from neurocore.exact_matrix import ExactMatrix
 from neurocore.maps import coefficients, evaluate, jacobian, monomials
 from neurocore.network import Activation, Attention, Conv, Dense, Network, attention, conv1d, conv2d, mlp
 from neurocore.rank import RankResult, kernel, rank
+from neurocore.scan import ScanResult, scan
+from neurocore.strata import KINDS, Stratum, SymmetryReport, classify, symmetries
+from neurocore.sweep import SweepResult, mlp_grid, mlp_widths, sweep
 
 __all__ = [
     "DEFAULT_PRIME",
+    "KINDS",
     "Activation",
     "Attention",
     "CertificationError",
@@ -38,10 +42,15 @@ __all__ = [
     "RankResult",
     "Realizability",
     "ResourceLimitError",
+    "ScanResult",
+    "Stratum",
+    "SymmetryReport",
+    "SweepResult",
     "Trial",
     "__version__",
     "attention",
     "closest_point",
+    "classify",
     "coefficients",
     "conv1d",
     "contains",
@@ -53,7 +62,12 @@ __all__ = [
     "kernel",
     "memory_limit",
     "mlp",
+    "mlp_grid",
+    "mlp_widths",
     "monomials",
     "rank",
+    "scan",
     "set_memory_limit",
+    "sweep",
+    "symmetries",
 ]

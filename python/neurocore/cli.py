@@ -150,6 +150,202 @@ def _run_dim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _closest_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--target", help="target coefficients: numbers like 3,1,0,1/2 or a file (.npy, .json or text)")
+    g.add_argument("--data", help="samples: an .npz file holding arrays X (n x input_dim) and Y (n x output_dim)")
+    p.add_argument("--metric", default=None, help="euclidean (default), bombieri, or weights as numbers or a file")
+    p.add_argument("--starts", type=int, default=64, help="random starts (default 64)")
+    p.add_argument("--max-iter", type=int, default=1000, help="evaluations per start (default 1000)")
+    p.add_argument("--gtol", type=float, default=1e-10, help="gradient tolerance ||J^T r||_inf (default 1e-10)")
+    p.add_argument("--no-classify", action="store_true", help="skip the stratum labels")
+
+
+def _read_numbers(text: str, arg: str) -> list[float]:
+    """Numbers given inline (``3,1,0.5,1/2``) or in a file (.npy, .json list, or whitespace/commas)."""
+    try:
+        return [float(Fraction(v)) for v in text.replace(",", " ").split()]
+    except (ValueError, ZeroDivisionError):
+        pass
+    from pathlib import Path
+
+    path = Path(text)
+    if not path.is_file():
+        raise ValueError(f"{arg}: expected numbers like 3,1,0,1/2 or an existing file, got {text!r}")
+    if path.suffix == ".npy":
+        import numpy as np
+
+        return [float(v) for v in np.load(path).reshape(-1)]
+    raw = path.read_text(encoding="utf-8")
+    try:
+        values = json.loads(raw) if path.suffix == ".json" else raw.replace(",", " ").split()
+        return [float(Fraction(v)) if isinstance(v, str) else float(v) for v in values]
+    except (ValueError, TypeError, ZeroDivisionError):
+        raise ValueError(f"{arg}: {text} does not hold a flat list of numbers") from None
+
+
+def _run_closest(args: argparse.Namespace) -> int:
+    from neurocore.closest import closest_point
+
+    net = network_from_args(args)
+    metric: Any = args.metric
+    if metric is not None and metric.lower() not in ("euclidean", "bombieri"):
+        metric = _read_numbers(metric, "--metric")
+    kw: dict[str, Any] = {}
+    if args.data is not None:
+        import numpy as np
+
+        with np.load(args.data) as f:
+            kw["data"] = (f["X"], f["Y"])
+    else:
+        kw["target"] = _read_numbers(args.target, "--target")
+    res = closest_point(
+        net,
+        metric=metric,
+        starts=args.starts,
+        seed=args.seed,
+        threads=args.threads,
+        max_iter=args.max_iter,
+        gtol=args.gtol,
+        classify=not args.no_classify,
+        **kw,
+    )
+    print(json.dumps(res.to_dict(), indent=2) if args.json else res)
+    return 0
+
+
+def _scan_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--samples", "-n", type=int, default=1000, help="random parameter points (default 1000)")
+    p.add_argument(
+        "--sampler",
+        choices=["uniform", "integer", "sparse"],
+        default="uniform",
+        help="uniform residues (default), small integers, or uniform with random zeros",
+    )
+    p.add_argument("--sparsity", type=float, default=0.5, help="probability of zeroing a parameter (sparse; 0.5)")
+    p.add_argument("--integer-bound", type=int, default=3, help="integers in [-b, b] (integer sampler; 3)")
+    p.add_argument("--prime", type=int, default=None, help="the prime (default 2^61 - 1)")
+    p.add_argument("--show-drops", type=int, default=5, metavar="K", help="print the first K rank-drop points (default 5)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from neurocore import DEFAULT_PRIME
+    from neurocore.scan import scan
+
+    net = network_from_args(args)
+    res = scan(
+        net,
+        samples=args.samples,
+        sampler=args.sampler,
+        field=DEFAULT_PRIME if args.prime is None else args.prime,
+        seed=args.seed,
+        threads=args.threads,
+        progress=not args.no_progress,
+        sparsity=args.sparsity,
+        integer_bound=args.integer_bound,
+    )
+    if args.json:
+        print(json.dumps(res.to_dict(), indent=2))
+        return 0
+    print(res)
+    shown = [int(i) for i in res.drop_indices[: max(args.show_drops, 0)]]
+    if shown:
+        print(f"first rank drops (sample: rank, parameters{' as signed integers' if args.sampler == 'integer' else ''}):")
+        for i in shown:
+            theta = res.point(i, signed=args.sampler == "integer")
+            print(f"  {i}: rank {int(res.ranks[i])}, theta = [{', '.join(str(int(v)) for v in theta)}]")
+    return 0
+
+
+def _depth_range(text: str) -> list[int]:
+    try:
+        if "-" in text:
+            lo, hi = (int(v) for v in text.split("-", 1))
+            return list(range(lo, hi + 1))
+        return _ints(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a depth like 3, 1-4 or 2,3, got {text!r}") from None
+
+
+def _sweep_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", type=int, required=True, help="input width d0")
+    p.add_argument("--output", type=int, required=True, help="output width dL")
+    p.add_argument("--depth", type=_depth_range, required=True, help="weight layers L: 3, a range 1-4, or a list 2,3")
+    p.add_argument("--max-width", type=int, required=True, help="largest hidden width")
+    p.add_argument("--min-width", type=int, default=1, help="smallest hidden width (default 1)")
+    _add_activation(p)
+    p.add_argument("--bias", action="store_true", help="biases in every layer")
+    p.add_argument("--out", help="write rows to this .csv or .parquet file (resumes if it exists)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per architecture (recorded as 'timeout')")
+    p.add_argument("--retry-failed", action="store_true", help="recompute rows stored as timeout or error")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--threads", type=int, default=0, help="threads or, with --timeout, worker processes (0 = all cores)")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    from neurocore.sweep import mlp_grid, sweep
+
+    nets = mlp_grid(
+        args.input,
+        args.output,
+        args.depth,
+        args.max_width,
+        min_width=args.min_width,
+        bias=args.bias,
+        **_activation_kwargs(args),
+    )
+    res = sweep(
+        nets,
+        out=args.out,
+        seed=args.seed,
+        threads=args.threads,
+        timeout=args.timeout,
+        progress=not args.no_progress,
+        retry_failed=args.retry_failed,
+    )
+    if args.json:
+        print(json.dumps(res.to_dict(), indent=2))
+    elif len(res.rows) <= 60:
+        print(res)
+    else:
+        counts = ", ".join(f"{k}: {v}" for k, v in res.status_counts.items())
+        filling = sum(1 for r in res.rows if r["filling"])
+        defective = sum(1 for r in res.rows if r["defect"])
+        print(f"{len(res.rows)} architectures ({counts}): {filling} filling, {defective} defective")
+        print(f"computed {res.computed}, skipped {res.skipped} already in {res.out}, {res.seconds:.2f} s")
+    if args.out and not args.json:
+        print(f"rows written to {args.out}")
+    return 0
+
+
+def _bench_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quick", action="store_true", help="only the smallest architecture")
+    p.add_argument("--repeat", type=int, default=3, help="neurocore runs per architecture, best kept (default 3)")
+    p.add_argument("--threads", type=int, default=0, help="threads for neurocore (0 = all cores)")
+    p.add_argument(
+        "--baseline",
+        action="append",
+        choices=["numpy+flint", "jax"],
+        help="baselines to run (repeatable; default all that are installed)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from neurocore.bench import ARCHITECTURES, run_bench
+
+    archs = ARCHITECTURES[:1] if args.quick else ARCHITECTURES
+    log = None if args.json or not sys.stderr.isatty() else (lambda line: print(f"timing {line}", file=sys.stderr))
+    rep = run_bench(archs, repeat=args.repeat, threads=args.threads, baselines=args.baseline, log=log)
+    print(json.dumps(rep.to_dict(), indent=2) if args.json else rep)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neurocore`` command."""
     parser = argparse.ArgumentParser(
@@ -163,6 +359,19 @@ def build_parser() -> argparse.ArgumentParser:
     dim = commands.add_parser("dim", help="dimension of a neurovariety (certified when possible)")
     add_architecture_parsers(dim, _dim_options)
     dim.set_defaults(run=_run_dim)
+    closest = commands.add_parser("closest", help="closest points of the neuromanifold to a target (multi-start)")
+    add_architecture_parsers(closest, _closest_options)
+    closest.set_defaults(run=_run_closest)
+    scan = commands.add_parser("scan", help="Jacobian ranks at random parameter points (where do ranks drop?)")
+    add_architecture_parsers(scan, _scan_options)
+    scan.set_defaults(run=_run_scan)
+    sweep = commands.add_parser("sweep", help="dimensions of a grid of architectures, as a CSV/Parquet table")
+    sweep_families = sweep.add_subparsers(dest="family", required=True, metavar="{mlp}")
+    _sweep_options(sweep_families.add_parser("mlp", help="all MLPs with the given input, output, depth and widths"))
+    sweep.set_defaults(run=_run_sweep)
+    bench = commands.add_parser("bench", help="time neurocore against the installed baselines (numpy+flint, JAX)")
+    _bench_options(bench)
+    bench.set_defaults(run=_run_bench)
     return parser
 
 

@@ -147,7 +147,7 @@ class ClosestPointResult:
     n_converged : int
         Starts that met the gradient test.
     scale : float
-        Standard deviation of the Gaussian starts.
+        Standard deviation of the Gaussian starts (NaN for explicit ``initial`` starts).
     network : str
         The network's repr.
     """
@@ -240,7 +240,7 @@ def _samples(net: Network, data: Any) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(data, Sequence) or isinstance(data, (str, bytes)) or len(data) != 2:
         raise TypeError("data: expected a pair (X, Y) of sample arrays")
     arrays = []
-    for name, v in zip(("X", "Y"), data):
+    for name, v in zip(("X", "Y"), data, strict=True):
         try:
             a = np.asarray(v, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -288,12 +288,13 @@ def closest_point(
     *,
     data: Any = None,
     metric: Any = None,
-    starts: int = 64,
+    starts: int | None = None,
     seed: int = 0,
     threads: int = 0,
     max_iter: int = 1000,
-    gtol: float = 1e-8,
+    gtol: float = 1e-10,
     scale: float | None = None,
+    initial: Any = None,
     dedup_tol: float = 1e-5,
     classify: bool = True,
 ) -> ClosestPointResult:
@@ -314,6 +315,7 @@ def closest_point(
     Parameters
     ----------
     net : Network
+        The architecture whose neuromanifold is searched.
     target : array_like, optional
         Target coefficient vector of length ``net.ambient_dim`` (order of
         :func:`neurocore.monomials`, outputs concatenated). Give this or ``data``.
@@ -325,7 +327,7 @@ def closest_point(
         Coefficient metric (default ``"euclidean"``), or a positive weight per coefficient.
         Not allowed with ``data`` (samples induce their own metric).
     starts : int
-        Number of random starts (>= 1).
+        Number of random starts (>= 1; default 64, or the number of rows of ``initial``).
     seed : int
         Seed of the starts.
     threads : int
@@ -337,6 +339,9 @@ def closest_point(
         ``least_squares`` without scaling).
     scale : float, optional
         Standard deviation of the starts (default: matched to the target, see above).
+    initial : array_like, optional
+        Explicit starting points, shape ``(starts, n_params)``, instead of random ones (e.g. a
+        small initialisation, to study where it leads).
     dedup_tol : float
         Two endpoints are the same critical point when their functions differ by at most
         ``dedup_tol`` times the largest of their norms and the target's.
@@ -358,7 +363,20 @@ def closest_point(
     """
     if not isinstance(net, Network):
         raise TypeError(f"net: expected a neurocore Network, got {type(net).__name__}")
-    starts = _int_arg(starts, "starts", 1)
+    init: np.ndarray | None = None
+    if initial is not None:
+        try:
+            init = np.array(initial, dtype=np.float64, ndmin=2)
+        except (TypeError, ValueError) as exc:
+            raise TypeError("initial: expected an array of real numbers of shape (starts, n_params)") from exc
+        if init.ndim != 2 or init.shape[1] != net.n_params or init.shape[0] == 0:
+            raise ValueError(f"initial: expected shape (starts, {net.n_params}), got {init.shape}")
+        if not np.all(np.isfinite(init)):
+            raise ValueError("initial: contains NaN or infinite entries")
+        if starts is not None and _int_arg(starts, "starts", 1) != init.shape[0]:
+            raise ValueError(f"starts: {starts} differs from the {init.shape[0]} rows of initial")
+        starts = init.shape[0]
+    starts = _int_arg(64 if starts is None else starts, "starts", 1)
     seed = _int_arg(seed, "seed", 0, 2**64)
     threads = _int_arg(threads, "threads", 0)
     max_iter = _int_arg(max_iter, "max_iter", 1)
@@ -392,6 +410,7 @@ def closest_point(
         max_iter=max_iter,
         gtol=gtol,
         scale=scale,
+        initial=init,
         threads=threads,
         **kw,
     )
@@ -402,12 +421,12 @@ def closest_point(
     functions = [_core.coefficients_float(net._core, np.ascontiguousarray(t)) for t in thetas]
     sq = np.array([_core.closest_sq_distance(net._core, np.ascontiguousarray(t), **kw) for t in thetas])
 
-    classify_fn: Any = None
-    if classify:
-        from neurocore.strata import classify as classify_fn
-    strata = [classify_fn(net, t) if classify_fn is not None else None for t in thetas]
+    strata: list[Any] = [None] * len(thetas)
     counts: dict[str, int] = {}
-    if classify_fn is not None:
+    if classify:
+        from neurocore.strata import classify as classify_theta
+
+        strata = [classify_theta(net, t) for t in thetas]
         kinds = [str(s.kind) for s in strata]
         order = list(_KIND_ORDER) + sorted(set(kinds) - set(_KIND_ORDER))
         counts = {k: kinds.count(k) for k in order if k in kinds}

@@ -61,6 +61,33 @@ class ExactMatrix:
             den //= g
         return ExactMatrix(nums, den)
 
+    @staticmethod
+    def from_integers(rows: int, cols: int, numerators: Sequence[int], denominator: int = 1) -> ExactMatrix:
+        """Builds the matrix ``numerators / denominator`` from row-major integers over one
+        denominator, dividing out their common content (one gcd pass, no per-entry fractions).
+
+        Examples
+        --------
+        >>> ExactMatrix.from_integers(1, 2, [2, 4], 6).to_fractions()
+        [[Fraction(1, 3), Fraction(2, 3)]]
+        """
+        if len(numerators) != rows * cols:
+            raise ValueError(f"numerators: expected {rows * cols} entries, got {len(numerators)}")
+        den = int(denominator)
+        if den == 0:
+            raise ZeroDivisionError("denominator: must be nonzero")
+        sign = -1 if den < 0 else 1
+        g = abs(den)
+        for v in numerators:
+            if g == 1:
+                break
+            g = math.gcd(g, int(v))
+        nums = np.empty((rows, cols), dtype=object)
+        flat = nums.reshape(-1)
+        for i, v in enumerate(numerators):
+            flat[i] = sign * int(v) // g
+        return ExactMatrix(nums, abs(den) // g)
+
     @property
     def shape(self) -> tuple[int, int]:
         """``(rows, cols)``."""

@@ -64,6 +64,13 @@ class RankResult:
 def _integer_rows(matrix: Any, arg: str = "matrix") -> tuple[int, int, Any]:
     """An integer matrix with the same rank and kernel: each row scaled by its denominators'
     lcm. Returns a C-contiguous int64 array when every entry fits, else a flat list of ints."""
+    if isinstance(matrix, ExactMatrix):
+        # numerators / denominator: the numerators have the same rank and kernel
+        r, c = matrix.shape
+        ints = [int(v) for v in matrix.numerators.reshape(-1)]
+        if all(-(2**63) <= v < 2**63 for v in ints):
+            return r, c, np.array(ints, dtype=np.int64).reshape(r, c)
+        return r, c, ints
     m = as_exact_matrix(matrix, arg)
     if isinstance(m, np.ndarray):
         r, c = m.shape
@@ -82,6 +89,12 @@ def _integer_rows(matrix: Any, arg: str = "matrix") -> tuple[int, int, Any]:
 
 
 def _residues(matrix: Any, p: int) -> np.ndarray:
+    if isinstance(matrix, ExactMatrix):
+        if matrix.denominator % p == 0:
+            raise ZeroDivisionError(f"matrix: the denominator {matrix.denominator} is divisible by {p}")
+        inv = pow(matrix.denominator, -1, p)
+        r, c = matrix.shape
+        return np.array([int(v) % p * inv % p for v in matrix.numerators.reshape(-1)], dtype=np.uint64).reshape(r, c)
     m = as_exact_matrix(matrix)
     if isinstance(m, np.ndarray):
         check_memory("a copy of the matrix", m.size, 8)

@@ -61,11 +61,12 @@ fn objective(
 ///
 /// Returns a dict of per-start arrays in start order: ``theta`` (starts x n_params),
 /// ``sq_distance``, ``grad_norm`` (``||J^T r||_inf``), ``evaluations``, ``status`` (a list of
-/// "converged" / "max_iter" / "stalled" / "non_finite"), and the start ``scale``.
+/// "converged" / "max_iter" / "stalled" / "non_finite"), and the start ``scale``. Explicit
+/// starting points ``initial`` (starts x n_params) replace the random ones (and ``starts``).
 #[pyfunction]
 #[pyo3(signature = (
     net, *, target=None, metric="euclidean", weights=None, x=None, y=None,
-    starts=64, seed=0, max_iter=1000, gtol=1e-8, scale=None, threads=0
+    starts=64, seed=0, max_iter=1000, gtol=1e-10, scale=None, initial=None, threads=0
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn closest_search<'py>(
@@ -81,10 +82,24 @@ pub fn closest_search<'py>(
     max_iter: usize,
     gtol: f64,
     scale: Option<f64>,
+    initial: Option<PyReadonlyArray2<'py, f64>>,
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let obj = objective(net, target, metric, weights, x, y)?;
-    let opts = SearchOptions { starts, seed, max_iter, gtol, scale };
+    let (starts, initial) = match initial {
+        Some(a) => {
+            let v = a.as_array();
+            if v.ncols() != net.inner.n_params() {
+                return Err(invalid(
+                    "initial",
+                    format!("expected shape (starts, {}), got {:?}", net.inner.n_params(), v.shape()),
+                ));
+            }
+            (v.nrows(), Some(v.iter().copied().collect()))
+        }
+        None => (starts, None),
+    };
+    let opts = SearchOptions { starts, seed, max_iter, gtol, scale, initial };
     let rep = run(py, threads, |par, intr| closest::search(&net.inner, &obj, &opts, par, intr))?;
     let n = net.inner.n_params();
     let count = rep.results.len();

@@ -6,8 +6,11 @@ mod closest;
 mod cnn;
 mod compute;
 mod errors;
+mod exact;
 mod network;
 mod runtime;
+mod scan;
+mod symmetry;
 
 use pyo3::prelude::*;
 
@@ -18,6 +21,8 @@ mod _core {
     #[pymodule_export]
     use super::cnn::{cnn_realizability, cnn_shared_roots};
     #[pymodule_export]
+    use super::exact::{rank_qq, kernel_qq};
+    #[pymodule_export]
     use super::compute::{
         coefficient_jacobian_exact, coefficient_jacobian_float, coefficient_jacobian_mod_p, coefficients_exact,
         coefficients_float, coefficients_mod_p, dimension, evaluate_exact, evaluate_float, evaluate_mod_p,
@@ -27,6 +32,10 @@ mod _core {
     use super::errors::{CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError};
     #[pymodule_export]
     use super::network::PyNetwork;
+    #[pymodule_export]
+    use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at};
+    #[pymodule_export]
+    use super::symmetry::{symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p};
 
     use pyo3::prelude::*;
 

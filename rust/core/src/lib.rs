@@ -8,6 +8,7 @@
 //! No Python here: the bindings crate adapts this API, the Python package sits on top.
 
 pub mod error;
+pub mod exact;
 pub mod linalg;
 pub mod par;
 pub mod ring;
@@ -20,5 +21,6 @@ pub mod dimension;
 pub mod jacobian;
 pub mod net;
 pub mod rng;
+pub mod scan;
 pub mod univariate;
 pub mod cnn;

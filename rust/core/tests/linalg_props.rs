@@ -39,10 +39,14 @@ fn powmod(mut a: u64, mut e: u64, p: u64) -> u64 {
 
 /// Textbook Gaussian elimination with `u128` arithmetic and Fermat inverses.
 fn naive_rank(a: &Mat<u64>, p: u64) -> usize {
-    let mut m: Vec<Vec<u64>> = (0..a.rows()).map(|i| a.row(i).iter().map(|x| x % p).collect()).collect();
+    let mut m: Vec<Vec<u64>> = (0..a.rows())
+        .map(|i| a.row(i).iter().map(|x| x % p).collect())
+        .collect();
     let mut r = 0;
     for j in 0..a.cols() {
-        let Some(piv) = (r..m.len()).find(|&i| m[i][j] != 0) else { continue };
+        let Some(piv) = (r..m.len()).find(|&i| m[i][j] != 0) else {
+            continue;
+        };
         m.swap(piv, r);
         let inv = powmod(m[r][j], p - 2, p);
         let pivot = m[r].clone();
@@ -59,7 +63,9 @@ fn naive_rank(a: &Mat<u64>, p: u64) -> usize {
 
 fn matmul(a: &Mat<u64>, b: &Mat<u64>, p: u64) -> Mat<u64> {
     Mat::from_fn(a.rows(), b.cols(), |i, j| {
-        (0..a.cols()).fold(0, |acc, t| (acc + mulmod(a[(i, t)] % p, b[(t, j)] % p, p)) % p)
+        (0..a.cols()).fold(0, |acc, t| {
+            (acc + mulmod(a[(i, t)] % p, b[(t, j)] % p, p)) % p
+        })
     })
 }
 
@@ -92,7 +98,11 @@ fn random_mat(rows: usize, cols: usize, seed: u64, sparse: bool) -> Mat<u64> {
 /// `B C` with `B` `n x k` and `C` `k x m` random: rank `min(n, k, m)` with probability about
 /// `1 - 2/p`.
 fn low_rank(n: usize, k: usize, m: usize, p: u64, seed: u64) -> Mat<u64> {
-    matmul(&random_mat(n, k, seed, false), &random_mat(k, m, seed ^ 0xABCD, false), p)
+    matmul(
+        &random_mat(n, k, seed, false),
+        &random_mat(k, m, seed ^ 0xABCD, false),
+        p,
+    )
 }
 
 fn seq_rank(f: &PrimeField, a: &Mat<u64>) -> usize {
@@ -175,7 +185,7 @@ proptest! {
 
     #[test]
     fn echelon_tracks_the_rank_of_the_stack(
-        p in prime(), cols in 1usize..60, dim in 0usize..60, batches in prop::collection::vec(0usize..25, 1..6),
+        p in prime(), cols in 1usize..80, dim in 0usize..80, batches in prop::collection::vec(0usize..70, 1..5),
         seed: u64,
     ) {
         let f = PrimeField::new(p).unwrap();
@@ -193,17 +203,21 @@ proptest! {
             let r = seq_rank(&f, &stacked);
             prop_assert_eq!(e.rank(), r);
             prop_assert_eq!(added, r - before);
-            let piv = e.pivot_cols();
-            prop_assert_eq!(piv.len(), r);
-            prop_assert!(piv.windows(2).all(|w| w[0] < w[1]) && piv.iter().all(|&c| c < cols));
+            let rref = rref_mod_p(&f, &stacked, Par::Seq, &NoInterrupt).unwrap();
+            prop_assert_eq!(e.pivot_cols(), rref.pivot_cols);
         }
+        // The basis spans every row added: adding them all again adds nothing.
+        prop_assert_eq!(e.add_rows(&rows, Par::Seq, &NoInterrupt).unwrap(), 0);
     }
 }
 
 /// Sizes above the parallel thresholds, ranks deficient, both kernels.
 #[test]
 fn parallel_equals_sequential() {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     for p in [8_388_593u64, (1 << 61) - 1] {
         let f = PrimeField::new(p).unwrap();
         let a = low_rank(260, 230, 300, p, 17);
@@ -218,14 +232,19 @@ fn parallel_equals_sequential() {
             )
         });
         assert_eq!(seq_r.rank, 230);
-        assert_eq!((par_rank, &par_r, &par_k), (seq_rank(&f, &a), &seq_r, &seq_k));
+        assert_eq!(
+            (par_rank, &par_r, &par_k),
+            (seq_rank(&f, &a), &seq_r, &seq_k)
+        );
         let rows = low_rank(400, 250, 300, p, 23);
         let feed = |par: Par| {
             let mut e = Echelon::new(&f, 300);
             let added: Vec<usize> = (0..400)
                 .step_by(100)
                 .map(|s| {
-                    let b = Mat::from_vec(100, 300, rows.as_slice()[s * 300..(s + 100) * 300].to_vec()).unwrap();
+                    let b =
+                        Mat::from_vec(100, 300, rows.as_slice()[s * 300..(s + 100) * 300].to_vec())
+                            .unwrap();
                     e.add_rows(&b, par, &NoInterrupt).unwrap()
                 })
                 .collect();
@@ -258,13 +277,20 @@ fn interruption_stops_eliminations() {
         let a = random_mat(300, 300, 5, false);
         for polls in [0usize, 3, 40] {
             let trip = TripAfter(AtomicUsize::new(polls));
-            assert_eq!(rank_mod_p(&f, &a, Par::Seq, &trip), Err(CoreError::Interrupted));
+            assert_eq!(
+                rank_mod_p(&f, &a, Par::Seq, &trip),
+                Err(CoreError::Interrupted)
+            );
             let trip = TripAfter(AtomicUsize::new(polls));
-            assert_eq!(kernel_basis_mod_p(&f, &a, Par::Seq, &trip), Err(CoreError::Interrupted));
+            assert_eq!(
+                kernel_basis_mod_p(&f, &a, Par::Seq, &trip),
+                Err(CoreError::Interrupted)
+            );
         }
         // An interrupted batch leaves the echelon form as it was.
         let mut e = Echelon::new(&f, 300);
-        e.add_rows(&random_mat(100, 300, 6, false), Par::Seq, &NoInterrupt).unwrap();
+        e.add_rows(&random_mat(100, 300, 6, false), Par::Seq, &NoInterrupt)
+            .unwrap();
         let trip = TripAfter(AtomicUsize::new(2));
         assert_eq!(e.add_rows(&a, Par::Seq, &trip), Err(CoreError::Interrupted));
         assert_eq!(e.rank(), 100);
@@ -285,24 +311,49 @@ fn a_raised_flag_stops_a_large_parallel_elimination() {
             flag.0.store(true, Ordering::Relaxed);
         })
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let start = std::time::Instant::now();
     let r = pool.install(|| rank_mod_p(&f, &a, Par::Rayon, flag.as_ref()));
     raiser.join().unwrap();
     assert_eq!(r, Err(CoreError::Interrupted));
-    assert!(start.elapsed().as_secs_f64() < 2.0, "took {:?} to stop", start.elapsed());
+    assert!(
+        start.elapsed().as_secs_f64() < 2.0,
+        "took {:?} to stop",
+        start.elapsed()
+    );
 }
 
 #[test]
 fn degenerate_shapes_do_not_panic() {
     for p in [3u64, (1 << 61) - 1] {
         let f = PrimeField::new(p).unwrap();
-        for (rows, cols) in [(0usize, 0usize), (0, 5), (5, 0), (1, 1), (1, 7), (7, 1), (3, 200), (200, 3)] {
-            for a in [Mat::zeros(rows, cols), random_mat(rows, cols, 1, false), Mat::from_fn(rows, cols, |_, _| p)] {
+        for (rows, cols) in [
+            (0usize, 0usize),
+            (0, 5),
+            (5, 0),
+            (1, 1),
+            (1, 7),
+            (7, 1),
+            (3, 200),
+            (200, 3),
+        ] {
+            for a in [
+                Mat::zeros(rows, cols),
+                random_mat(rows, cols, 1, false),
+                Mat::from_fn(rows, cols, |_, _| p),
+            ] {
                 let r = seq_rank(&f, &a);
                 assert_eq!(r, naive_rank(&a, p));
                 assert_eq!(rref_mod_p(&f, &a, Par::Seq, &NoInterrupt).unwrap().rank, r);
-                assert_eq!(kernel_basis_mod_p(&f, &a, Par::Seq, &NoInterrupt).unwrap().rows(), cols - r);
+                assert_eq!(
+                    kernel_basis_mod_p(&f, &a, Par::Seq, &NoInterrupt)
+                        .unwrap()
+                        .rows(),
+                    cols - r
+                );
                 let mut e = Echelon::new(&f, cols);
                 assert_eq!(e.add_rows(&a, Par::Seq, &NoInterrupt).unwrap(), r);
             }

@@ -2,14 +2,21 @@
 //! Marquardt 1963), with the damping update of Nielsen (1999; Madsen, Nielsen & Tingleff,
 //! "Methods for non-linear least squares problems", 2004, Algorithm 3.16).
 //!
-//! Each step solves `(J^T J + mu I) h = -J^T r` by Cholesky and accepts it when the gain ratio
-//! `rho = (actual reduction) / (reduction predicted by the linear model)` is positive. The stop
-//! test is the one of scipy's `least_squares(method="trf")` without scaling, so that a
+//! Each step solves `(M + mu I) h = -J^T r` by Cholesky and accepts it when the gain ratio
+//! `rho = (actual reduction) / (reduction predicted by the model)` is positive. The model `M` is
+//! the Gauss-Newton matrix `J^T J`, or `J^T J + S` with `S` a secant estimate of the
+//! second-order term `sum_k r_k Hess(r_k)`, whichever predicted the last step better (the
+//! adaptive model switch of NL2SOL, Dennis, Gay & Welsch 1981). Closest-point problems have
+//! large residuals whenever the target lies off the neuromanifold, and there Gauss-Newton alone
+//! converges only linearly (for Eckart-Young at the rate `sigma_{k+1} / sigma_k`); the
+//! augmented model restores superlinear convergence.
+//!
+//! The stop test is the one of scipy's `least_squares(method="trf")` without scaling, so that a
 //! comparison with scipy at the same `gtol` compares like with like: converged when
 //! `||J^T r||_inf <= gtol`. Where the predicted reduction falls below the rounding noise of
-//! `||r||^2` (a minimum with a nonzero residual), a step is accepted when it shrinks the gradient,
-//! so that the gradient test stays reachable. The solver is sequential and deterministic: the
-//! same start gives bit-identical results on every thread.
+//! `||r||^2`, a step is accepted when it shrinks the gradient, so that the gradient test stays
+//! reachable. The solver is sequential and deterministic: the same start gives bit-identical
+//! results on every thread.
 
 use crate::error::Result;
 use crate::par::Interrupt;
@@ -27,13 +34,14 @@ pub trait LeastSquares: Sync {
 /// Why the solver stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LmStatus {
-    /// `||J^T r||_inf <= gtol`: a critical point of the squared distance.
+    /// `||J^T r||_inf <= gtol` (or, when no step makes progress, `||J^T r||_inf` at the
+    /// rounding level `1000 eps ||J||_F ||r||`): a critical point of the squared distance.
     Converged,
     /// The evaluation budget `max_iter` was used up.
     MaxIterations,
     /// Steps became negligible (`||h|| <= 1e-15 (||theta|| + 1e-15)`) or the damping
-    /// overflowed before the gradient test passed: typically a minimum at which the residual is
-    /// not smooth enough in floating point to reach `gtol`.
+    /// overflowed before the gradient test passed, with the gradient still above its rounding
+    /// level (at that level the run counts as `Converged`).
     Stalled,
     /// The starting point already gave a non-finite residual.
     NonFinite,
@@ -76,6 +84,8 @@ pub struct LmOutcome {
 
 const TAU: f64 = 1e-3;
 const STEP_TOL: f64 = 1e-15;
+/// Relative size below which a change of `||r||^2` is treated as rounding noise.
+const NOISE_REL: f64 = 64.0 * f64::EPSILON;
 
 /// Runs Levenberg-Marquardt from `theta0`. Errors only for interruption or an internal failure
 /// of the residual; a non-finite residual at a trial point is a rejected step.
@@ -98,10 +108,12 @@ pub fn levenberg_marquardt<P: LeastSquares + ?Sized>(
         return Ok(LmOutcome { theta, sq_norm: f, grad_norm: gnorm, evaluations, status: LmStatus::NonFinite });
     }
     let (mut r_new, mut jac_new, mut theta_new) = (vec![0.0; m], vec![0.0; m * n], vec![0.0; n]);
-    let mut g_new = vec![0.0; n];
-    let mut a = vec![0.0; n * n];
-    let mut chol = vec![0.0; n * n];
-    let mut h = vec![0.0; n];
+    let (mut g_new, mut h, mut ah, mut sh) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let (mut y, mut y_sharp) = (vec![0.0; n], vec![0.0; n]);
+    let (mut a, mut model, mut chol) = (vec![0.0; n * n], vec![0.0; n * n], vec![0.0; n * n]);
+    // Secant estimate of the second-order term sum_k r_k Hess(r_k) that Gauss-Newton drops.
+    let mut secant = vec![0.0; n * n];
+    let mut use_secant = false;
     let mut normal_ready = false;
     let mut mu = 0.0;
     let mut nu = 2.0;
@@ -122,16 +134,19 @@ pub fn levenberg_marquardt<P: LeastSquares + ?Sized>(
             }
         }
         if !(mu.is_finite() && mu < 1e300) {
-            break LmStatus::Stalled;
+            break stall_status(&jac, f, gnorm);
         }
-        if !solve_damped(&a, mu, &g, n, &mut chol, &mut h) {
+        for ((mi, ai), si) in model.iter_mut().zip(&a).zip(&secant) {
+            *mi = if use_secant { ai + si } else { *ai };
+        }
+        if !solve_damped(&model, mu, &g, n, &mut chol, &mut h) {
             mu *= nu;
             nu *= 2.0;
             continue;
         }
         let theta_norm = theta.iter().map(|t| t * t).sum::<f64>().sqrt();
         if h.iter().map(|v| v * v).sum::<f64>().sqrt() <= STEP_TOL * (theta_norm + STEP_TOL) {
-            break LmStatus::Stalled;
+            break stall_status(&jac, f, gnorm);
         }
         for ((tn, t), s) in theta_new.iter_mut().zip(&theta).zip(&h) {
             *tn = t + s;
@@ -141,22 +156,53 @@ pub fn levenberg_marquardt<P: LeastSquares + ?Sized>(
         let f_new = sq_norm(&r_new);
         gradient(&jac_new, &r_new, n, &mut g_new);
         let gnorm_new = inf_norm(&g_new);
-        // Reduction of 1/2 ||r||^2 predicted by the damped linear model: 1/2 h^T (mu h - g).
-        let predicted: f64 = 0.5 * h.iter().zip(&g).map(|(hi, gi)| hi * (mu * hi - gi)).sum::<f64>();
+        // Reduction of 1/2 ||r||^2 predicted by the (undamped) model of the step: with
+        // (M + mu I) h = -g it is -(g.h + h.M h / 2) = h.(mu h - g) / 2, free of cancellation.
+        let predicted = 0.5 * dot(&h, &h) * mu - 0.5 * dot(&h, &g);
         let actual = 0.5 * (f - f_new);
         // Near a minimum with a nonzero residual the predicted reduction drops below the
         // rounding noise of ||r||^2 long before the gradient reaches gtol; there the gain ratio
         // is noise, and a step is judged by whether it shrinks the gradient instead.
-        let noise = 64.0 * f64::EPSILON * f.max(f_new);
+        let noise = NOISE_REL * f.max(f_new);
+        let noisy = predicted <= noise && actual.abs() <= noise;
         let (accept, rho) = if !(f_new.is_finite() && gnorm_new.is_finite()) {
             (false, -1.0)
-        } else if predicted <= noise && actual.abs() <= noise {
-            (gnorm_new < gnorm, 0.5)
+        } else if noisy {
+            // rho = 1 lets the damping fall towards the (secant-augmented) Newton step.
+            (dot(&g_new, &g_new) < dot(&g, &g), 1.0)
         } else {
             let rho = if predicted > 0.0 { actual / predicted } else { -1.0 };
             (rho > 0.0, rho)
         };
+        if std::env::var("NC_LM_DEBUG").is_ok() {
+            eprintln!("ev {evaluations} f {f:.12e} fn {f_new:.12e} g {gnorm:.2e} gn {gnorm_new:.2e} mu {mu:.2e} pred {predicted:.2e} act {actual:.2e} noisy {noisy} acc {accept} sec {use_secant} h {:.2e}", dot(&h,&h).sqrt());
+        }
         if accept {
+            // The next model: the one (Gauss-Newton or augmented) that predicted this step's
+            // reduction better (NL2SOL's adaptive choice; Dennis, Gay & Welsch 1981).
+            // Where reductions are rounding noise, compare the predicted gradients instead.
+            sym_matvec(&a, &h, n, &mut ah);
+            sym_matvec(&secant, &h, n, &mut sh);
+            if noisy {
+                let (mut err_gn, mut err_aug) = (0.0, 0.0);
+                for i in 0..n {
+                    let gn_pred = g[i] + ah[i];
+                    err_gn += (g_new[i] - gn_pred).powi(2);
+                    err_aug += (g_new[i] - gn_pred - sh[i]).powi(2);
+                }
+                use_secant = err_aug < err_gn;
+            } else {
+                let pred_gn = -dot(&g, &h) - 0.5 * dot(&h, &ah);
+                let pred_aug = pred_gn - 0.5 * dot(&h, &sh);
+                use_secant = (actual - pred_aug).abs() < (actual - pred_gn).abs();
+            }
+            // Secant data: y = g_new - g, y# = (J_new - J)^T r_new (jac is still the old J).
+            gradient(&jac, &r_new, n, &mut y_sharp);
+            for i in 0..n {
+                y[i] = g_new[i] - g[i];
+                y_sharp[i] = g_new[i] - y_sharp[i];
+            }
+            update_secant(&mut secant, &h, &y, &y_sharp, n, &mut sh);
             std::mem::swap(&mut theta, &mut theta_new);
             std::mem::swap(&mut r, &mut r_new);
             std::mem::swap(&mut jac, &mut jac_new);
@@ -172,6 +218,56 @@ pub fn levenberg_marquardt<P: LeastSquares + ?Sized>(
         }
     };
     Ok(LmOutcome { theta, sq_norm: f, grad_norm: gnorm, evaluations, status })
+}
+
+/// When no step makes progress: `Converged` if the gradient is already at the rounding level of
+/// its own evaluation (`1000 eps ||J||_F ||r||`, below which no floating-point method can push
+/// it), `Stalled` otherwise.
+fn stall_status(jac: &[f64], f: f64, gnorm: f64) -> LmStatus {
+    let noise = 1e3 * f64::EPSILON * sq_norm(jac).sqrt() * f.sqrt();
+    if gnorm <= noise {
+        LmStatus::Converged
+    } else {
+        LmStatus::Stalled
+    }
+}
+
+/// The symmetric secant update of Dennis, Gay & Welsch (NL2SOL, ACM TOMS 7, 1981) of `s_mat`,
+/// an estimate of `sum_k r_k Hess(r_k)`: sized by `min(1, |s.y#| / |s.S s|)`, then the rank-two
+/// correction that makes `S s = y#` while staying symmetric. Skipped unless `y.s > 0`.
+fn update_secant(s_mat: &mut [f64], s: &[f64], y: &[f64], y_sharp: &[f64], n: usize, work: &mut [f64]) {
+    let ys = dot(y, s);
+    if !(ys > 1e-12 * dot(y, y).sqrt() * dot(s, s).sqrt()) {
+        return;
+    }
+    sym_matvec(s_mat, s, n, work);
+    let sss = dot(s, work);
+    if sss != 0.0 {
+        let tau = f64::min(1.0, dot(s, y_sharp).abs() / sss.abs());
+        s_mat.iter_mut().for_each(|v| *v *= tau);
+        work.iter_mut().for_each(|v| *v *= tau);
+    }
+    // w = y# - S s.
+    for (wi, yi) in work.iter_mut().zip(y_sharp) {
+        *wi = yi - *wi;
+    }
+    let ws = dot(work, s);
+    for i in 0..n {
+        for j in 0..n {
+            s_mat[i * n + j] += (work[i] * y[j] + y[i] * work[j]) / ys - ws * y[i] * y[j] / (ys * ys);
+        }
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// `out = A v` for a full `n x n` row-major matrix.
+fn sym_matvec(a: &[f64], v: &[f64], n: usize, out: &mut [f64]) {
+    for (o, row) in out.iter_mut().zip(a.chunks_exact(n.max(1))) {
+        *o = dot(row, v);
+    }
 }
 
 fn sq_norm(v: &[f64]) -> f64 {

@@ -47,11 +47,13 @@ pub struct SearchOptions {
     /// Standard deviation of the Gaussian starts; `None` matches it to the target
     /// (see [`start_scale`]).
     pub scale: Option<f64>,
+    /// Explicit starting points instead of random ones: `starts x n_params`, row-major.
+    pub initial: Option<Vec<f64>>,
 }
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions { starts: 64, seed: 0, max_iter: 1000, gtol: 1e-8, scale: None }
+        SearchOptions { starts: 64, seed: 0, max_iter: 1000, gtol: 1e-10, scale: None, initial: None }
     }
 }
 
@@ -72,7 +74,7 @@ pub struct StartResult {
 /// All starts of one search, in start order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchReport {
-    /// Standard deviation the starts were drawn with.
+    /// Standard deviation the starts were drawn with (NaN for explicit starts).
     pub scale: f64,
     pub results: Vec<StartResult>,
 }
@@ -188,15 +190,30 @@ fn run_starts<M: ModelMap<F64Ring>>(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<SearchReport> {
-    let scale = match opts.scale {
-        Some(s) => s,
-        None => start_scale(net, problem, opts.seed)?,
-    };
     let n = problem.map.n_params();
+    let scale = match (&opts.initial, opts.scale) {
+        (Some(init), _) => {
+            if init.len() != opts.starts * n {
+                return Err(CoreError::invalid(
+                    "initial",
+                    format!("expected {} x {n} starting values, got {}", opts.starts, init.len()),
+                ));
+            }
+            check_finite("initial", init)?;
+            f64::NAN
+        }
+        (None, Some(s)) => s,
+        (None, None) => start_scale(net, problem, opts.seed)?,
+    };
     let lm_opts = LmOptions { max_iter: opts.max_iter, gtol: opts.gtol };
     let one = |i: usize| -> Result<StartResult> {
-        let mut rng = SplitMix64::derived(opts.seed, STREAM_STARTS, i as u64);
-        let theta0: Vec<f64> = (0..n).map(|_| scale * rng.normal()).collect();
+        let theta0: Vec<f64> = match &opts.initial {
+            Some(init) => init[i * n..(i + 1) * n].to_vec(),
+            None => {
+                let mut rng = SplitMix64::derived(opts.seed, STREAM_STARTS, i as u64);
+                (0..n).map(|_| scale * rng.normal()).collect()
+            }
+        };
         let out = lm::levenberg_marquardt(problem, &theta0, &lm_opts, intr)?;
         Ok(StartResult {
             theta: out.theta,
@@ -351,6 +368,19 @@ mod tests {
             let disc = (t[0] * t[3] - t[1] * t[2]).powi(2);
             assert!(disc < 1e-8, "{r:?}");
         }
+    }
+
+    #[test]
+    fn explicit_starts_are_used_as_given() {
+        let net = linear_mlp(&[2, 1, 2]);
+        let obj = Objective::Coefficients { target: vec![3.0, 0.0, 0.0, 1.0], metric: Metric::Euclidean };
+        // A start on the saddle's stable set stays on the saddle (second singular triple).
+        let o = SearchOptions { starts: 2, initial: Some(vec![0.0, 1.0, 0.0, 1.0, 1.0, 0.2, 0.1, 0.9]), ..opts(2) };
+        let rep = search(&net, &obj, &o, Par::Seq, &NoInterrupt).unwrap();
+        assert!((rep.results[0].sq_distance - 9.0).abs() < 1e-10, "{:?}", rep.results[0]);
+        assert!((rep.results[1].sq_distance - 1.0).abs() < 1e-10, "{:?}", rep.results[1]);
+        let bad = SearchOptions { initial: Some(vec![0.0; 7]), ..o };
+        assert!(search(&net, &obj, &bad, Par::Seq, &NoInterrupt).is_err());
     }
 
     #[test]

@@ -179,9 +179,10 @@ impl IntMatrix {
     }
 
     /// The balanced base-`2^b` digit matrices `A = sum_u 2^(b u) A_u`, `|A_u| <= 2^(b-1)`, as
-    /// `s` row-major f64 buffers; `s = ceil((max_bits + 1) / b)` (at least 1).
+    /// `s` row-major f64 buffers; `s = ceil((max_bits + 2) / b)` (balanced digits reach about
+    /// `2^(b s - 1) (1 - 2^(1-b)) / (1 - 2^-b) >= 2^(b s - 2)`).
     pub(crate) fn balanced_pieces(&self, b: u32) -> Result<Vec<Vec<f64>>> {
-        let s = (self.max_bits() as usize + 1).div_ceil(b as usize).max(1);
+        let s = (self.max_bits() as usize + 2).div_ceil(b as usize).max(1);
         let len = self.rows * self.cols;
         check_allocation("digit matrices", (s as u128) * len as u128, 8)?;
         let mut pieces = vec![vec![0f64; len]; s];
@@ -200,15 +201,15 @@ impl IntMatrix {
 
     /// Entry-major limbs `(l_0, ..., l_{s-1})` of every entry in base `2^b` with
     /// `0 <= l_v < 2^b` for `v < s - 1` and a signed top limb (the residual format of the
-    /// lifting); `None` when `s` limbs cannot hold the entries.
-    pub(crate) fn limbs(&self, b: u32, s: usize) -> Result<Option<Vec<i64>>> {
+    /// lifting), negated when `negate`; `None` when `s` limbs cannot hold the entries.
+    pub(crate) fn limbs(&self, b: u32, s: usize, negate: bool) -> Result<Option<Vec<i64>>> {
         let len = self.rows * self.cols;
         check_allocation("residual limbs", (s as u128) * len as u128, 8)?;
         let mut out = vec![0i64; len * s];
         let mut digits = vec![0i64; s];
         let mask = (1i64 << b) - 1;
         for k in 0..len {
-            if !self.with_magnitude(k, |mag, neg| balanced_digits(mag, neg, b, &mut digits)) {
+            if !self.with_magnitude(k, |mag, neg| balanced_digits(mag, neg != negate, b, &mut digits)) {
                 return Ok(None);
             }
             let l = &mut out[k * s..(k + 1) * s];
@@ -248,25 +249,25 @@ impl IntMatrix {
         }
     }
 
-    /// Upper bounds on `log2 ||row_i||_2` for the given rows (`-inf` for zero rows).
-    pub(crate) fn row_log2_norms(&self, rows: &[usize]) -> Vec<f64> {
-        rows.iter().map(|&i| self.log2_norm((0..self.cols).map(|j| i * self.cols + j))).collect()
+    /// `||A[i, :]||_2^2` for the given rows, exactly.
+    pub(crate) fn row_sq_norms(&self, rows: &[usize]) -> Vec<BigUint> {
+        rows.iter().map(|&i| self.sq_norm((0..self.cols).map(|j| i * self.cols + j))).collect()
     }
 
-    /// Upper bounds on `log2 ||A[rows, j]||_2` for every column `j`.
-    pub(crate) fn col_log2_norms(&self, rows: &[usize]) -> Vec<f64> {
-        (0..self.cols).map(|j| self.log2_norm(rows.iter().map(|&i| i * self.cols + j))).collect()
+    /// `||A[rows, j]||_2^2` for every column `j`, exactly.
+    pub(crate) fn col_sq_norms(&self, rows: &[usize]) -> Vec<BigUint> {
+        (0..self.cols).map(|j| self.sq_norm(rows.iter().map(|&i| i * self.cols + j))).collect()
     }
 
-    fn log2_norm(&self, idx: impl Iterator<Item = usize>) -> f64 {
+    fn sq_norm(&self, idx: impl Iterator<Item = usize>) -> BigUint {
         match &self.data {
             Entries::Small(v) => {
-                // Exact: a sum of at most 2^64 squares below 2^126 fits 192 bits; use BigUint
-                // only if the u128 sum overflows.
+                // Squares are below 2^128; sum in u128 and spill into a BigUint on overflow.
                 let mut acc: u128 = 0;
                 let mut big = BigUint::zero();
                 for k in idx {
-                    let sq = (v[k].unsigned_abs() as u128) * (v[k].unsigned_abs() as u128);
+                    let x = v[k].unsigned_abs() as u128;
+                    let sq = x * x;
                     match acc.checked_add(sq) {
                         Some(s) => acc = s,
                         None => {
@@ -275,13 +276,9 @@ impl IntMatrix {
                         }
                     }
                 }
-                big += acc;
-                log2_upper(&big) / 2.0 + 1e-12
+                big + acc
             }
-            Entries::Big(v) => {
-                let sum: BigUint = idx.map(|k| v[k].magnitude() * v[k].magnitude()).sum();
-                log2_upper(&sum) / 2.0 + 1e-12
-            }
+            Entries::Big(v) => idx.map(|k| v[k].magnitude() * v[k].magnitude()).sum(),
         }
     }
 
@@ -312,7 +309,7 @@ mod tests {
                 }
                 assert_eq!(back, x, "b={b} v={v}");
                 let s = pieces.len() + 1;
-                let l = m.limbs(b, s).unwrap().unwrap();
+                let l = m.limbs(b, s, false).unwrap().unwrap();
                 let mut back = BigInt::zero();
                 for (u, d) in l.iter().enumerate() {
                     if u + 1 < s {
@@ -324,7 +321,9 @@ mod tests {
             }
         }
         let m = IntMatrix::from_bigints(1, 1, vec![BigInt::from(1) << 100]).unwrap();
-        assert!(m.limbs(20, 2).unwrap().is_none());
+        assert!(m.limbs(20, 2, false).unwrap().is_none());
+        let neg = IntMatrix::from_i64(1, 1, vec![-5]).unwrap().limbs(4, 3, true).unwrap().unwrap();
+        assert_eq!(neg, vec![5, 0, 0]);
     }
 
     #[test]
@@ -332,10 +331,8 @@ mod tests {
         let m = IntMatrix::from_i64(2, 3, vec![3, -4, 0, 1, 2, -2]).unwrap();
         assert_eq!(m.max_row_l1(), BigUint::from(7u32));
         assert_eq!(m.max_abs(), BigUint::from(4u32));
-        let r = m.row_log2_norms(&[0, 1]);
-        assert!((r[0] - 5f64.log2()).abs() < 1e-9 && (r[1] - 3f64.log2()).abs() < 1e-9);
-        let c = m.col_log2_norms(&[0]);
-        assert_eq!(c[2], f64::NEG_INFINITY);
+        assert_eq!(m.row_sq_norms(&[0, 1]), vec![BigUint::from(25u32), BigUint::from(9u32)]);
+        assert_eq!(m.col_sq_norms(&[0]), vec![BigUint::from(9u32), BigUint::from(16u32), BigUint::zero()]);
         let t = m.transpose();
         assert_eq!((t.rows(), t.cols()), (3, 2));
         assert_eq!(t.entry(1, 0), BigInt::from(-4));

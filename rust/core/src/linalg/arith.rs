@@ -58,6 +58,18 @@ pub(crate) trait ModArith: Sync + Send {
     ) -> Result<()>;
 }
 
+/// How a kernel likes its updates cut: about `step_work` multiply-adds per thread between two
+/// interrupt polls, threads only for updates of at least `par_min_work`, row counts multiples
+/// of `align` (the micro-kernel height), `blocks_per_thread` blocks per thread and step (more
+/// balance the load, fewer repeat less packing).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScheduleParams {
+    pub step_work: usize,
+    pub par_min_work: usize,
+    pub align: usize,
+    pub blocks_per_thread: usize,
+}
+
 /// Row-block schedule of one update: `step_rows` rows are done between two interrupt polls,
 /// split into blocks of `block_rows` rows that rayon may run on different threads.
 #[derive(Debug, Clone, Copy)]
@@ -68,27 +80,30 @@ pub(crate) struct RowSchedule {
 }
 
 impl RowSchedule {
-    /// A schedule for `rows` rows, each costing `row_work` multiply-adds: about `step_work`
-    /// multiply-adds between polls, parallel when allowed and the whole update is at least
-    /// `par_min_work`; row counts are multiples of `align` (the micro-kernel height).
-    pub fn new(
-        rows: usize,
-        row_work: usize,
-        step_work: usize,
-        par_min_work: usize,
-        align: usize,
-        par: Par,
-    ) -> Self {
+    /// The schedule of `rows` rows costing `row_work` multiply-adds each.
+    pub fn new(rows: usize, row_work: usize, params: &ScheduleParams, par: Par) -> Self {
+        let align = params.align.max(1);
         let round = |x: usize| x.max(1).div_ceil(align) * align;
         let row_work = row_work.max(1);
-        let parallel = par.is_parallel() && rows.saturating_mul(row_work) >= par_min_work;
-        let threads = if parallel { rayon::current_num_threads().max(1) } else { 1 };
+        let parallel = par.is_parallel() && rows.saturating_mul(row_work) >= params.par_min_work;
+        let threads = if parallel {
+            rayon::current_num_threads().max(1)
+        } else {
+            1
+        };
         // The threads work side by side, so a step may hold `threads` times the work.
-        let step_rows = round(step_work.saturating_mul(threads) / row_work);
-        // Two blocks per thread and step, so that a slow thread does not hold up the step.
-        let block_rows =
-            if parallel { round(step_rows.min(rows).div_ceil(2 * threads)) } else { step_rows };
-        RowSchedule { step_rows, block_rows, parallel }
+        let step_rows = round(params.step_work.saturating_mul(threads) / row_work);
+        let blocks = threads * params.blocks_per_thread.max(1);
+        let block_rows = if parallel {
+            round(step_rows.min(rows).div_ceil(blocks))
+        } else {
+            step_rows
+        };
+        RowSchedule {
+            step_rows,
+            block_rows,
+            parallel,
+        }
     }
 
     /// Runs `f(row_offset, block)` on every row block of `c`, polling `intr` before each step.
@@ -127,13 +142,66 @@ impl RowSchedule {
     }
 }
 
+/// Below this many element operations, splitting a pass over rows across threads costs more
+/// than it saves.
+const PAR_MIN_PASS: usize = 1 << 15;
+
+/// Whether a pass of `work` element operations should use the rayon pool.
+pub(crate) fn parallel_pass(par: Par, work: usize) -> bool {
+    work >= PAR_MIN_PASS && par.is_parallel()
+}
+
+/// Splits `c` into about two row blocks per thread when `parallel` (else one block) and returns
+/// `f(row_offset, block)` for each block, in row order.
+pub(crate) fn map_row_blocks<E: Send, R: Send>(
+    c: MatMut<'_, E>,
+    parallel: bool,
+    f: impl Fn(usize, MatMut<'_, E>) -> R + Sync,
+) -> Vec<R> {
+    if !parallel || c.rows() < 2 {
+        return vec![f(0, c)];
+    }
+    let block = c.rows().div_ceil(2 * rayon::current_num_threads().max(1));
+    let mut blocks = Vec::new();
+    let (mut rest, mut offset) = (c, 0);
+    while rest.rows() > 0 {
+        let h = block.min(rest.rows());
+        let (head, tail) = rest.split_rows_at(h);
+        blocks.push((offset, head));
+        offset += h;
+        rest = tail;
+    }
+    blocks.into_par_iter().map(|(o, b)| f(o, b)).collect()
+}
+
 /// Copies the columns `cols` of every row of `src` into a contiguous `rows x cols.len()` buffer.
-pub(crate) fn gather_cols<E: Copy>(src: MatRef<'_, E>, cols: &[usize], out: &mut Vec<E>) {
+pub(crate) fn gather_cols<E: Copy + Default + Send + Sync>(
+    src: MatRef<'_, E>,
+    cols: &[usize],
+    out: &mut Vec<E>,
+    par: Par,
+) {
+    let k = cols.len();
     out.clear();
-    out.reserve(src.rows() * cols.len());
-    for i in 0..src.rows() {
-        let row = src.row(i);
-        out.extend(cols.iter().map(|&j| row[j]));
+    out.resize(src.rows() * k, E::default());
+    if k == 0 {
+        return;
+    }
+    let fill = |row0: usize, chunk: &mut [E]| {
+        for (i, dst) in chunk.chunks_exact_mut(k).enumerate() {
+            let row = src.row(row0 + i);
+            for (d, &c) in dst.iter_mut().zip(cols) {
+                *d = row[c];
+            }
+        }
+    };
+    if parallel_pass(par, out.len()) {
+        let rows = src.rows().div_ceil(2 * rayon::current_num_threads().max(1));
+        out.par_chunks_mut(rows * k)
+            .enumerate()
+            .for_each(|(b, chunk)| fill(b * rows, chunk));
+    } else {
+        fill(0, out);
     }
 }
 
@@ -146,9 +214,18 @@ mod tests {
     #[test]
     fn schedule_covers_every_row_once() {
         let mut c = Mat::<u64>::zeros(1001, 3);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
         pool.install(|| {
-            let s = RowSchedule::new(1001, 1000, 50_000, 0, 2, Par::Rayon);
+            let params = ScheduleParams {
+                step_work: 50_000,
+                par_min_work: 0,
+                align: 2,
+                blocks_per_thread: 2,
+            };
+            let s = RowSchedule::new(1001, 1000, &params, Par::Rayon);
             assert!(s.parallel && s.step_rows & 1 == 0 && s.block_rows & 1 == 0);
             s.run(c.view_mut(), &NoInterrupt, |off, mut blk| {
                 for i in 0..blk.rows() {
@@ -164,7 +241,17 @@ mod tests {
     fn gather_picks_columns() {
         let a = Mat::from_fn(2, 4, |i, j| (10 * i + j) as u64);
         let mut out = Vec::new();
-        gather_cols(a.view(), &[3, 1], &mut out);
+        gather_cols(a.view(), &[3, 1], &mut out, Par::Seq);
         assert_eq!(out, vec![3, 1, 13, 11]);
+        let big = Mat::from_fn(700, 90, |i, j| (i * 90 + j) as u64);
+        let mut par_out = Vec::new();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| gather_cols(big.view(), &[5, 0, 89], &mut par_out, Par::Rayon));
+        gather_cols(big.view(), &[5, 0, 89], &mut out, Par::Seq);
+        assert_eq!(out, par_out);
+        assert_eq!(&out[3..6], &[95, 90, 179]);
     }
 }

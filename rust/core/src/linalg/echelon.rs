@@ -1,14 +1,17 @@
 //! An incremental echelon form: the row space of a growing set of rows, for ranks of Jacobians
 //! whose rows arrive in batches of random evaluation points.
 //!
-//! The basis is kept as a sequence of *groups*, one per batch that added rows. Group `g` is in
-//! reduced row echelon form on its own pivot columns `P_g` (identity there) and has zeros in the
-//! pivot columns of every earlier group. A new batch `X` is reduced by one matrix product per
-//! group, in order: `X <- X - X[:, P_g] G_g`. After step `g`, `X` vanishes on `P_0..P_g`, and later
-//! groups vanish there too, so the zeros survive. The reduced batch is then eliminated on its
-//! own; its independent rows, in RREF, become the next group. Adding `b` rows to a basis of rank
-//! `r` in `n` columns costs `b r n` multiply-adds in matrix products plus the elimination of the
-//! `b x n` remainder; old rows are never rewritten (except when two small groups are merged).
+//! The basis is kept as a sequence of *groups*, one per batch that added rows. Let `R_g` be the
+//! columns that are pivots of no group before `g` (`R_0` = all columns). Group `g` has pivot
+//! columns `P_g` in `R_g`; on `P_g` its rows are the identity, on earlier groups' pivots they
+//! vanish, so only their entries on `R_{g+1} = R_g \ P_g` are stored. A new batch `X` is reduced
+//! group by group, in order, as `X|R_{g+1} <- X|R_{g+1} - X|P_g G_g`: this clears `P_g`, and later
+//! groups vanish there so the zeros survive. What is left, `X|R_G`, is eliminated on its own; its
+//! independent rows, in RREF, become the next group. Adding `b` rows to a basis of rank `r` with
+//! `n` columns costs at most `b r n` multiply-adds, all in matrix products (about half of that
+//! when `r` is close to `n`, as the stored groups shrink), plus the elimination of the `b x |R_G|`
+//! remainder. Old groups are never rewritten, except that a small group absorbs the next small
+//! one.
 
 use super::arith::{gather_cols, ModArith};
 use super::elim::echelonize;
@@ -20,11 +23,25 @@ use crate::error::{CoreError, Result};
 use crate::par::{check_allocation, Interrupt, NoInterrupt, Par};
 use crate::ring::PrimeField;
 
-/// Groups smaller than this are merged with the next small group, so that feeding rows one
-/// at a time does not leave thousands of one-row matrix products per batch.
+/// A group smaller than this absorbs the next small group, so that feeding rows one at a time
+/// does not leave one tiny matrix product (and one gather of the batch) per row.
 const MERGE_BELOW: usize = 64;
 
 /// Incremental row echelon form over F_p of a growing set of rows with `cols` columns.
+///
+/// ```
+/// use neurocore_core::linalg::{Echelon, Mat};
+/// use neurocore_core::ring::PrimeField;
+/// use neurocore_core::{NoInterrupt, Par};
+///
+/// let field = PrimeField::new((1 << 61) - 1).unwrap();
+/// let mut e = Echelon::new(&field, 3);
+/// let batch = Mat::from_vec(2, 3, vec![1, 0, 1, 2, 0, 2]).unwrap();
+/// assert_eq!(e.add_rows(&batch, Par::Seq, &NoInterrupt).unwrap(), 1);
+/// let batch = Mat::from_vec(1, 3, vec![0, 5, 0]).unwrap();
+/// assert_eq!(e.add_rows(&batch, Par::Seq, &NoInterrupt).unwrap(), 1);
+/// assert_eq!((e.rank(), e.pivot_cols()), (2, vec![0, 1]));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Echelon {
     field: PrimeField,
@@ -42,23 +59,44 @@ enum Basis {
 struct Groups<K: ModArith> {
     k: K,
     groups: Vec<Group<K::E>>,
+    /// `R_G`: the columns that are pivots of no group, increasing.
+    remaining: Vec<usize>,
 }
 
-/// Rows in RREF on their own pivot columns, zero on earlier groups' pivot columns.
+/// One group `g`, in the coordinates of `R_g` (the columns left by the groups before it).
 #[derive(Debug, Clone)]
 struct Group<E> {
+    /// `P_g`, as column indices, increasing.
     pivots: Vec<usize>,
+    /// Positions of `P_g` within `R_g`.
+    pivot_pos: Vec<usize>,
+    /// Positions of `R_{g+1} = R_g \ P_g` within `R_g`.
+    rest_pos: Vec<usize>,
+    /// `|P_g| x |R_{g+1}|`: the rows on `R_{g+1}` (identity on `P_g`, zero on earlier pivots).
     rows: Mat<E>,
 }
 
 impl Echelon {
     /// The empty basis (rank 0) for rows with `cols` entries.
     pub fn new(field: &PrimeField, cols: usize) -> Self {
+        let remaining = (0..cols).collect();
         let basis = match F64Arith::new(field) {
-            Some(k) => Basis::Small(Groups { k, groups: Vec::new() }),
-            None => Basis::Large(Groups { k: U64Arith::new(field), groups: Vec::new() }),
+            Some(k) => Basis::Small(Groups {
+                k,
+                groups: Vec::new(),
+                remaining,
+            }),
+            None => Basis::Large(Groups {
+                k: U64Arith::new(field),
+                groups: Vec::new(),
+                remaining,
+            }),
         };
-        Echelon { field: *field, cols, basis }
+        Echelon {
+            field: *field,
+            cols,
+            basis,
+        }
     }
 
     /// The field.
@@ -79,12 +117,23 @@ impl Echelon {
         }
     }
 
-    /// The pivot columns of the basis, increasing. For rows added in one batch these are the
-    /// pivot columns of their RREF; across batches they depend on the order of the batches.
+    /// The pivot columns, increasing: the column rank profile of all rows added so far (the
+    /// lexicographically first independent columns), the same as the pivot columns of the RREF
+    /// of the stacked rows, whatever the batches were. (Each group's pivots are in the profile
+    /// of the row space, because coordinates dependent on a space stay dependent on its
+    /// subspaces; the groups' pivots are disjoint and as many as the rank.)
     pub fn pivot_cols(&self) -> Vec<usize> {
         let mut p: Vec<usize> = match &self.basis {
-            Basis::Small(g) => g.groups.iter().flat_map(|g| g.pivots.iter().copied()).collect(),
-            Basis::Large(g) => g.groups.iter().flat_map(|g| g.pivots.iter().copied()).collect(),
+            Basis::Small(g) => g
+                .groups
+                .iter()
+                .flat_map(|g| g.pivots.iter().copied())
+                .collect(),
+            Basis::Large(g) => g
+                .groups
+                .iter()
+                .flat_map(|g| g.pivots.iter().copied())
+                .collect(),
         };
         p.sort_unstable();
         p
@@ -115,34 +164,44 @@ impl<K: ModArith> Groups<K> {
 
     fn add(&mut self, rows: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<usize> {
         let k = &self.k;
-        let n = rows.cols();
-        if rows.rows() == 0 || n == 0 || self.rank() == n {
+        let b = rows.rows();
+        if b == 0 || self.remaining.is_empty() {
             return Ok(0);
         }
-        let mut x = encode(k, rows)?;
+        // x = the batch restricted to R_g, reduced against the groups before g.
+        let mut x = encode(k, rows, par)?;
         let mut coeffs = Vec::new();
+        let mut rest = Vec::new();
         for g in &self.groups {
             intr.check()?;
-            check_allocation("echelon coefficients", (x.rows() as u128) * g.pivots.len() as u128, 8)?;
-            gather_cols(x.view(), &g.pivots, &mut coeffs);
-            let a = MatRef::new(&coeffs, x.rows(), g.pivots.len(), g.pivots.len())?;
-            k.gemm_sub(x.view_mut(), a, g.rows.view(), par, intr)?;
+            check_allocation("echelon reduction", (b as u128) * x.cols() as u128, 8)?;
+            gather_cols(x.view(), &g.pivot_pos, &mut coeffs, par);
+            gather_cols(x.view(), &g.rest_pos, &mut rest, par);
+            let a = MatRef::new(&coeffs, b, g.pivots.len(), g.pivots.len())?;
+            let mut next = Mat::from_vec(b, g.rest_pos.len(), std::mem::take(&mut rest))?;
+            k.gemm_sub(next.view_mut(), a, g.rows.view(), par, intr)?;
+            rest = std::mem::replace(&mut x, next).into_vec();
         }
-        let pivots = echelonize(k, x.view_mut(), true, par, intr)?;
-        let added = pivots.len();
+        let pos = echelonize(k, x.view_mut(), true, par, intr)?;
+        let added = pos.len();
         if added == 0 {
             return Ok(0);
         }
-        let (free, xf) = reduce_echelon(k, x.view().submatrix(0, 0, added, n), &pivots, par, intr)?;
-        let mut rows = Mat::zeros(added, n);
-        for (t, &c) in pivots.iter().enumerate() {
-            let row = rows.row_mut(t);
-            row[c] = k.one();
-            for (&j, &v) in free.iter().zip(xf.row(t)) {
-                row[j] = v;
-            }
-        }
-        let new = Group { pivots, rows };
+        let (rest_pos, rows) = reduce_echelon(
+            k,
+            x.view().submatrix(0, 0, added, x.cols()),
+            &pos,
+            par,
+            intr,
+        )?;
+        let pivots = pos.iter().map(|&p| self.remaining[p]).collect();
+        let new = Group {
+            pivots,
+            pivot_pos: pos,
+            rest_pos,
+            rows,
+        };
+        self.remaining = new.rest_pos.iter().map(|&p| self.remaining[p]).collect();
         match self.groups.last_mut() {
             Some(last) if last.pivots.len() < MERGE_BELOW && added < MERGE_BELOW => {
                 merge(k, last, new)?;
@@ -153,19 +212,32 @@ impl<K: ModArith> Groups<K> {
     }
 }
 
-/// Appends group `new` (which vanishes on `last`'s pivots) to `last`, first clearing `new`'s
-/// pivot columns from `last`'s rows: `L <- L - L[:, P_new] N`. Both are small, so this is not
-/// interruptible, which keeps the basis consistent.
+/// Folds group `new` (group `g + 1`) into `last` (group `g`): `last`'s rows lose `new`'s pivot
+/// columns, `L|R_{g+2} <- L|R_{g+2} - L|P_{g+1} N`, and the two stacks of rows become one group
+/// on `R_{g+2}`. Both are small, so this is not interruptible, which keeps the basis consistent.
 fn merge<K: ModArith>(k: &K, last: &mut Group<K::E>, new: Group<K::E>) -> Result<()> {
     let (r_old, r_new) = (last.pivots.len(), new.pivots.len());
     let mut coeffs = Vec::new();
-    gather_cols(last.rows.view(), &new.pivots, &mut coeffs);
+    gather_cols(last.rows.view(), &new.pivot_pos, &mut coeffs, Par::Seq);
+    let mut rest = Vec::new();
+    gather_cols(last.rows.view(), &new.rest_pos, &mut rest, Par::Seq);
+    let width = new.rest_pos.len();
+    let mut reduced = Mat::from_vec(r_old, width, rest)?;
     let a = MatRef::new(&coeffs, r_old, r_new, r_new)?;
-    k.gemm_sub(last.rows.view_mut(), a, new.rows.view(), Par::Seq, &NoInterrupt)?;
-    let n = last.rows.cols();
-    let mut data = std::mem::take(&mut last.rows).into_vec();
+    k.gemm_sub(
+        reduced.view_mut(),
+        a,
+        new.rows.view(),
+        Par::Seq,
+        &NoInterrupt,
+    )?;
+    let mut data = reduced.into_vec();
     data.extend_from_slice(new.rows.as_slice());
-    last.rows = Mat::from_vec(r_old + r_new, n, data)?;
+    last.rows = Mat::from_vec(r_old + r_new, width, data)?;
+    // Positions in R_{g+1} become positions in R_g through `last.rest_pos`.
+    last.pivot_pos
+        .extend(new.pivot_pos.iter().map(|&p| last.rest_pos[p]));
+    last.rest_pos = new.rest_pos.iter().map(|&p| last.rest_pos[p]).collect();
     last.pivots.extend_from_slice(&new.pivots);
     Ok(())
 }
@@ -181,7 +253,9 @@ mod tests {
             let f = PrimeField::new(p).unwrap();
             let mut s = 11u64;
             let mut next = || {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 s >> 20
             };
             // Rows in a 25-dimensional subspace of F_p^40: combinations of 25 fixed rows.
@@ -192,7 +266,9 @@ mod tests {
             for b in [1usize, 3, 0, 10, 30, 7] {
                 let coef: Vec<u64> = (0..b * 25).map(|_| next() % 3).collect();
                 let batch = Mat::from_fn(b, 40, |i, j| {
-                    (0..25).fold(0u64, |acc, t| (acc + coef[i * 25 + t] * (gens[(t, j)] % p)) % p)
+                    (0..25).fold(0u64, |acc, t| {
+                        (acc + coef[i * 25 + t] * (gens[(t, j)] % p)) % p
+                    })
                 });
                 all.extend_from_slice(batch.as_slice());
                 total += e.add_rows(&batch, Par::Seq, &NoInterrupt).unwrap();
@@ -201,7 +277,9 @@ mod tests {
                 assert_eq!((e.rank(), total), (r, r), "p={p}");
                 assert_eq!(e.pivot_cols().len(), r);
             }
-            assert!(e.add_rows(&Mat::zeros(2, 39), Par::Seq, &NoInterrupt).is_err());
+            assert!(e
+                .add_rows(&Mat::zeros(2, 39), Par::Seq, &NoInterrupt)
+                .is_err());
         }
     }
 }

@@ -1,5 +1,4 @@
-//! Row echelon form by recursive blocked LU with row pivoting and column skipping, and the unit
-//! triangular solves it (and the RREF) are built from.
+//! Row echelon form by recursive blocked LU with row pivoting and column skipping.
 //!
 //! [`echelonize`] computes `P A = L U` in place for an `m x n` matrix of any rank: `U` is in row
 //! echelon form with pivots in columns `c_0 < ... < c_{r-1}` (skipped columns are those whose
@@ -13,7 +12,7 @@
 //! [`ModArith::gemm_sub`], which is blocked, parallel and interruptible. The triangular solves
 //! are in `trsm.rs`.
 
-use super::arith::{gather_cols, ModArith};
+use super::arith::{gather_cols, map_row_blocks, parallel_pass, ModArith};
 use super::mat::{MatMut, MatRef};
 use super::trsm::trsm_lower_unit;
 use crate::error::Result;
@@ -23,8 +22,9 @@ use crate::par::{check_allocation, Interrupt, Par};
 ///
 /// On return, with `r` pivots `c_0 < ... < c_{r-1}`: row `t < r` holds `U` in columns `>= c_t`
 /// (`w[t][c_t] != 0`) and multipliers of `L` in the columns `c_s`, `s < t`; its other columns
-/// below `c_t` are zero. Rows `>= r` hold multipliers in the pivot columns and zeros elsewhere.
-/// The rows of `U` span the row space of the input. With `need_u == false` the solve for `U12`
+/// left of `c_t` are zero. Rows `>= r` hold multipliers in the pivot columns and zeros elsewhere.
+/// The rows of `U` span the row space of the input, and the pivots are its column rank profile
+/// (the lexicographically first independent columns). With `need_u == false` the solve for `U12`
 /// is skipped once no rows remain below (enough for the rank).
 pub(crate) fn echelonize<K: ModArith>(
     k: &K,
@@ -33,7 +33,14 @@ pub(crate) fn echelonize<K: ModArith>(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<Vec<usize>> {
-    let mut e = Elim { k, par, intr, need_u, pivots: Vec::new(), scratch: Vec::new() };
+    let mut e = Elim {
+        k,
+        par,
+        intr,
+        need_u,
+        pivots: Vec::new(),
+        scratch: Vec::new(),
+    };
     let n = w.cols();
     e.recurse(&mut w, 0, n)?;
     Ok(e.pivots)
@@ -71,13 +78,13 @@ impl<K: ModArith> Elim<'_, K> {
             let (_, pivot_rows) = top.split_rows_at(r0);
             // L11 (unit lower, k1 x k1) sits in the pivot columns of the new pivot rows.
             let mut l11 = Vec::new();
-            gather_cols(pivot_rows.rb(), piv, &mut l11);
+            gather_cols(pivot_rows.rb(), piv, &mut l11, Par::Seq);
             let l11 = MatRef::new(&l11, k1, k1, k1)?;
             let mut u12 = pivot_rows.submatrix_mut(0, cm, k1, c1 - cm);
             trsm_lower_unit(self.k, l11, u12.rb_mut(), self.par, self.intr)?;
             if below > 0 {
                 check_allocation("elimination multipliers", (below * k1) as u128, 8)?;
-                gather_cols(bottom.rb(), piv, &mut self.scratch);
+                gather_cols(bottom.rb(), piv, &mut self.scratch, self.par);
                 let l21 = MatRef::new(&self.scratch, below, k1, k1)?;
                 let a22 = bottom.submatrix_mut(0, cm, below, c1 - cm);
                 self.k.gemm_sub(a22, l21, u12.rb(), self.par, self.intr)?;
@@ -99,6 +106,8 @@ impl<K: ModArith> Elim<'_, K> {
         let mut pcs = [0usize; 64];
         let mut lrow = [K::E::default(); 64];
         let mut u = [K::E::default(); 64];
+        // Pivot rows of this panel are r0.., its pivot columns pcs[..], and u[s] the value of
+        // pivot row s in the current column.
         for j in c0..c1 {
             let r = self.pivots.len();
             if r == m && !self.need_u {
@@ -119,31 +128,62 @@ impl<K: ModArith> Elim<'_, K> {
             if r == m {
                 continue;
             }
-            if kl > 0 {
-                // Column j of the remaining rows: a_ij - sum_t l_it u_tj.
-                for i in r..m {
-                    let row = w.row_mut(i);
-                    for t in 0..kl {
-                        lrow[t] = row[pcs[t]];
-                    }
-                    row[j] = k.dot_sub(row[j], &lrow[..kl], &u[..kl]);
-                }
-            }
-            let Some(pr) = (r..m).find(|&i| !k.is_zero(w.row(i)[j])) else {
+            let Some(pr) = self.update_column(w, r, j, &pcs[..kl], &u[..kl]) else {
                 continue;
             };
             w.swap_rows(pr, r);
             let inv = k.inv(w.row(r)[j])?;
-            for i in r + 1..m {
-                let x = &mut w.row_mut(i)[j];
-                if !k.is_zero(*x) {
-                    *x = k.mul(*x, inv);
+            let (_, below) = w.rb_mut().split_rows_at(r + 1);
+            let parallel = parallel_pass(self.par, 4 * below.rows());
+            map_row_blocks(below, parallel, |_, mut blk| {
+                for i in 0..blk.rows() {
+                    let x = &mut blk.row_mut(i)[j];
+                    if !k.is_zero(*x) {
+                        *x = k.mul(*x, inv);
+                    }
                 }
-            }
+            });
             pcs[kl] = j;
             self.pivots.push(j);
         }
         Ok(())
+    }
+
+    /// Brings column `j` of the rows `r..` up to date with the panel's pivots (columns `pcs`,
+    /// values `u` in column `j`): `a_ij <- a_ij - sum_t l_it u_t`. Returns the first of these
+    /// rows with a nonzero entry in column `j`.
+    fn update_column(
+        &self,
+        w: &mut MatMut<'_, K::E>,
+        r: usize,
+        j: usize,
+        pcs: &[usize],
+        u: &[K::E],
+    ) -> Option<usize> {
+        let k = self.k;
+        let (_, rest) = w.rb_mut().split_rows_at(r);
+        if pcs.is_empty() {
+            return (0..rest.rows())
+                .find(|&i| !k.is_zero(rest.row(i)[j]))
+                .map(|i| r + i);
+        }
+        let parallel = parallel_pass(self.par, rest.rows() * (pcs.len() + 4));
+        let firsts = map_row_blocks(rest, parallel, |offset, mut blk| {
+            let mut lrow = [K::E::default(); 64];
+            let mut first = None;
+            for i in 0..blk.rows() {
+                let row = blk.row_mut(i);
+                for (l, &c) in lrow.iter_mut().zip(pcs) {
+                    *l = row[c];
+                }
+                row[j] = k.dot_sub(row[j], &lrow[..pcs.len()], u);
+                if first.is_none() && !k.is_zero(row[j]) {
+                    first = Some(r + offset + i);
+                }
+            }
+            first
+        });
+        firsts.into_iter().flatten().next()
     }
 }
 
@@ -162,7 +202,9 @@ mod tests {
     }
 
     fn lcg(seed: &mut u64, p: u64) -> u64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (*seed >> 11) % p
     }
 
@@ -181,7 +223,15 @@ mod tests {
         let piv = echelonize(&k, w.view_mut(), true, Par::Seq, &NoInterrupt).unwrap();
         assert_eq!(piv.len(), r);
         assert!(piv.iter().all(|c| c % 4 != 1));
-        let l = Mat::from_fn(m, r, |i, t| if i == t { 1 } else if i > t { w[(i, piv[t])] } else { 0 });
+        let l = Mat::from_fn(m, r, |i, t| {
+            if i == t {
+                1
+            } else if i > t {
+                w[(i, piv[t])]
+            } else {
+                0
+            }
+        });
         let u = Mat::from_fn(r, n, |t, j| if j >= piv[t] { w[(t, j)] } else { 0 });
         let lu = matmul(&f, &l, &u);
         let mut rows_a: Vec<&[u64]> = (0..m).map(|i| a.row(i)).collect();

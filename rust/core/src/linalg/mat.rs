@@ -25,15 +25,20 @@ impl<T> Mat<T> {
         if data.len() != len {
             return Err(CoreError::invalid(
                 "data",
-                format!("a {rows} x {cols} matrix needs {len} entries, got {}", data.len()),
+                format!(
+                    "a {rows} x {cols} matrix needs {len} entries, got {}",
+                    data.len()
+                ),
             ));
         }
         Ok(Mat { rows, cols, data })
     }
 
-    /// The matrix with entries `f(i, j)`.
+    /// The matrix with entries `f(i, j)`, computed row by row.
+    /// Panics if `rows * cols` overflows `usize`.
     pub fn from_fn(rows: usize, cols: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
-        let mut data = Vec::with_capacity(rows * cols);
+        let mut data =
+            Vec::with_capacity(rows.checked_mul(cols).expect("matrix size overflows usize"));
         for i in 0..rows {
             for j in 0..cols {
                 data.push(f(i, j));
@@ -88,13 +93,23 @@ impl<T> Mat<T> {
     /// A borrowed view of the whole matrix.
     #[inline]
     pub fn view(&self) -> MatRef<'_, T> {
-        MatRef { data: &self.data, rows: self.rows, cols: self.cols, stride: self.cols }
+        MatRef {
+            data: &self.data,
+            rows: self.rows,
+            cols: self.cols,
+            stride: self.cols,
+        }
     }
 
     /// A mutable borrowed view of the whole matrix.
     #[inline]
     pub fn view_mut(&mut self) -> MatMut<'_, T> {
-        MatMut { data: &mut self.data, rows: self.rows, cols: self.cols, stride: self.cols }
+        MatMut {
+            data: &mut self.data,
+            rows: self.rows,
+            cols: self.cols,
+            stride: self.cols,
+        }
     }
 }
 
@@ -103,14 +118,20 @@ impl<T: Clone + Default> Mat<T> {
     /// `rows * cols` overflows `usize`; kernels call `check_allocation` before asking for big ones.
     pub fn zeros(rows: usize, cols: usize) -> Self {
         let len = rows.checked_mul(cols).expect("matrix size overflows usize");
-        Mat { rows, cols, data: vec![T::default(); len] }
+        Mat {
+            rows,
+            cols,
+            data: vec![T::default(); len],
+        }
     }
 }
 
 impl<T: Clone> Mat<T> {
     /// `A^T`.
     pub fn transpose(&self) -> Mat<T> {
-        Mat::from_fn(self.cols, self.rows, |i, j| self.data[j * self.cols + i].clone())
+        Mat::from_fn(self.cols, self.rows, |i, j| {
+            self.data[j * self.cols + i].clone()
+        })
     }
 }
 
@@ -118,7 +139,10 @@ impl<T> Index<(usize, usize)> for Mat<T> {
     type Output = T;
     #[inline]
     fn index(&self, (i, j): (usize, usize)) -> &T {
-        assert!(i < self.rows && j < self.cols, "index ({i}, {j}) out of range");
+        assert!(
+            i < self.rows && j < self.cols,
+            "index ({i}, {j}) out of range"
+        );
         &self.data[i * self.cols + j]
     }
 }
@@ -126,7 +150,10 @@ impl<T> Index<(usize, usize)> for Mat<T> {
 impl<T> IndexMut<(usize, usize)> for Mat<T> {
     #[inline]
     fn index_mut(&mut self, (i, j): (usize, usize)) -> &mut T {
-        assert!(i < self.rows && j < self.cols, "index ({i}, {j}) out of range");
+        assert!(
+            i < self.rows && j < self.cols,
+            "index ({i}, {j}) out of range"
+        );
         &mut self.data[i * self.cols + j]
     }
 }
@@ -149,6 +176,15 @@ impl<T> Clone for MatRef<'_, T> {
 }
 impl<T> Copy for MatRef<'_, T> {}
 
+/// Views without columns get stride 0, so that every (empty) row of them is `data[0..0]`.
+fn norm_stride(cols: usize, stride: usize) -> usize {
+    if cols == 0 {
+        0
+    } else {
+        stride
+    }
+}
+
 /// Number of slice elements a `rows x cols` block with row stride `stride` spans.
 fn span(rows: usize, cols: usize, stride: usize) -> usize {
     if rows == 0 || cols == 0 {
@@ -162,7 +198,12 @@ impl<'a, T> MatRef<'a, T> {
     /// The view of `data` as `rows x cols` with row stride `stride`; checks that it fits.
     pub fn new(data: &'a [T], rows: usize, cols: usize, stride: usize) -> Result<Self> {
         check_shape(data.len(), rows, cols, stride)?;
-        Ok(MatRef { data, rows, cols, stride })
+        Ok(MatRef {
+            data,
+            rows,
+            cols,
+            stride: norm_stride(cols, stride),
+        })
     }
 
     /// Number of rows.
@@ -192,10 +233,22 @@ impl<'a, T> MatRef<'a, T> {
 
     /// The `rows x cols` block starting at `(r0, c0)`.
     pub fn submatrix(self, r0: usize, c0: usize, rows: usize, cols: usize) -> MatRef<'a, T> {
-        assert!(r0 + rows <= self.rows && c0 + cols <= self.cols, "submatrix out of range");
-        let start = if rows == 0 || cols == 0 { 0 } else { r0 * self.stride + c0 };
+        assert!(
+            r0 + rows <= self.rows && c0 + cols <= self.cols,
+            "submatrix out of range"
+        );
+        let start = if rows == 0 || cols == 0 {
+            0
+        } else {
+            r0 * self.stride + c0
+        };
         let data = &self.data[start..start + span(rows, cols, self.stride)];
-        MatRef { data, rows, cols, stride: self.stride }
+        MatRef {
+            data,
+            rows,
+            cols,
+            stride: norm_stride(cols, self.stride),
+        }
     }
 
     /// Pointer to entry `(0, 0)`; valid for the span described by `rows`, `cols`, `stride`.
@@ -218,7 +271,12 @@ impl<'a, T> MatMut<'a, T> {
     /// The view of `data` as `rows x cols` with row stride `stride`; checks that it fits.
     pub fn new(data: &'a mut [T], rows: usize, cols: usize, stride: usize) -> Result<Self> {
         check_shape(data.len(), rows, cols, stride)?;
-        Ok(MatMut { data, rows, cols, stride })
+        Ok(MatMut {
+            data,
+            rows,
+            cols,
+            stride: norm_stride(cols, stride),
+        })
     }
 
     /// Number of rows.
@@ -242,13 +300,23 @@ impl<'a, T> MatMut<'a, T> {
     /// A shared reborrow.
     #[inline]
     pub fn rb(&self) -> MatRef<'_, T> {
-        MatRef { data: self.data, rows: self.rows, cols: self.cols, stride: self.stride }
+        MatRef {
+            data: self.data,
+            rows: self.rows,
+            cols: self.cols,
+            stride: self.stride,
+        }
     }
 
     /// An exclusive reborrow (so the view can be split without giving it up).
     #[inline]
     pub fn rb_mut(&mut self) -> MatMut<'_, T> {
-        MatMut { data: self.data, rows: self.rows, cols: self.cols, stride: self.stride }
+        MatMut {
+            data: self.data,
+            rows: self.rows,
+            cols: self.cols,
+            stride: self.stride,
+        }
     }
 
     /// Row `i` (`cols` entries).
@@ -273,7 +341,8 @@ impl<'a, T> MatMut<'a, T> {
         }
         let (lo, hi) = (a.min(b), a.max(b));
         let (head, tail) = self.data.split_at_mut(hi * self.stride);
-        head[lo * self.stride..lo * self.stride + self.cols].swap_with_slice(&mut tail[..self.cols]);
+        head[lo * self.stride..lo * self.stride + self.cols]
+            .swap_with_slice(&mut tail[..self.cols]);
     }
 
     /// The first `h` rows and the remaining `rows - h` rows as two disjoint views.
@@ -281,20 +350,59 @@ impl<'a, T> MatMut<'a, T> {
         assert!(h <= self.rows);
         let (rows, cols, stride) = (self.rows, self.cols, self.stride);
         if h == rows || cols == 0 {
-            let top = MatMut { data: self.data, rows: h, cols, stride };
-            return (top, MatMut { data: &mut [], rows: rows - h, cols, stride });
+            let top = MatMut {
+                data: self.data,
+                rows: h,
+                cols,
+                stride,
+            };
+            return (
+                top,
+                MatMut {
+                    data: &mut [],
+                    rows: rows - h,
+                    cols,
+                    stride,
+                },
+            );
         }
         // Row h starts at h * stride, past the last entry (h - 1) * stride + cols of the top.
         let (head, tail) = self.data.split_at_mut(h * stride);
-        (MatMut { data: head, rows: h, cols, stride }, MatMut { data: tail, rows: rows - h, cols, stride })
+        (
+            MatMut {
+                data: head,
+                rows: h,
+                cols,
+                stride,
+            },
+            MatMut {
+                data: tail,
+                rows: rows - h,
+                cols,
+                stride,
+            },
+        )
     }
 
     /// The `rows x cols` block starting at `(r0, c0)`.
     pub fn submatrix_mut(self, r0: usize, c0: usize, rows: usize, cols: usize) -> MatMut<'a, T> {
-        assert!(r0 + rows <= self.rows && c0 + cols <= self.cols, "submatrix out of range");
-        let start = if rows == 0 || cols == 0 { 0 } else { r0 * self.stride + c0 };
+        assert!(
+            r0 + rows <= self.rows && c0 + cols <= self.cols,
+            "submatrix out of range"
+        );
+        let start = if rows == 0 || cols == 0 {
+            0
+        } else {
+            r0 * self.stride + c0
+        };
         let len = span(rows, cols, self.stride);
-        MatMut { data: &mut self.data[start..start + len], rows, cols, stride: self.stride }
+        let stride = norm_stride(cols, self.stride);
+        MatMut {
+            data: &mut self.data[start..start + len],
+            rows,
+            cols,
+            stride,
+        }
     }
 
     /// Pointer to entry `(0, 0)`; valid for the span described by `rows`, `cols`, `stride`.
@@ -306,7 +414,10 @@ impl<'a, T> MatMut<'a, T> {
 
 fn check_shape(len: usize, rows: usize, cols: usize, stride: usize) -> Result<()> {
     if rows > 1 && cols > stride {
-        return Err(CoreError::invalid("stride", format!("{stride} is below the {cols} columns")));
+        return Err(CoreError::invalid(
+            "stride",
+            format!("{stride} is below the {cols} columns"),
+        ));
     }
     if rows == 0 || cols == 0 {
         return Ok(());
@@ -359,6 +470,9 @@ mod tests {
         assert_eq!(a.row(2), &[20, 31, 32, 33, 24]);
         let empty = a.view().submatrix(4, 5, 0, 0);
         assert_eq!(empty.rows(), 0);
+        let no_cols = a.view_mut().submatrix_mut(1, 2, 3, 0);
+        let (top, bot) = no_cols.split_rows_at(1);
+        assert_eq!((top.row(0).len(), bot.row(1).len()), (0, 0));
         assert!(MatRef::new(&[1, 2, 3], 2, 2, 2).is_err());
         assert!(MatRef::new(&[1, 2, 3], 2, 1, 2).is_ok());
     }

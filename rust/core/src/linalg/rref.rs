@@ -1,13 +1,14 @@
 //! Rank, reduced row echelon form and right kernel modulo p: the high-level entry points.
 
-use super::arith::{gather_cols, ModArith};
+use super::arith::{gather_cols, parallel_pass, ModArith};
 use super::elim::echelonize;
-use super::trsm::trsm_upper_unit;
 use super::mat::{Mat, MatMut, MatRef};
+use super::trsm::trsm_upper_unit;
 use super::with_arith;
 use crate::error::Result;
 use crate::par::{check_allocation, Interrupt, Par};
 use crate::ring::PrimeField;
+use rayon::prelude::*;
 
 /// The reduced row echelon form `R` of a matrix `A` over F_p.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,16 +27,36 @@ pub struct Rref {
 ///
 /// Blocked recursive elimination (see `elim.rs`); `O(m n r)` field operations, nearly all in
 /// matrix products. Sequential and parallel runs return the same rank.
-pub fn rank_mod_p(field: &PrimeField, a: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<usize> {
+///
+/// ```
+/// use neurocore_core::linalg::{rank_mod_p, Mat};
+/// use neurocore_core::ring::PrimeField;
+/// use neurocore_core::{NoInterrupt, Par};
+///
+/// let field = PrimeField::new(7).unwrap();
+/// let a = Mat::from_vec(2, 3, vec![1, 2, 3, 2, 4, 13]).unwrap(); // 13 = 6 mod 7
+/// assert_eq!(rank_mod_p(&field, &a, Par::Seq, &NoInterrupt).unwrap(), 1);
+/// ```
+pub fn rank_mod_p(
+    field: &PrimeField,
+    a: &Mat<u64>,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<usize> {
     with_arith!(field, k => {
-        let mut w = encode(&k, a)?;
+        let mut w = encode(&k, a, par)?;
         Ok(echelonize(&k, w.view_mut(), false, par, intr)?.len())
     })
 }
 
 /// The reduced row echelon form of `A` over F_p: `R = U11^{-1} U` where `P A = L U`, which is
 /// independent of how the elimination pivoted.
-pub fn rref_mod_p(field: &PrimeField, a: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<Rref> {
+pub fn rref_mod_p(
+    field: &PrimeField,
+    a: &Mat<u64>,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<Rref> {
     with_arith!(field, k => {
         let Reduced { pivots: pivot_cols, free, x } = reduced_free_part(&k, a, par, intr)?;
         let (rank, n) = (pivot_cols.len(), a.cols());
@@ -80,9 +101,18 @@ pub fn kernel_basis_mod_p(
 }
 
 /// Copies `a` into the working representation, reducing every entry modulo p.
-pub(crate) fn encode<K: ModArith>(k: &K, a: &Mat<u64>) -> Result<Mat<K::E>> {
-    check_allocation("working copy of the matrix", (a.rows() as u128) * a.cols() as u128, 8)?;
-    let data = a.as_slice().iter().map(|&x| k.encode(x)).collect();
+pub(crate) fn encode<K: ModArith>(k: &K, a: &Mat<u64>, par: Par) -> Result<Mat<K::E>> {
+    check_allocation(
+        "working copy of the matrix",
+        (a.rows() as u128) * a.cols() as u128,
+        8,
+    )?;
+    let src = a.as_slice();
+    let data = if parallel_pass(par, src.len()) {
+        src.par_iter().map(|&x| k.encode(x)).collect()
+    } else {
+        src.iter().map(|&x| k.encode(x)).collect()
+    };
     Mat::from_vec(a.rows(), a.cols(), data)
 }
 
@@ -102,10 +132,16 @@ fn reduced_free_part<K: ModArith>(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<Reduced<K::E>> {
-    let mut w = encode(k, a)?;
+    let mut w = encode(k, a, par)?;
     let pivots = echelonize(k, w.view_mut(), true, par, intr)?;
     let rank = pivots.len();
-    let (free, x) = reduce_echelon(k, w.view().submatrix(0, 0, rank, a.cols()), &pivots, par, intr)?;
+    let (free, x) = reduce_echelon(
+        k,
+        w.view().submatrix(0, 0, rank, a.cols()),
+        &pivots,
+        par,
+        intr,
+    )?;
     Ok(Reduced { pivots, free, x })
 }
 
@@ -131,9 +167,9 @@ pub(crate) fn reduce_echelon<K: ModArith>(
     // Scale row t by 1 / U[t][c_t] so that U11 is unit upper triangular; entries left of the
     // pivot are multipliers of L (or exact zeros) and are dropped.
     let mut u11 = Vec::new();
-    gather_cols(u, pivots, &mut u11);
+    gather_cols(u, pivots, &mut u11, par);
     let mut x = Vec::new();
-    gather_cols(u, &free, &mut x);
+    gather_cols(u, &free, &mut x, par);
     let nf = free.len();
     for t in 0..r {
         let s = k.inv(u11[t * r + t])?;
@@ -188,7 +224,10 @@ mod tests {
             assert_eq!(rank_mod_p(&f, &fives, Par::Seq, &NoInterrupt).unwrap(), 0);
             let sixes = Mat::from_fn(m, n, |_, _| u64::MAX - 3);
             let expect = usize::from(m > 0 && n > 0);
-            assert_eq!(rank_mod_p(&f, &sixes, Par::Seq, &NoInterrupt).unwrap(), expect);
+            assert_eq!(
+                rank_mod_p(&f, &sixes, Par::Seq, &NoInterrupt).unwrap(),
+                expect
+            );
         }
     }
 }

@@ -64,8 +64,7 @@ fn solve<K: ModArith>(
         return if K::INVERSE_LEAVES && b.cols() >= n {
             leaf_by_inverse(k, side, t, b, par, intr)
         } else {
-            leaf_by_substitution(k, side, t, b);
-            Ok(())
+            leaf_by_substitution(k, side, t, b, intr)
         };
     }
     let h = n / 2;
@@ -77,7 +76,14 @@ fn solve<K: ModArith>(
             solve(k, side, t.submatrix(h, h, n - h, n - h), b2, par, intr)
         }
         Side::Upper => {
-            solve(k, side, t.submatrix(h, h, n - h, n - h), b2.rb_mut(), par, intr)?;
+            solve(
+                k,
+                side,
+                t.submatrix(h, h, n - h, n - h),
+                b2.rb_mut(),
+                par,
+                intr,
+            )?;
             k.gemm_sub(b1.rb_mut(), t.submatrix(0, h, h, n - h), b2.rb(), par, intr)?;
             solve(k, side, t.submatrix(0, 0, h, h), b1, par, intr)
         }
@@ -86,10 +92,19 @@ fn solve<K: ModArith>(
 
 /// Column by column: `x_r = b_r - sum_s t_rs x_s` over `s < r` (lower) or `s > r` (upper),
 /// with one reduction per entry.
-fn leaf_by_substitution<K: ModArith>(k: &K, side: Side, t: MatRef<'_, K::E>, mut b: MatMut<'_, K::E>) {
+fn leaf_by_substitution<K: ModArith>(
+    k: &K,
+    side: Side,
+    t: MatRef<'_, K::E>,
+    mut b: MatMut<'_, K::E>,
+    intr: &dyn Interrupt,
+) -> Result<()> {
     let n = t.rows();
     let mut x = [K::E::default(); MAX_LEAF];
     for col in 0..b.cols() {
+        if col % 4096 == 4095 {
+            intr.check()?;
+        }
         match side {
             Side::Lower => {
                 for r in 0..n {
@@ -106,6 +121,7 @@ fn leaf_by_substitution<K: ModArith>(k: &K, side: Side, t: MatRef<'_, K::E>, mut
             b.row_mut(r)[col] = *v;
         }
     }
+    Ok(())
 }
 
 /// `B <- B - M B` with `M = I - T^{-1}` (strictly triangular), which equals `T^{-1} B`.
@@ -168,7 +184,9 @@ mod tests {
         let p = f.modulus();
         let mut s = 7u64;
         let mut next = move || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) % p
         };
         let enc = |m: &Mat<u64>| Mat::from_fn(m.rows(), m.cols(), |i, j| k.encode(m[(i, j)]));
@@ -185,21 +203,27 @@ mod tests {
                 let upper = lower.transpose();
                 let upper_exact = lower_exact.transpose();
                 let x = Mat::from_fn(n, w, |_, _| next());
-                for (t, exact, lower_side) in [(&lower, &lower_exact, true), (&upper, &upper_exact, false)] {
+                for (t, exact, lower_side) in
+                    [(&lower, &lower_exact, true), (&upper, &upper_exact, false)]
+                {
                     let mut b = enc(&matmul(f, exact, &x));
                     let te = enc(t);
                     if lower_side {
-                        trsm_lower_unit(k, te.view(), b.view_mut(), Par::Seq, &NoInterrupt).unwrap();
+                        trsm_lower_unit(k, te.view(), b.view_mut(), Par::Seq, &NoInterrupt)
+                            .unwrap();
                     } else {
-                        trsm_upper_unit(k, te.view(), b.view_mut(), Par::Seq, &NoInterrupt).unwrap();
+                        trsm_upper_unit(k, te.view(), b.view_mut(), Par::Seq, &NoInterrupt)
+                            .unwrap();
                     }
                     assert_eq!(dec(&b), x, "p={p} n={n} w={w} lower={lower_side}");
                     if n <= MAX_LEAF {
                         let side = if lower_side { Side::Lower } else { Side::Upper };
                         let mut b1 = enc(&matmul(f, exact, &x));
-                        leaf_by_substitution(k, side, te.view(), b1.view_mut());
+                        leaf_by_substitution(k, side, te.view(), b1.view_mut(), &NoInterrupt)
+                            .unwrap();
                         let mut b2 = enc(&matmul(f, exact, &x));
-                        leaf_by_inverse(k, side, te.view(), b2.view_mut(), Par::Seq, &NoInterrupt).unwrap();
+                        leaf_by_inverse(k, side, te.view(), b2.view_mut(), Par::Seq, &NoInterrupt)
+                            .unwrap();
                         assert_eq!((dec(&b1), dec(&b2)), (x.clone(), x.clone()));
                     }
                 }

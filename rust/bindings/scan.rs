@@ -1,0 +1,217 @@
+//! Batch scans and dimension sweeps: argument adaptation for `neurocore_core::scan`.
+//!
+//! These functions are the unit of work that the Python layer ships to thread pools, process
+//! pools and dask workers, so they run on their own rayon pools, rebuilt after `fork()`: a
+//! pool inherited from a parent process has no threads, and work sent to it would never run.
+
+use crate::errors::to_pyerr;
+use crate::network::PyNetwork;
+use crate::runtime::run;
+use neurocore_core::net::Network;
+use neurocore_core::scan::{self, BatchOutcome, Sampler, ScanOutput};
+use neurocore_core::{CoreError, Par};
+use numpy::ndarray::{Array1, Array2};
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// A rayon pool of `threads` threads (0 = all cores) owned by this process.
+fn fork_safe_pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+    type Pools = Mutex<HashMap<usize, (u32, Arc<rayon::ThreadPool>)>>;
+    static POOLS: OnceLock<Pools> = OnceLock::new();
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let pid = std::process::id();
+    let mut map = POOLS
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .map_err(|_| PyValueError::new_err("thread pool registry poisoned"))?;
+    if let Some((owner, pool)) = map.get(&threads) {
+        if *owner == pid {
+            return Ok(pool.clone());
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| PyValueError::new_err(format!("threads: cannot start {threads} threads: {e}")))?;
+    let pool = Arc::new(pool);
+    if let Some((_, stale)) = map.insert(threads, (pid, pool.clone())) {
+        // Inherited through fork(): its threads do not exist here, so never run its destructor.
+        std::mem::forget(stale);
+    }
+    Ok(pool)
+}
+
+/// Runs `work` detached from the interpreter and interruptible, inside this process's pool.
+fn run_pooled<T, F>(py: Python<'_>, threads: usize, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(Par, &dyn neurocore_core::Interrupt) -> Result<T, CoreError> + Send,
+{
+    let pool = fork_safe_pool(threads)?;
+    let par = Par::from_threads(threads);
+    run(py, 1, move |_, intr| pool.install(|| work(par, intr)))
+}
+
+fn sampler_of(name: &str, sparsity: f64, integer_bound: u64) -> PyResult<Sampler> {
+    match name {
+        "uniform" => Ok(Sampler::Uniform),
+        "integer" => Ok(Sampler::Integer { bound: integer_bound }),
+        "sparse" => Ok(Sampler::Sparse { sparsity }),
+        other => Err(to_pyerr(CoreError::invalid(
+            "sampler",
+            format!("expected 'uniform', 'integer', 'sparse' or a callable, got {other:?}"),
+        ))),
+    }
+}
+
+fn scan_dict<'py>(py: Python<'py>, out: ScanOutput) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("error_bound", out.error_bound())?;
+    d.set_item("upper_bound", out.upper_bound.value)?;
+    d.set_item("upper_bound_source", out.upper_bound.source)?;
+    let ranks: Array1<i64> = out.ranks.iter().map(|r| r.rank as i64).collect();
+    let points: Array1<i64> = out.ranks.iter().map(|r| r.points as i64).collect();
+    d.set_item("ranks", ranks.into_pyarray(py))?;
+    d.set_item("points", points.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// Jacobian ranks modulo `prime` at scan samples `start..start + count` drawn by `sampler`
+/// ("uniform", "integer" or "sparse") from `seed`: a dict with `ranks`, `points` (evaluation
+/// points per sample), `error_bound`, `upper_bound` and `upper_bound_source`. Each rank is a
+/// proven lower bound on the rank of the Jacobian at the sample (see `neurocore.scan`).
+#[pyfunction]
+#[pyo3(signature = (net, prime, seed, sampler, start, count, *, sparsity=0.5, integer_bound=3, threads=0))]
+#[allow(clippy::too_many_arguments)]
+pub fn scan_ranks<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    prime: u64,
+    seed: u64,
+    sampler: &str,
+    start: u64,
+    count: usize,
+    sparsity: f64,
+    integer_bound: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let s = sampler_of(sampler, sparsity, integer_bound)?;
+    let inner = net.inner.clone();
+    let out = run_pooled(py, threads, move |par, intr| scan::scan_samples(&inner, prime, seed, s, start, count, par, intr))?;
+    scan_dict(py, out)
+}
+
+/// Jacobian ranks modulo `prime` at the given parameter points (rows of residues), which are
+/// scan samples `start, start + 1, ...` (the index selects the random input points).
+#[pyfunction]
+#[pyo3(signature = (net, prime, seed, thetas, start, *, threads=0))]
+pub fn scan_ranks_at<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    prime: u64,
+    seed: u64,
+    thetas: PyReadonlyArray2<'py, u64>,
+    start: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let view = thetas.as_array();
+    if view.ncols() != net.inner.n_params() {
+        return Err(to_pyerr(CoreError::invalid(
+            "thetas",
+            format!("expected {} columns (the parameters), got {}", net.inner.n_params(), view.ncols()),
+        )));
+    }
+    let data: Vec<u64> = view.iter().copied().collect();
+    let inner = net.inner.clone();
+    let out = run_pooled(py, threads, move |par, intr| scan::scan_thetas(&inner, prime, seed, &data, start, par, intr))?;
+    scan_dict(py, out)
+}
+
+/// The parameters (residues modulo `prime`) of the given scan samples, one row per index.
+#[pyfunction]
+#[pyo3(signature = (net, prime, seed, sampler, indices, *, sparsity=0.5, integer_bound=3))]
+#[allow(clippy::too_many_arguments)]
+pub fn scan_points<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    prime: u64,
+    seed: u64,
+    sampler: &str,
+    indices: PyReadonlyArray1<'py, u64>,
+    sparsity: f64,
+    integer_bound: u64,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    let s = sampler_of(sampler, sparsity, integer_bound)?;
+    let idx: Vec<u64> = indices.as_array().iter().copied().collect();
+    let inner = net.inner.clone();
+    let data = run_pooled(py, 1, move |_, _| scan::sample_points(&inner, prime, seed, s, &idx))?;
+    let rows = if inner_params(net) == 0 { 0 } else { data.len() / inner_params(net) };
+    let arr = Array2::from_shape_vec((rows, inner_params(net)), data)
+        .map_err(|e| to_pyerr(CoreError::invalid("indices", e.to_string())))?;
+    Ok(arr.into_pyarray(py))
+}
+
+fn inner_params(net: &PyNetwork) -> usize {
+    net.inner.n_params()
+}
+
+/// Dimensions of many networks (as `neurocore.dimension` with `seed`), parallel over networks
+/// on `threads` threads, each network allowed `timeout` seconds (checked cooperatively). One
+/// dict per network: `status` ("ok", "timeout" or "error: ..."), `seconds`, and for "ok" the
+/// fields of the dimension report.
+#[pyfunction]
+#[pyo3(signature = (nets, seed, *, timeout=None, threads=0))]
+pub fn dimension_batch<'py>(
+    py: Python<'py>,
+    nets: Vec<Bound<'py, PyNetwork>>,
+    seed: u64,
+    timeout: Option<f64>,
+    threads: usize,
+) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let timeout = match timeout {
+        None => None,
+        Some(t) if t.is_finite() && t >= 0.0 => Some(Duration::from_secs_f64(t)),
+        Some(t) => {
+            return Err(to_pyerr(CoreError::invalid("timeout", format!("must be a non-negative number of seconds, got {t}"))))
+        }
+    };
+    let owned: Vec<Network> = nets.iter().map(|n| n.get().inner.clone()).collect();
+    let outcomes = run_pooled(py, threads, move |par, intr| scan::dimension_batch(&owned, seed, timeout, par, intr))?;
+    outcomes
+        .into_iter()
+        .map(|o| {
+            let d = PyDict::new(py);
+            match o {
+                BatchOutcome::Done { report: rep, seconds } => {
+                    d.set_item("status", "ok")?;
+                    d.set_item("seconds", seconds)?;
+                    d.set_item("dim", rep.dim)?;
+                    d.set_item("n_params", rep.n_params)?;
+                    d.set_item("ambient_dim", rep.ambient_dim)?;
+                    d.set_item("symmetry_dim", rep.symmetry_dim)?;
+                    d.set_item("expected_dim", rep.expected_dim)?;
+                    d.set_item("upper_bound", rep.upper_bound.value)?;
+                    d.set_item("upper_bound_source", rep.upper_bound.source)?;
+                    d.set_item("certified", rep.certified)?;
+                    d.set_item("error_bound", rep.error_bound)?;
+                }
+                BatchOutcome::TimedOut { seconds } => {
+                    d.set_item("status", "timeout")?;
+                    d.set_item("seconds", seconds)?;
+                }
+                BatchOutcome::Failed { error, seconds } => {
+                    let err = to_pyerr(error);
+                    let kind = err.get_type(py).name()?.to_string();
+                    d.set_item("status", format!("error: {kind}: {}", err.value(py)))?;
+                    d.set_item("seconds", seconds)?;
+                }
+            }
+            Ok(d)
+        })
+        .collect()
+}

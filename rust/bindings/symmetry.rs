@@ -1,0 +1,83 @@
+//! Tangent vectors of the known (and proven hidden) symmetries at a parameter point.
+
+use crate::errors::to_pyerr;
+use crate::network::PyNetwork;
+use neurocore_core::net::symmetry::{hidden_symmetry_generators, symmetry_generators};
+use neurocore_core::ring::{F64Ring, Field, PrimeField, RationalRing};
+use neurocore_core::CoreError;
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::Zero;
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+fn generators<F: Field>(net: &PyNetwork, field: &F, theta: &[F::Elem], hidden: bool) -> Vec<Vec<F::Elem>> {
+    let mut g = symmetry_generators(&net.inner, field, theta);
+    if hidden {
+        g.extend(hidden_symmetry_generators(&net.inner, field, theta));
+    }
+    g
+}
+
+fn check_len(net: &PyNetwork, len: usize) -> PyResult<()> {
+    net.inner.check_params_len(len).map_err(to_pyerr)
+}
+
+/// Exact tangent vectors (rows) at rational `theta`: `(rows, cols, numerators, denominators)`.
+#[pyfunction]
+#[pyo3(signature = (net, nums, dens, hidden=false))]
+pub fn symmetry_tangents_exact(
+    net: &PyNetwork,
+    nums: Vec<BigInt>,
+    dens: Vec<BigInt>,
+    hidden: bool,
+) -> PyResult<(usize, usize, Vec<BigInt>, Vec<BigInt>)> {
+    check_len(net, nums.len())?;
+    if dens.len() != nums.len() || dens.iter().any(|d| d.is_zero()) {
+        return Err(to_pyerr(CoreError::invalid("theta", "bad numerators/denominators")));
+    }
+    let theta: Vec<BigRational> = nums.into_iter().zip(dens).map(|(n, d)| BigRational::new(n, d)).collect();
+    let g = generators(net, &RationalRing, &theta, hidden);
+    let rows = g.len();
+    let (n, d): (Vec<BigInt>, Vec<BigInt>) = g.into_iter().flatten().map(|r| r.into_raw()).unzip();
+    Ok((rows, net.inner.n_params(), n, d))
+}
+
+/// Tangent vectors modulo a prime.
+#[pyfunction]
+#[pyo3(signature = (net, theta, prime, hidden=false))]
+pub fn symmetry_tangents_mod_p<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, u64>,
+    prime: u64,
+    hidden: bool,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    let f = PrimeField::new(prime).map_err(to_pyerr)?;
+    let theta = theta.as_slice()?.iter().map(|&v| f.reduce_u64(v)).collect::<Vec<_>>();
+    check_len(net, theta.len())?;
+    let g = generators(net, &f, &theta, hidden);
+    let rows = g.len();
+    let arr = Array2::from_shape_vec((rows, net.inner.n_params()), g.into_iter().flatten().collect())
+        .map_err(|e| to_pyerr(CoreError::invalid("theta", e.to_string())))?;
+    Ok(arr.into_pyarray(py))
+}
+
+/// Tangent vectors in floating point.
+#[pyfunction]
+#[pyo3(signature = (net, theta, hidden=false))]
+pub fn symmetry_tangents_float<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, f64>,
+    hidden: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let theta = theta.as_slice()?.to_vec();
+    check_len(net, theta.len())?;
+    let g = generators(net, &F64Ring, &theta, hidden);
+    let rows = g.len();
+    let arr = Array2::from_shape_vec((rows, net.inner.n_params()), g.into_iter().flatten().collect())
+        .map_err(|e| to_pyerr(CoreError::invalid("theta", e.to_string())))?;
+    Ok(arr.into_pyarray(py))
+}

@@ -1,0 +1,166 @@
+"""Strata: gold rank points, hidden symmetries, and special points of each architecture."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+from math import comb
+
+import numpy as np
+import pytest
+from conftest import build_network, load_jsonl
+
+import neurocore as nc
+
+STRATA = load_jsonl("strata.jsonl")
+
+
+@pytest.mark.parametrize("row", STRATA, ids=[r["id"] for r in STRATA])
+def test_gold_strata(row):
+    net = build_network(row)
+    s = nc.classify(net, row["theta"])
+    assert s.rank == row["rank"]
+    assert s.certified and s.exact
+    assert s.generic_rank == row["generic_rank"]
+    assert s.is_critical == row["is_critical"]
+    assert s.fiber_dim == net.n_params - row["rank"]
+    if not row["is_critical"]:
+        assert s.kind == "generic"
+
+
+EXPECTED_KINDS = {
+    "lin323-generic": "generic",
+    "lin323-w1-rank1": "subnetwork",
+    "lin323-dead": "subnetwork",
+    "lin323-both-rank1": "subnetwork",
+    "lin323-zero": "zero",
+    "q321-generic": "generic",
+    "q321-dead-out": "subnetwork",
+    "q321-merged": "subnetwork",
+    "lcn22-repeated": "boundary",
+    "lcn22-generic": "generic",
+    "lcn32-common-root": "critical",
+    "lcn32s2-hyperroot": "critical",
+    "pcn22-repeated": "generic",
+    "lsa33-generic": "generic",
+    "lsa33-rank1-scores": "boundary",
+}
+
+
+@pytest.mark.parametrize("row", STRATA, ids=[r["id"] for r in STRATA])
+def test_gold_strata_kinds(row):
+    s = nc.classify(build_network(row), row["theta"])
+    assert s.kind == EXPECTED_KINDS[row["id"]]
+
+
+def test_mlp_details():
+    net = nc.mlp([3, 2, 1], degree=2)
+    s = nc.classify(net, [1, 2, 3, 1, 2, 3, 1, 2])
+    assert s.details["merged_neurons"] == ((1, 0, 1),)
+    assert s.details["smaller_architecture"] == (3, 1, 1)
+    assert s.details["smaller_dim"] == 3
+    s = nc.classify(net, [1, 2, 3, 2, 4, 6, 1, 2])  # proportional rows merge for t^2
+    assert s.kind == "subnetwork" and s.details["merged_neurons"] == ((1, 0, 1),)
+    s = nc.classify(nc.mlp([3, 2, 1], activation=[0, 1, 1]), [1, 2, 3, 2, 4, 6, 1, 2])
+    assert s.details["merged_neurons"] == ()  # t + t^2 is not homogeneous: no merge
+    lin = nc.classify(nc.mlp([3, 2, 3], degree=1), [1, 2, 3, 2, 4, 6, 1, 2, 3, 4, 5, 7])
+    assert lin.details["function_rank"] == 1 and lin.details["smaller_architecture"] == (3, 1, 3)
+    assert lin.details["smaller_dim"] == 5
+
+
+def test_cnn_details():
+    net = nc.conv1d([3, 2], [1, 1], degree=1)
+    s = nc.classify(net, [1, 3, 2, 1, 1])
+    assert s.details["shared_roots"] == ((0, 1, 1),)
+    s = nc.classify(net, [0, 0, 0, 1, 1])
+    assert s.kind == "zero" and s.details["zero_filters"] == (0,)
+    s = nc.classify(nc.conv1d([3, 2], [2, 1], degree=1), [1, 0, -1, 1, -1])
+    assert s.details["shared_roots"] == ((0, 1, 2),)
+
+
+def test_attention_details():
+    net = nc.attention([3, 3], [2], tokens=2)
+    theta = [1, 2, 3, 2, 4, 6, 1, 0, 1, 3, 0, 3, 1, 2, 0, 0, 1, 1, 2, 0, 1]
+    s = nc.classify(net, theta)
+    (head,) = s.details["heads"]
+    assert head["scores_rank"] == 1 and head["max_scores_rank"] == 2 and head["value_rank"] == 3
+    dead = [0] * 12 + list(range(1, 10))
+    assert nc.classify(net, dead).kind == "zero"
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        nc.mlp([3, 3, 2], degree=2),
+        nc.mlp([2, 3, 2], degree=3, bias=True),
+        nc.mlp([3, 2, 3], degree=1),
+        nc.conv1d([3, 2], [1, 1], degree=1),
+        nc.conv1d([2, 2, 2], [2, 1, 1], degree=2),
+        nc.attention([2, 2], [1], tokens=2),
+        nc.attention([3, 3], [2], tokens=2),
+    ],
+    ids=repr,
+)
+def test_random_points_are_generic(net):
+    rng = random.Random(5)
+    theta = [rng.randint(-50, 50) or 1 for _ in range(net.n_params)]
+    s = nc.classify(net, theta)
+    assert s.kind == "generic" and s.rank == s.generic_rank and s.certified
+    sf = nc.classify(net, [float(t) / 7 for t in theta])
+    assert sf.kind == "generic" and sf.rank == s.generic_rank and not sf.certified
+    assert sf.tolerance > 0
+
+
+def test_float_points_report_tolerance_and_gap():
+    net = nc.mlp([3, 2, 1], degree=2)
+    s = nc.classify(net, [1.0, 2.0, 3.0, 4.0, 5.0, 7.0, 1.0, 1e-14])
+    assert s.rank == 4 and s.kind == "subnetwork" and not s.exact
+    assert s.singular_value_gap is None or s.singular_value_gap > 1e3
+
+
+def test_hidden_symmetries_of_quadratic_last_layer():
+    # (non-filling networks: when the image fills the ambient space the fiber is larger anyway)
+    for widths in ([3, 3, 3, 1], [4, 4, 3, 1], [3, 2, 1], [4, 3, 2, 2, 1], [2, 4, 3, 1]):
+        net = nc.mlp(widths, degree=2)
+        rep = nc.symmetries(net)
+        k = widths[-2]
+        assert rep.symmetry_dim == sum(widths[1:-1])
+        if k <= widths[-3] and not nc.dimension(net).filling:
+            assert rep.hidden_dim == comb(k, 2), widths
+            assert rep.explained_hidden_dim == comb(k, 2)
+        assert rep.hidden_basis.shape == (rep.hidden_dim, nc.mlp(widths, degree=2).n_params)
+
+
+def test_hidden_basis_is_in_the_kernel_and_outside_the_known_span():
+    net = nc.mlp([3, 3, 3, 1], degree=2)
+    rep = nc.symmetries(net, seed=3)
+    jac = nc.jacobian(net, list(rep.point), field="QQ").to_fractions()
+    for row in rep.hidden_basis.to_fractions():
+        assert all(sum(a * b for a, b in zip(jrow, row)) == 0 for jrow in jac)
+
+
+def test_linear_networks_have_no_hidden_symmetries():
+    for widths in ([3, 2, 3], [2, 3, 2], [3, 2, 4, 3]):
+        rep = nc.symmetries(nc.mlp(widths, degree=1))
+        assert rep.hidden_dim == 0 and rep.hidden_basis.shape[0] == 0
+
+
+def test_classify_bad_input():
+    net = nc.mlp([3, 2, 1], degree=2)
+    with pytest.raises(ValueError, match="theta"):
+        nc.classify(net, [1, 2, 3])
+    with pytest.raises(ValueError, match="theta"):
+        nc.classify(net, [float("nan")] * 8)
+    with pytest.raises(ValueError, match="rtol"):
+        nc.classify(net, [1] * 8, rtol=2)
+    with pytest.raises(TypeError, match="net"):
+        nc.classify(None, [1] * 8)
+
+
+def test_stratum_is_frozen_and_serializable():
+    s = nc.classify(nc.mlp([2, 2, 1], degree=2), [1, 2, 3, 4, Fraction(1, 2), 1])
+    d = s.to_dict()
+    assert d["rank"] == s.rank and d["kind"] == s.kind
+    with pytest.raises(AttributeError):
+        s.rank = 0  # type: ignore[misc]
+    np.testing.assert_equal(d["is_critical"], s.is_critical)
