@@ -9,11 +9,10 @@ import multiprocessing
 import warnings
 from fractions import Fraction
 
+import neurocore as nc
 import numpy as np
 import pytest
 from conftest import build_network, load_jsonl
-
-import neurocore as nc
 from neurocore.cli import main
 from neurocore.scan import sample_generator
 
@@ -138,7 +137,9 @@ def test_thread_and_process_executors_give_identical_results():
     ctx = multiprocessing.get_context("forkserver")
     with cf.ProcessPoolExecutor(2, mp_context=ctx) as ex:
         procs = nc.scan(net, samples=120, sampler="sparse", seed=11, executor=ex, progress=False)
-        procs_callable = nc.scan(nc.mlp([3, 2, 1], degree=2), samples=40, sampler=small_integers, executor=ex, progress=False)
+        procs_callable = nc.scan(
+            nc.mlp([3, 2, 1], degree=2), samples=40, sampler=small_integers, executor=ex, progress=False
+        )
     for r in (threaded, procs):
         np.testing.assert_array_equal(r.ranks, local.ranks)
         np.testing.assert_array_equal(r.drop_indices, local.drop_indices)
@@ -177,9 +178,14 @@ def test_dask_cluster_gives_identical_results(dask_client):
     local = nc.scan(net, samples=120, sampler="sparse", seed=11, progress=False)
     remote = nc.scan(net, samples=120, sampler="sparse", seed=11, executor=dask_client, progress=False)
     np.testing.assert_array_equal(remote.ranks, local.ranks)
-    lam = nc.scan(nc.mlp([3, 2, 1], degree=2), samples=30, sampler=lambda rng: rng.integers(-1, 2, size=8), progress=False)
+    lam = nc.scan(
+        nc.mlp([3, 2, 1], degree=2), samples=30, sampler=lambda rng: rng.integers(-1, 2, size=8), progress=False
+    )
     lam_remote = nc.scan(
-        nc.mlp([3, 2, 1], degree=2), samples=30, sampler=lambda rng: rng.integers(-1, 2, size=8), executor=dask_client,
+        nc.mlp([3, 2, 1], degree=2),
+        samples=30,
+        sampler=lambda rng: rng.integers(-1, 2, size=8),
+        executor=dask_client,
         progress=False,
     )
     np.testing.assert_array_equal(lam.ranks, lam_remote.ranks)
@@ -253,3 +259,11 @@ def test_cli_scan(capsys):
     d = json.loads(capsys.readouterr().out)
     assert len(d["ranks"]) == 20 and d["generic_rank"] == 3
     assert main(["scan", "mlp", "2,2,1", "--samples", "0"]) == 2
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    module = importlib.import_module("neurocore.scan")  # `neurocore.scan` is the function
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE).failed == 0

@@ -13,6 +13,7 @@ convolutional networks and lightning self-attention networks.
 
 from neurocore._core import DEFAULT_PRIME, __version__, memory_limit, set_memory_limit
 from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
+from neurocore.compare import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
 from neurocore.dimension import DimensionReport, Trial, dimension
 from neurocore.errors import CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError
@@ -30,6 +31,7 @@ __all__ = [
     "Activation",
     "Attention",
     "CertificationError",
+    "CompareReport",
     "ClosestPointResult",
     "Conv",
     "CriticalPoint",
@@ -52,6 +54,7 @@ __all__ = [
     "closest_point",
     "classify",
     "coefficients",
+    "compare",
     "conv1d",
     "contains",
     "conv2d",

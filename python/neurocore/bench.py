@@ -1,5 +1,7 @@
-"""``neurocore bench``: times :func:`neurocore.dimension` against what researchers write today,
-on the architectures of the design notes' performance bar, and prints the ratios.
+"""``neurocore bench``: neurocore against what researchers write today.
+
+Times :func:`neurocore.dimension` on the architectures of the design notes' performance bar
+against the baseline recipes, and prints the ratios.
 
 Baselines (run only when installed; otherwise skipped with a note):
 
@@ -119,8 +121,10 @@ BASELINES: dict[str, tuple[str, Callable[..., int]]] = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BenchRow:
-    """Timings of one architecture: neurocore and every baseline that ran (seconds, best of the
-    repeats for neurocore, one run for the baselines)."""
+    """Timings of one architecture: neurocore and every baseline that ran.
+
+    Seconds: the best of the repeats for neurocore, one run for each baseline.
+    """
 
     widths: tuple[int, ...]
     degree: int
@@ -166,13 +170,21 @@ class BenchReport:
             head += [f"{b} s", "ratio"]
         table = [head]
         for r in self.rows:
-            line = [f"{'-'.join(map(str, r.widths))} r={r.degree}", str(r.n_params), str(r.dim), f"{r.neurocore_seconds:.4f}"]
+            line = [
+                f"{'-'.join(map(str, r.widths))} r={r.degree}",
+                str(r.n_params),
+                str(r.dim),
+                f"{r.neurocore_seconds:.4f}",
+            ]
             for b in self.baselines:
                 t = r.baseline_seconds.get(b)
                 line += ["-", "-"] if t is None else [f"{t:.4f}", f"{r.ratios[b]:.1f}x"]
             table.append(line)
         widths = [max(len(row[i]) for row in table) for i in range(len(head))]
-        lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in table]
+        lines = [
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+            for row in table
+        ]
         lines.append("ratio = baseline time / neurocore time (higher is better for neurocore)")
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
@@ -203,6 +215,8 @@ def run_bench(
         Threads for neurocore (0 = all cores).
     baselines : list of str, optional
         Names from :data:`BASELINES` (default: all); those not installed are skipped with a note.
+    seed : int
+        Seed of the random points (neurocore and baselines).
     log : callable, optional
         Called with a line of text before each timing (progress).
 

@@ -227,7 +227,7 @@ def _scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sparsity", type=float, default=0.5, help="probability of zeroing a parameter (sparse; 0.5)")
     p.add_argument("--integer-bound", type=int, default=3, help="integers in [-b, b] (integer sampler; 3)")
     p.add_argument("--prime", type=int, default=None, help="the prime (default 2^61 - 1)")
-    p.add_argument("--show-drops", type=int, default=5, metavar="K", help="print the first K rank-drop points (default 5)")
+    p.add_argument("--show-drops", type=int, default=5, metavar="K", help="print the first K rank drops (default 5)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -253,7 +253,8 @@ def _run_scan(args: argparse.Namespace) -> int:
     print(res)
     shown = [int(i) for i in res.drop_indices[: max(args.show_drops, 0)]]
     if shown:
-        print(f"first rank drops (sample: rank, parameters{' as signed integers' if args.sampler == 'integer' else ''}):")
+        how = " as signed integers" if args.sampler == "integer" else ""
+        print(f"first rank drops (sample: rank, parameters{how}):")
         for i in shown:
             theta = res.point(i, signed=args.sampler == "integer")
             print(f"  {i}: rank {int(res.ranks[i])}, theta = [{', '.join(str(int(v)) for v in theta)}]")
@@ -282,7 +283,7 @@ def _sweep_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=None, help="seconds per architecture (recorded as 'timeout')")
     p.add_argument("--retry-failed", action="store_true", help="recompute rows stored as timeout or error")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--threads", type=int, default=0, help="threads or, with --timeout, worker processes (0 = all cores)")
+    p.add_argument("--threads", type=int, default=0, help="threads, or worker processes with --timeout (0 = all)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -346,6 +347,76 @@ def _run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _classify_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--theta", type=_rationals, required=True, help="parameters, comma-separated ints or fractions (exact)")
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from neurocore.strata import classify
+
+    net = network_from_args(args)
+    theta = [int(v) if v.denominator == 1 else v for v in args.theta]
+    s = classify(net, theta, seed=args.seed)
+    if args.json:
+        d = s.to_dict()
+        print(json.dumps(d, indent=2, default=str))
+        return 0
+    rows = [
+        ("network", repr(net)),
+        ("kind", s.kind),
+        ("rank", f"{s.rank}" + ("  (exact, certified)" if s.certified else f"  (lower bound; upper {s.rank_upper_bound})")),
+        ("generic rank", str(s.generic_rank)),
+        ("critical point", "yes" if s.is_critical else "no"),
+        ("fiber dimension", str(s.fiber_dim)),
+    ]
+    rows += [(k.replace("_", " "), str(v)) for k, v in s.details.items()]
+    width = max(len(k) for k, _ in rows)
+    print("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
+    return 0
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    from neurocore import compare as c
+
+    p.add_argument("--mlp", type=_ints, default=list(c.DEFAULT_MLP), help="MLP widths (default 4,3,1)")
+    p.add_argument("--degree", "-r", type=int, default=c.DEFAULT_MLP_DEGREE, help="MLP activation t^r (default 2)")
+    p.add_argument("--conv", type=_ints, default=list(c.DEFAULT_CONV), help="1-D CNN filter sizes (default 3,2,2,2)")
+    p.add_argument("--conv-strides", type=_ints, help="CNN strides (default all 1)")
+    p.add_argument("--conv-degree", type=int, default=c.DEFAULT_CONV_DEGREE, help="CNN activation t^r (default 1)")
+    p.add_argument("--attention", type=_ints, default=list(c.DEFAULT_ATTENTION), help="attention widths (default 3,2)")
+    p.add_argument("--key-dims", type=_ints, default=list(c.DEFAULT_KEY_DIMS), help="attention key dimensions (default 2)")
+    p.add_argument("--tokens", type=int, default=c.DEFAULT_TOKENS, help="attention tokens (default 2)")
+    p.add_argument("--targets", type=int, default=6, help="random targets for the closest-point experiment (default 6)")
+    p.add_argument("--starts", type=int, default=16, help="searches per target (default 16)")
+    p.add_argument("--plot", metavar="PNG", help="also write a figure (needs matplotlib)")
+    _common(p)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from neurocore.compare import compare
+
+    rep = compare(
+        mlp_widths=args.mlp,
+        mlp_degree=args.degree,
+        conv_filters=args.conv,
+        conv_strides=args.conv_strides,
+        conv_degree=args.conv_degree,
+        attention_widths=args.attention,
+        key_dims=args.key_dims,
+        tokens=args.tokens,
+        targets=args.targets,
+        starts=args.starts,
+        seed=args.seed,
+        threads=args.threads,
+        progress=True,
+    )
+    if args.plot:
+        rep.plot(args.plot)
+    print(rep.to_json() if args.json else rep)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neurocore`` command."""
     parser = argparse.ArgumentParser(
@@ -356,9 +427,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"neurocore {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    cmp_ = commands.add_parser("compare", help="MLP, CNN and self-attention side by side (the main job)")
+    _compare_options(cmp_)
+    cmp_.set_defaults(run=_run_compare)
     dim = commands.add_parser("dim", help="dimension of a neurovariety (certified when possible)")
     add_architecture_parsers(dim, _dim_options)
     dim.set_defaults(run=_run_dim)
+    classify_ = commands.add_parser("classify", help="stratum of a parameter point (exact rank, evidence)")
+    add_architecture_parsers(classify_, _classify_options)
+    classify_.set_defaults(run=_run_classify)
     closest = commands.add_parser("closest", help="closest points of the neuromanifold to a target (multi-start)")
     add_architecture_parsers(closest, _closest_options)
     closest.set_defaults(run=_run_closest)
@@ -381,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except (ValueError, TypeError, ZeroDivisionError, NeurocoreError) as exc:
+    except (ValueError, TypeError, ZeroDivisionError, ImportError, NeurocoreError) as exc:
         print(f"neurocore: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

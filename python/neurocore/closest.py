@@ -146,6 +146,10 @@ class ClosestPointResult:
         Number of starts and their seed (the result is reproducible from them).
     n_converged : int
         Starts that met the gradient test.
+    status_counts : dict of str to int
+        How the starts ended: ``"converged"``, ``"max_iter"`` (budget used up, typically a
+        start drifting towards a limit that no finite parameter attains), ``"stalled"``,
+        ``"non_finite"``.
     scale : float
         Standard deviation of the Gaussian starts (NaN for explicit ``initial`` starts).
     network : str
@@ -163,6 +167,7 @@ class ClosestPointResult:
     starts: int
     seed: int
     n_converged: int
+    status_counts: dict[str, int]
     scale: float
     network: str = ""
 
@@ -185,6 +190,7 @@ class ClosestPointResult:
             "starts": self.starts,
             "seed": self.seed,
             "n_converged": self.n_converged,
+            "status_counts": dict(self.status_counts),
             "scale": self.scale,
             "network": self.network,
         }
@@ -202,7 +208,8 @@ class ClosestPointResult:
             ("metric", self.metric),
             ("squared distance", _fmt(self.sq_distance)),
             ("closest function", np.array2string(self.function, precision=6, max_line_width=100)),
-            ("starts", f"{self.starts} (seed {self.seed}, scale {_fmt(self.scale)}), {self.n_converged} converged"),
+            ("starts", f"{self.starts} (seed {self.seed}, scale {_fmt(self.scale)})"),
+            ("endings", ", ".join(f"{k}: {v}" for k, v in self.status_counts.items())),
             ("strata of endpoints", ", ".join(f"{k}: {v}" for k, v in self.strata_counts.items()) or "-"),
         ]
         width = max(len(k) for k, _ in rows)
@@ -476,6 +483,7 @@ def closest_point(
         starts=starts,
         seed=seed,
         n_converged=len(converged),
+        status_counts={k: status.count(k) for k in ("converged", "max_iter", "stalled", "non_finite") if k in status},
         scale=float(raw["scale"]),
         network=repr(net),
     )

@@ -142,7 +142,7 @@ def rank(matrix: Any, *, field: Any = "QQ", threads: int = 0, seed: int = 0) -> 
             certified=certified,
             lower_bound=lower,
             upper_bound=upper,
-            method="multimodular rank + verified rational kernel",
+            method="ranks mod primes + kernel certified by p-adic lifting",
             shape=(r, c),
             primes=tuple(primes),
         )
@@ -212,6 +212,9 @@ def kernel(matrix: Any, *, field: Any = "QQ", threads: int = 0, seed: int = 0) -
     if f == "QQ":
         r, c, entries = _integer_rows(matrix)
         krows, cols, nums, dens = _core.kernel_qq(r, c, entries, seed, threads)
+        if dens and all(d == dens[0] for d in dens):
+            # One common denominator (what the core returns): no per-entry gcd.
+            return ExactMatrix.from_integers(krows, cols, nums, dens[0])
         return ExactMatrix.from_fractions(krows, cols, [Fraction(n, d) for n, d in zip(nums, dens)])
     p = int(f)
     res = _residues(matrix, p)

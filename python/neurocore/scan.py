@@ -1,5 +1,7 @@
-"""Random-parameter scans: the Jacobian rank of a network's parametrisation at many random
-parameter points, to find where (and how often) the rank drops below the generic rank.
+"""Random-parameter scans: Jacobian ranks at many random parameter points.
+
+A scan finds where (and how often) the rank of a network's parametrisation drops below the
+generic rank.
 
 Every sample ``i`` is a function of ``(network, field, seed, sampler, i)`` alone: its parameters
 and its random input points come from streams derived from ``(seed, i)``, and its linear algebra
@@ -85,7 +87,7 @@ class ScanResult:
     def histogram(self) -> dict[int, int]:
         """``{rank: number of samples}``, ranks ascending."""
         values, counts = np.unique(self.ranks, return_counts=True)
-        return {int(v): int(c) for v, c in zip(values, counts)}
+        return {int(v): int(c) for v, c in zip(values, counts, strict=True)}
 
     @property
     def n_drops(self) -> int:
@@ -259,18 +261,19 @@ def check_chunk_size(chunk_size: Any) -> int | None:
 
 
 def executor_kind(executor: Any) -> str:
-    """``"none"``, ``"futures"`` (a ``concurrent.futures.Executor``) or ``"dask"`` (a
-    ``dask.distributed.Client``); anything else is a TypeError."""
+    """Classify ``executor``: ``"none"``, ``"futures"`` or ``"dask"``.
+
+    ``"futures"`` is a ``concurrent.futures.Executor``, ``"dask"`` a ``dask.distributed.Client``;
+    anything else is a TypeError.
+    """
     if executor is None:
         return "none"
     if isinstance(executor, cf.Executor):
         return "futures"
-    if type(executor).__module__.split(".")[0] == "distributed":
-        try:
-            from distributed import Client
-        except ImportError:  # pragma: no cover - a distributed object without distributed
-            Client = None  # noqa: N806
-        if Client is not None and isinstance(executor, Client):
+    if type(executor).__module__.split(".")[0] == "distributed":  # never import dask otherwise
+        from distributed import Client
+
+        if isinstance(executor, Client):
             return "dask"
     raise TypeError(
         "executor: expected None, a concurrent.futures.Executor or a dask.distributed.Client, "
@@ -278,10 +281,14 @@ def executor_kind(executor: Any) -> str:
     )
 
 
-def run_tasks(executor: Any, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], *, window: int = 64) -> Iterator[tuple[int, Any]]:
-    """Runs ``fn(*args)`` for every task on ``executor``, at most ``window`` at once, and yields
-    ``(task index, result)`` as tasks complete. An exception in a task cancels the rest and is
-    re-raised here."""
+def run_tasks(
+    executor: Any, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], *, window: int = 64
+) -> Iterator[tuple[int, Any]]:
+    """Run ``fn(*args)`` for every task on ``executor`` and yield ``(task index, result)``.
+
+    At most ``window`` tasks are in flight; results come as tasks complete. An exception in a
+    task cancels the rest and is re-raised here.
+    """
     kind = executor_kind(executor)
     it = enumerate(tasks)
     if kind == "dask":
@@ -357,8 +364,11 @@ def _sampler_name(fn: Callable[..., Any]) -> str:
 
 
 def sample_generator(seed: int, index: int) -> np.random.Generator:
-    """The numpy Generator handed to a callable sampler for sample ``index``: seeded from
-    ``(seed, index)`` alone, so a sample is the same wherever and whenever it is drawn."""
+    """The numpy Generator handed to a callable sampler for sample ``index``.
+
+    It is seeded from ``(seed, index)`` alone, so a sample is the same wherever and whenever it
+    is drawn.
+    """
     return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(index,)))
 
 
@@ -409,8 +419,12 @@ def _scan_chunk(net: Network, task: _ScanTask) -> tuple[np.ndarray, float, int, 
             threads=task.threads,
         )
     else:
-        thetas = np.stack([_call_sampler(task.sampler, net, task.seed, i, task.prime) for i in range(task.start, task.stop)])
-        raw = _core.scan_ranks_at(net._core, task.prime, task.seed, np.ascontiguousarray(thetas), task.start, threads=task.threads)
+        thetas = np.stack(
+            [_call_sampler(task.sampler, net, task.seed, i, task.prime) for i in range(task.start, task.stop)]
+        )
+        raw = _core.scan_ranks_at(
+            net._core, task.prime, task.seed, np.ascontiguousarray(thetas), task.start, threads=task.threads
+        )
         for j in np.flatnonzero(raw["ranks"] < task.keep_below):
             kept[task.start + int(j)] = thetas[int(j)]
     return raw["ranks"], float(raw["error_bound"]), int(raw["upper_bound"]), kept
@@ -441,6 +455,7 @@ def scan(
     Parameters
     ----------
     net : Network
+        The network whose parametrisation is scanned.
     samples : int
         Number of parameter points (>= 1).
     sampler : {"uniform", "integer", "sparse"} or callable
@@ -488,7 +503,9 @@ def scan(
     samples = int(samples)
     if isinstance(sampler, str):
         if sampler not in SAMPLERS:
-            raise ValueError(f"sampler: expected one of {', '.join(map(repr, SAMPLERS))} or a callable, got {sampler!r}")
+            raise ValueError(
+                f"sampler: expected one of {', '.join(map(repr, SAMPLERS))} or a callable, got {sampler!r}"
+            )
     elif not callable(sampler):
         raise TypeError(f"sampler: expected a sampler name or a callable f(rng) -> theta, got {type(sampler).__name__}")
     if isinstance(field, str):

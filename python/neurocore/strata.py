@@ -327,28 +327,35 @@ def _float_shared_roots(filters: list[list[Any]], strides: list[int], atol: floa
 
 
 def _float_boundary(net: Network, theta: list[Any], ks: list[int], atol: float) -> bool:
+    """Numerical version of the exact boundary test (see ``neurocore.cnn`` in the core): roots
+    closer than ``atol^(1/d)`` (relative) are one multiple root, since a root of multiplicity
+    ``m`` perturbed by ``eps`` spreads by about ``eps^(1/m)``."""
     u = np.asarray(coefficients(net, np.asarray(theta, dtype=float)), dtype=float)
     d = len(u) - 1
-    nz = np.flatnonzero(np.abs(u) > atol * max(1.0, np.max(np.abs(u))))
+    nz = np.flatnonzero(np.abs(u) > atol * max(1.0, float(np.max(np.abs(u)))))
     if nz.size == 0:
         return True
     deg = int(nz[-1])
-    z = np.roots(u[: deg + 1][::-1])
-    tol = math.sqrt(atol)
-    real = [float(v.real) for v in z if abs(v.imag) <= tol]
-    q = (deg - len(real)) // 2
-    capacity = sum((k - 1) // 2 for k in ks)
-    real.sort()
-    # multiplicities of numerically coincident real roots
-    splittable, run = 0, 1
-    for a, b in zip(real, real[1:]):
-        if abs(a - b) <= tol:
-            run += 1
+    z = np.roots(u[: deg + 1][::-1]) if deg > 0 else np.array([])
+    tol = max(math.sqrt(atol), atol ** (1.0 / max(d, 1)))
+    clusters: list[list[complex]] = []
+    for root in sorted(z, key=lambda v: (v.real, v.imag)):
+        for c in clusters:
+            if abs(root - np.mean(c)) <= tol * max(1.0, abs(root)):
+                c.append(root)
+                break
         else:
-            splittable += run // 2
-            run = 1
-    splittable += run // 2 if real else 0
-    splittable += (d - deg) // 2
+            clusters.append([root])
+    real_mults, complex_roots = [], 0
+    for c in clusters:
+        center = np.mean(c)
+        if abs(center.imag) <= tol * max(1.0, abs(center)):
+            real_mults.append(len(c))
+        else:
+            complex_roots += len(c)
+    q = complex_roots // 2
+    capacity = sum((k - 1) // 2 for k in ks)
+    splittable = sum(m // 2 for m in real_mults) + (d - deg) // 2
     return q <= capacity and q + splittable > capacity
 
 
@@ -372,7 +379,9 @@ def _attention_evidence(net: Network, theta: list[Any], atol: float, exact: bool
             heads.append({"layer": idx, "head": h, "scores_rank": r_qk, "max_scores_rank": full, "value_rank": r_v})
             if r_qk == 0 or r_v == 0:
                 dead = True
-            elif r_qk == 1 and full >= 2:
+            elif r_qk < full and a < d:
+                # below the generic rank of Q^T K, in the singular locus of the determinantal
+                # variety {rank <= a} (which is everything when a >= d)
                 boundary = True
     return {"architecture": "attention", "heads": tuple(heads)}, dead, boundary
 
@@ -393,8 +402,8 @@ def classify(net: Network, theta: Any, *, rtol: float = 1e-8, seed: int = 0) -> 
     * CNNs: zero filters; pairs of filters sharing a root (after the stride substitution
       ``w_l(t^{S_{l-1}})``: a hyperroot for larger strides), found by exact gcd over Q; for 1-D
       linear stride-one CNNs whether the function is on the boundary of the real function space.
-    * Attention: the ranks of ``Q^T K`` and ``V`` in every head; rank-one score matrices (when
-      more is possible) are boundary points.
+    * Attention: the ranks of ``Q^T K`` and ``V`` in every head; score matrices of lower rank
+      than ``min(a, d)`` (with ``a < d``, e.g. rank one) are boundary points.
 
     Parameters
     ----------

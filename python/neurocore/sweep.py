@@ -1,5 +1,7 @@
-"""Architecture sweeps: dimension reports for many networks, as table rows written
-incrementally to CSV or Parquet, resumable, with a per-network timeout.
+"""Architecture sweeps: dimension reports for many networks, as table rows.
+
+Rows are written incrementally to CSV or Parquet; sweeps are resumable and each network has a
+timeout.
 
 Rows are plain dicts with the columns of :data:`COLUMNS`; ``pandas.DataFrame(result.rows)``
 (or :meth:`SweepResult.to_pandas`) turns them into a table. Every row except ``seconds`` is a
@@ -84,11 +86,13 @@ def _positive(v: Any, arg: str) -> int:
     return int(v)
 
 
-def mlp_widths(input: int, output: int, depth: int | Iterable[int], max_width: int, *, min_width: int = 1) -> Iterator[tuple[int, ...]]:
-    """All MLP width tuples ``(input, d_1, ..., d_{L-1}, output)`` with every hidden width in
-    ``[min_width, max_width]``, for each depth ``L`` (number of weight matrices) in ``depth``.
+def mlp_widths(
+    input: int, output: int, depth: int | Iterable[int], max_width: int, *, min_width: int = 1
+) -> Iterator[tuple[int, ...]]:
+    """All MLP width tuples ``(input, d_1, ..., d_{L-1}, output)`` of the given depths.
 
-    Depths ascend; within a depth, hidden widths run lexicographically.
+    Every hidden width lies in ``[min_width, max_width]``; the depth ``L`` (the number of weight
+    matrices) runs over ``depth``. Depths ascend; within a depth, hidden widths run lexicographically.
 
     Parameters
     ----------
@@ -267,9 +271,14 @@ class SweepResult:
             )
         cells = [[("" if v is None else str(v)) for v in row] for row in [head, *table]]
         widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
-        lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in cells]
+        lines = [
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+            for row in cells
+        ]
         counts = ", ".join(f"{k}: {v}" for k, v in self.status_counts.items())
-        lines.append(f"{len(self.rows)} rows ({counts}); computed {self.computed}, skipped {self.skipped}, {self.seconds:.2f} s")
+        lines.append(
+            f"{len(self.rows)} rows ({counts}); computed {self.computed}, skipped {self.skipped}, {self.seconds:.2f} s"
+        )
         return "\n".join(lines)
 
 
@@ -332,8 +341,11 @@ class _CsvSink:
 
 
 class _ParquetSink:
-    """Writes the old rows and then the new ones, a row group at a time, to ``<out>.partial``,
-    and moves it over ``out`` when closed (also on exceptions and Ctrl-C)."""
+    """Parquet output that survives exceptions and Ctrl-C.
+
+    Writes the old rows and then the new ones, a row group at a time, to ``<out>.partial``, and
+    moves it over ``out`` when closed (also on exceptions and Ctrl-C).
+    """
 
     def __init__(self, path: Path, existing: list[dict[str, Any]], flush_rows: int = 256):
         import pyarrow as pa
@@ -420,9 +432,11 @@ class _Slot:
 
 
 class _KillablePool:
-    """Worker processes that each run one task at a time; a task that overruns its hard limit
-    has its process killed (a computation that does not return cannot be stopped from inside)
-    and is reported as timed out."""
+    """Worker processes that each run one task at a time, killed when a task overruns.
+
+    A task that overruns its hard limit has its process killed (a computation that does not
+    return cannot be stopped from inside) and is reported as timed out.
+    """
 
     def __init__(self, workers: int, hard_limit: float):
         self.ctx = _mp_context()
@@ -650,7 +664,7 @@ def sweep(
 
     try:
         for i, raws in results:
-            finished[i] = [_row(net, raw) for net, raw in zip(chunk_nets.pop(i), raws)]
+            finished[i] = [_row(net, raw) for net, raw in zip(chunk_nets.pop(i), raws, strict=True)]
             bar.update(len(raws))
             while next_write in finished:  # keep the file in input order
                 emit(finished.pop(next_write))

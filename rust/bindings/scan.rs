@@ -102,7 +102,8 @@ pub fn scan_ranks<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let s = sampler_of(sampler, sparsity, integer_bound)?;
     let inner = net.inner.clone();
-    let out = run_pooled(py, threads, move |par, intr| scan::scan_samples(&inner, prime, seed, s, start, count, par, intr))?;
+    let out =
+        run_pooled(py, threads, move |par, intr| scan::scan_samples(&inner, prime, seed, s, start, count, par, intr))?;
     scan_dict(py, out)
 }
 
@@ -128,7 +129,8 @@ pub fn scan_ranks_at<'py>(
     }
     let data: Vec<u64> = view.iter().copied().collect();
     let inner = net.inner.clone();
-    let out = run_pooled(py, threads, move |par, intr| scan::scan_thetas(&inner, prime, seed, &data, start, par, intr))?;
+    let out =
+        run_pooled(py, threads, move |par, intr| scan::scan_thetas(&inner, prime, seed, &data, start, par, intr))?;
     scan_dict(py, out)
 }
 
@@ -177,7 +179,10 @@ pub fn dimension_batch<'py>(
         None => None,
         Some(t) if t.is_finite() && t >= 0.0 => Some(Duration::from_secs_f64(t)),
         Some(t) => {
-            return Err(to_pyerr(CoreError::invalid("timeout", format!("must be a non-negative number of seconds, got {t}"))))
+            return Err(to_pyerr(CoreError::invalid(
+                "timeout",
+                format!("must be a non-negative number of seconds, got {t}"),
+            )))
         }
     };
     let owned: Vec<Network> = nets.iter().map(|n| n.get().inner.clone()).collect();

@@ -185,7 +185,13 @@ impl<'n> ScanContext<'n> {
     /// `ceil(U / outputs)` points first (`U` the upper bound), then batches of fresh points until
     /// one adds nothing or the rank reaches `U`. See the module documentation for what the
     /// result proves.
-    pub fn rank_at(&self, theta: &[u64], points_rng: &mut SplitMix64, par: Par, intr: &dyn Interrupt) -> Result<PointRank> {
+    pub fn rank_at(
+        &self,
+        theta: &[u64],
+        points_rng: &mut SplitMix64,
+        par: Par,
+        intr: &dyn Interrupt,
+    ) -> Result<PointRank> {
         let net = self.bound.net;
         net.check_params_len(theta.len())?;
         let p = self.field.modulus();
@@ -237,7 +243,14 @@ impl<'n> ScanContext<'n> {
 
     /// The rank of sample `index` whose parameters are `theta` (input points from the sample's
     /// own stream).
-    pub fn rank_of_sample(&self, seed: u64, index: u64, theta: &[u64], par: Par, intr: &dyn Interrupt) -> Result<PointRank> {
+    pub fn rank_of_sample(
+        &self,
+        seed: u64,
+        index: u64,
+        theta: &[u64],
+        par: Par,
+        intr: &dyn Interrupt,
+    ) -> Result<PointRank> {
         let mut rng = SplitMix64::derived(seed, STREAM_SCAN_POINTS, index);
         self.rank_at(theta, &mut rng, par, intr)
     }
@@ -274,6 +287,7 @@ where
 }
 
 /// Ranks of samples `start..start + count` drawn by `sampler` (see [`Sampler::sample`]).
+#[allow(clippy::too_many_arguments)]
 pub fn scan_samples(
     net: &Network,
     prime: u64,
@@ -308,10 +322,11 @@ pub fn scan_thetas(
 ) -> Result<ScanOutput> {
     let ctx = ScanContext::new(net, prime, par, intr)?;
     let n = net.n_params();
-    if n == 0 && !thetas.is_empty() || n > 0 && thetas.len() % n != 0 {
-        return Err(CoreError::invalid("thetas", format!("expected rows of {n} parameters")));
-    }
-    let count = if n == 0 { 0 } else { thetas.len() / n };
+    let count = match (thetas.len().checked_div(n), thetas.len().checked_rem(n)) {
+        (Some(rows), Some(0)) => rows,
+        (None, _) if thetas.is_empty() => 0,
+        _ => return Err(CoreError::invalid("thetas", format!("expected rows of {n} parameters"))),
+    };
     let ranks = over_samples(count, par, |i, inner| {
         ctx.rank_of_sample(seed, start + i as u64, &thetas[i * n..(i + 1) * n], inner, intr)
     })?;
@@ -363,10 +378,18 @@ impl Interrupt for Deadline<'_> {
 /// The outcome of one network of a [`dimension_batch`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum BatchOutcome {
-    Done { report: DimensionReport, seconds: f64 },
+    Done {
+        report: DimensionReport,
+        seconds: f64,
+    },
     /// The cooperative deadline passed (polled between blocks of work).
-    TimedOut { seconds: f64 },
-    Failed { error: CoreError, seconds: f64 },
+    TimedOut {
+        seconds: f64,
+    },
+    Failed {
+        error: CoreError,
+        seconds: f64,
+    },
 }
 
 /// Dimensions of many networks ([`dimension`] with `seed`), parallel over networks with `par`

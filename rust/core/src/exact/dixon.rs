@@ -73,6 +73,8 @@ impl<'a> Lifter<'a> {
         })
     }
 
+    pub fn pieces_len(&self) -> usize { self.pieces.len() }
+
     /// Runs `steps` steps for the right-hand sides `rhs` (`m x w`): the p-adic solution of
     /// `A_P x = -rhs` on the pivot rows, checked on every row.
     pub fn lift(&self, rhs: &IntMatrix, steps: usize, keep_digits: bool, par: Par, intr: &dyn Interrupt) -> Result<Lifted> {

@@ -109,7 +109,9 @@ fn lift_upper_bound(a: &IntMatrix, profile: &Profile, par: Par, intr: &dyn Inter
     let bounds = SolutionBounds::new(mat, &prof.rows, &prof.cols, &free);
     let steps = steps_for(&bounds.certificate_target(), prof.p);
     let lifter = Lifter::new(&mat.select_cols(&prof.cols), prof)?;
+    let t0 = std::time::Instant::now();
     let out = lifter.lift(&mat.select_cols(&free), steps, false, par, intr)?;
+    eprintln!("TIME lift {steps} steps transposed {transposed} s={} {:?}", lifter.pieces_len(), t0.elapsed());
     Ok(matches!(out, Lifted::Complete { .. }))
 }
 
@@ -141,7 +143,9 @@ pub fn rank_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrup
     if full == 0 || a.is_zero() {
         return Ok(done(0, Vec::new()));
     }
+    let t0 = std::time::Instant::now();
     let (mut lower, mut primes) = word_prime_lower_bound(a, opts, par, intr)?;
+    eprintln!("TIME lower {:?}", t0.elapsed());
     if lower == full {
         return Ok(done(full, primes));
     }
@@ -152,6 +156,7 @@ pub fn rank_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrup
         lifts.push(p);
         primes.push(p);
         let profile = rank_profile(a, p, par, intr)?;
+        eprintln!("TIME profile {:?}", t0.elapsed());
         let r = profile.rank;
         lower = lower.max(r);
         if r < lower {
