@@ -14,6 +14,9 @@ MODULES = [
     "neurocore.rank",
     "neurocore.dimension",
     "neurocore.exact_matrix",
+    "neurocore.strata",
+    "neurocore.convolution",
+    "neurocore.compare",
 ]
 
 
@@ -22,3 +25,11 @@ def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_tutorial_runs():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "tutorial.md"
+    result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted >= 10

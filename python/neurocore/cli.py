@@ -377,7 +377,9 @@ def _run_classify(args: argparse.Namespace) -> int:
 
 
 def _compare_options(p: argparse.ArgumentParser) -> None:
-    from neurocore import compare as c
+    import importlib
+
+    c = importlib.import_module("neurocore.compare")  # the module, not the exported function
 
     p.add_argument("--mlp", type=_ints, default=list(c.DEFAULT_MLP), help="MLP widths (default 4,3,1)")
     p.add_argument("--degree", "-r", type=int, default=c.DEFAULT_MLP_DEGREE, help="MLP activation t^r (default 2)")

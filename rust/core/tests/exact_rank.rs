@@ -12,12 +12,19 @@ use std::sync::atomic::Ordering;
 /// The RREF over Q by fraction-field Gaussian elimination: (rank, pivot columns, rows).
 fn naive_rref(a: &IntMatrix) -> (usize, Vec<usize>, Vec<Vec<BigRational>>) {
     let (m, n) = (a.rows(), a.cols());
-    let mut w: Vec<Vec<BigRational>> =
-        (0..m).map(|i| (0..n).map(|j| BigRational::from_integer(a.entry(i, j))).collect()).collect();
+    let mut w: Vec<Vec<BigRational>> = (0..m)
+        .map(|i| {
+            (0..n)
+                .map(|j| BigRational::from_integer(a.entry(i, j)))
+                .collect()
+        })
+        .collect();
     let mut pivots = Vec::new();
     let mut r = 0;
     for j in 0..n {
-        let Some(pr) = (r..m).find(|&i| !w[i][j].is_zero()) else { continue };
+        let Some(pr) = (r..m).find(|&i| !w[i][j].is_zero()) else {
+            continue;
+        };
         w.swap(r, pr);
         let inv = w[r][j].recip();
         for x in &mut w[r] {
@@ -26,9 +33,9 @@ fn naive_rref(a: &IntMatrix) -> (usize, Vec<usize>, Vec<Vec<BigRational>>) {
         for i in 0..m {
             if i != r && !w[i][j].is_zero() {
                 let f = w[i][j].clone();
-                for c in 0..n {
-                    let d = &f * &w[r][c];
-                    w[i][c] -= d;
+                let pivot_row = w[r].clone();
+                for (x, y) in w[i].iter_mut().zip(&pivot_row) {
+                    *x -= &f * y;
                 }
             }
         }
@@ -60,7 +67,12 @@ fn kernel_rows(k: &RationalKernel) -> Vec<Vec<BigRational>> {
     (0..k.rows)
         .map(|i| {
             (0..k.cols)
-                .map(|j| BigRational::new(k.numerators[i * k.cols + j].clone(), k.denominators[i * k.cols + j].clone()))
+                .map(|j| {
+                    BigRational::new(
+                        k.numerators[i * k.cols + j].clone(),
+                        k.denominators[i * k.cols + j].clone(),
+                    )
+                })
                 .collect()
         })
         .collect()
@@ -69,7 +81,9 @@ fn kernel_rows(k: &RationalKernel) -> Vec<Vec<BigRational>> {
 fn assert_kernel_exact(a: &IntMatrix, k: &RationalKernel) {
     for v in kernel_rows(k) {
         for i in 0..a.rows() {
-            let s: BigRational = (0..a.cols()).map(|j| BigRational::from_integer(a.entry(i, j)) * &v[j]).sum();
+            let s: BigRational = (0..a.cols())
+                .map(|j| BigRational::from_integer(a.entry(i, j)) * &v[j])
+                .sum();
             assert!(s.is_zero(), "A k != 0");
         }
     }
@@ -87,12 +101,22 @@ fn low_rank(m: usize, n: usize, r: usize, bits: u32, seed: u64) -> IntMatrix {
             v = (v << 32u32) + BigInt::from(s as u32);
         }
         let v = v >> (bits.div_ceil(32) * 32 - bits);
-        if s & 1 == 0 { -v } else { v }
+        if s & 1 == 0 {
+            -v
+        } else {
+            v
+        }
     };
     let half = bits / 2 + 1;
     let b: Vec<BigInt> = (0..m * r).map(|_| next(half)).collect();
     let c: Vec<BigInt> = (0..r * n).map(|_| next(half)).collect();
-    let data = (0..m * n).map(|k| (0..r).map(|t| &b[(k / n) * r + t] * &c[t * n + k % n]).sum()).collect();
+    let data = (0..m * n)
+        .map(|k| {
+            (0..r)
+                .map(|t| &b[(k / n) * r + t] * &c[t * n + k % n])
+                .sum()
+        })
+        .collect();
     IntMatrix::from_bigints(m, n, data).unwrap()
 }
 
@@ -101,7 +125,10 @@ fn check(a: &IntMatrix, seed: u64) {
     let opts = ExactOptions::with_seed(seed);
     let cert = rank_qq(a, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert!(cert.certified, "{cert:?}");
-    assert_eq!((cert.rank, cert.lower_bound, cert.upper_bound), (rank, rank, rank));
+    assert_eq!(
+        (cert.rank, cert.lower_bound, cert.upper_bound),
+        (rank, rank, rank)
+    );
     let k = kernel_qq(a, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert_eq!((k.rows, k.cols, k.rank), (a.cols() - rank, a.cols(), rank));
     assert_kernel_exact(a, &k);
@@ -123,10 +150,21 @@ proptest! {
 
 #[test]
 fn medium_matrices_and_transposes() {
-    for (m, n, r, bits) in [(40usize, 30usize, 17usize, 30u32), (30, 45, 22, 64), (60, 20, 19, 8), (25, 25, 24, 100)] {
+    for (m, n, r, bits) in [
+        (40usize, 30usize, 17usize, 30u32),
+        (30, 45, 22, 64),
+        (60, 20, 19, 8),
+        (25, 25, 24, 100),
+    ] {
         let a = low_rank(m, n, r, bits, (m * n) as u64);
         check(&a, 1);
-        let t = rank_qq(&a.transpose(), &ExactOptions::default(), Par::Seq, &NoInterrupt).unwrap();
+        let t = rank_qq(
+            &a.transpose(),
+            &ExactOptions::default(),
+            Par::Seq,
+            &NoInterrupt,
+        )
+        .unwrap();
         assert_eq!((t.rank, t.certified), (r, true));
     }
 }
@@ -155,14 +193,19 @@ fn unlucky_for(p0: u64) -> IntMatrix {
 fn unlucky_primes_are_survived() {
     let p0 = 4_194_301u64;
     let a = unlucky_for(p0);
-    let opts = ExactOptions { forced_word_primes: vec![p0], forced_lift_primes: vec![p0, 4_194_287], ..ExactOptions::default() };
+    let opts = ExactOptions {
+        forced_word_primes: vec![p0],
+        forced_lift_primes: vec![p0, 4_194_287],
+        ..ExactOptions::default()
+    };
     let c = rank_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert_eq!((c.rank, c.certified), (2, true));
     assert_eq!(c.primes, vec![p0, p0, 4_194_287]);
     let k = kernel_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert_eq!(kernel_rows(&k), naive_kernel(&a));
     // A multiple of p0 everywhere: rank 0 modulo p0.
-    let b = IntMatrix::from_i64(2, 3, vec![p0 as i64, 2 * p0 as i64, 0, 0, 0, 3 * p0 as i64]).unwrap();
+    let b =
+        IntMatrix::from_i64(2, 3, vec![p0 as i64, 2 * p0 as i64, 0, 0, 0, 3 * p0 as i64]).unwrap();
     let c = rank_qq(&b, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert_eq!((c.rank, c.certified), (2, true));
 }
@@ -171,27 +214,47 @@ fn unlucky_primes_are_survived() {
 fn exhausted_primes_give_an_honest_uncertified_answer() {
     let p0 = 4_194_301u64;
     let a = IntMatrix::from_i64(3, 3, vec![1, 0, 0, 0, p0 as i64, 0, 0, 0, 0]).unwrap();
-    let opts =
-        ExactOptions { forced_word_primes: vec![p0], forced_lift_primes: vec![p0], attempts: 1, ..ExactOptions::default() };
+    let opts = ExactOptions {
+        forced_word_primes: vec![p0],
+        forced_lift_primes: vec![p0],
+        attempts: 1,
+        ..ExactOptions::default()
+    };
     let c = rank_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
     // The failed lifting proves rank >= 2; nothing proves rank <= 2.
-    assert_eq!((c.rank, c.lower_bound, c.upper_bound, c.certified), (2, 2, 3, false));
-    assert!(matches!(kernel_qq(&a, &opts, Par::Seq, &NoInterrupt), Err(CoreError::Unlucky(_))));
+    assert_eq!(
+        (c.rank, c.lower_bound, c.upper_bound, c.certified),
+        (2, 2, 3, false)
+    );
+    assert!(matches!(
+        kernel_qq(&a, &opts, Par::Seq, &NoInterrupt),
+        Err(CoreError::Unlucky(_))
+    ));
 }
 
 #[test]
 fn parallel_equals_sequential_and_interrupts_stop() {
     let a = low_rank(120, 90, 70, 40, 5);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let opts = ExactOptions::with_seed(3);
     let seq = rank_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
-    let par = pool.install(|| rank_qq(&a, &opts, Par::Rayon, &NoInterrupt)).unwrap();
+    let par = pool
+        .install(|| rank_qq(&a, &opts, Par::Rayon, &NoInterrupt))
+        .unwrap();
     assert_eq!(seq, par);
     assert_eq!((seq.rank, seq.certified), (70, true));
     let ks = kernel_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
-    let kp = pool.install(|| kernel_qq(&a, &opts, Par::Rayon, &NoInterrupt)).unwrap();
+    let kp = pool
+        .install(|| kernel_qq(&a, &opts, Par::Rayon, &NoInterrupt))
+        .unwrap();
     assert_eq!(ks, kp);
     let flag = FlagInterrupt::default();
     flag.0.store(true, Ordering::Relaxed);
-    assert_eq!(rank_qq(&a, &opts, Par::Seq, &flag), Err(CoreError::Interrupted));
+    assert_eq!(
+        rank_qq(&a, &opts, Par::Seq, &flag),
+        Err(CoreError::Interrupted)
+    );
 }

@@ -9,6 +9,7 @@
 //! Reproducibility: start `i` is drawn from `SplitMix64::derived(seed, STREAM_STARTS, i)` and
 //! solved sequentially on one thread, so the report is identical for every thread count.
 
+pub mod lanes;
 pub mod lm;
 pub mod metric;
 pub mod model;
@@ -24,7 +25,7 @@ use crate::par::{Interrupt, Par};
 use crate::ring::{DualRing, F64Ring};
 use crate::rng::SplitMix64;
 use metric::{check_finite, metric_weights};
-use model::{CoefficientMap, DataMap, ModelMap};
+use model::{CoefficientMap, DataMap, LaneDataMap, ModelMap};
 use rayon::prelude::*;
 use residual::{squared_distance_hessian, WeightedResidual};
 
@@ -119,14 +120,13 @@ fn coefficient_problem<'n, R: crate::ring::Ring + Clone>(
     Ok(WeightedResidual { map, target: target.to_vec(), sqrt_w })
 }
 
-/// A data problem: shapes and finiteness of the samples checked.
-fn data_problem<'n, R: crate::ring::Ring>(
-    net: &'n Network,
-    base: R,
-    lift: impl Fn(f64) -> R::Elem,
+/// A data problem: shapes and finiteness of the samples checked, then the map built by `make`.
+fn data_problem<M>(
+    net: &Network,
     points: &[f64],
     values: &[f64],
-) -> Result<WeightedResidual<DataMap<'n, R>>> {
+    make: impl FnOnce() -> Result<M>,
+) -> Result<WeightedResidual<M>> {
     check_finite("x", points)?;
     check_finite("y", values)?;
     let (d, out) = (net.input_dim(), net.output_dim());
@@ -146,8 +146,7 @@ fn data_problem<'n, R: crate::ring::Ring>(
             ),
         ));
     }
-    let map = DataMap::new(net, base, points.iter().map(|&v| lift(v)).collect())?;
-    Ok(WeightedResidual { map, target: values.to_vec(), sqrt_w: vec![] })
+    Ok(WeightedResidual { map: make()?, target: values.to_vec(), sqrt_w: vec![] })
 }
 
 /// Standard deviation of Gaussian starts whose model values have the target's size.
@@ -251,7 +250,7 @@ pub fn search(
             run_starts(net, &problem, opts, par, intr)
         }
         Objective::Data { points, values } => {
-            let problem = data_problem(net, F64Ring, |v| v, points, values)?;
+            let problem = data_problem(net, points, values, || LaneDataMap::new(net, points))?;
             run_starts(net, &problem, opts, par, intr)
         }
     }
@@ -271,7 +270,7 @@ pub fn sq_distance(net: &Network, objective: &Objective, theta: &[f64]) -> Resul
             v
         }
         Objective::Data { points, values } => {
-            let p = data_problem(net, F64Ring, |v| v, points, values)?;
+            let p = data_problem(net, points, values, || LaneDataMap::new(net, points))?;
             let mut v = vec![0.0; p.map.n_values()];
             p.map.values(theta, &mut v)?;
             p.weigh(&mut v);
@@ -300,7 +299,8 @@ pub fn hessian(
             squared_distance_hessian(&p.map, &p.target, &p.sqrt_w, theta, par, intr)
         }
         Objective::Data { points, values } => {
-            let p = data_problem(net, dual, |v| (v, 0.0), points, values)?;
+            let lifted = points.iter().map(|&v| (v, 0.0)).collect();
+            let p = data_problem(net, points, values, || DataMap::new(net, dual, lifted))?;
             squared_distance_hessian(&p.map, &p.target, &p.sqrt_w, theta, par, intr)
         }
     }

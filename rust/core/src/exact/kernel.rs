@@ -40,8 +40,17 @@ impl RationalKernel {
     /// The basis of the kernel when `A` has full column rank or is zero.
     fn trivial(rank: usize, cols: usize, primes: Vec<u64>) -> Self {
         let rows = cols - rank;
-        let numerators = (0..rows * cols).map(|k| BigInt::from(u8::from(k / cols == k % cols))).collect();
-        RationalKernel { rows, cols, numerators, denominators: vec![BigInt::one(); rows * cols], rank, primes }
+        let numerators = (0..rows * cols)
+            .map(|k| BigInt::from(u8::from(k / cols == k % cols)))
+            .collect();
+        RationalKernel {
+            rows,
+            cols,
+            numerators,
+            denominators: vec![BigInt::one(); rows * cols],
+            rank,
+            primes,
+        }
     }
 }
 
@@ -57,7 +66,12 @@ impl RationalKernel {
 /// over Z by [`product_is_zero`], an exact integer product independent of the lifting. Any
 /// failure (an unlucky prime, an unlucky combination) retries with a fresh prime;
 /// `CoreError::Unlucky` when `opts.attempts` primes all fail.
-pub fn kernel_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrupt) -> Result<RationalKernel> {
+pub fn kernel_qq(
+    a: &IntMatrix,
+    opts: &ExactOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<RationalKernel> {
     let (m, n) = (a.rows(), a.cols());
     if m == 0 || n == 0 || a.is_zero() {
         return Ok(RationalKernel::trivial(0, n, Vec::new()));
@@ -85,7 +99,14 @@ pub fn kernel_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interr
             Attempt::Basis(numerators, denominator) => {
                 let w = n - r;
                 let denominators = vec![denominator; w * n];
-                return Ok(RationalKernel { rows: w, cols: n, numerators, denominators, rank: r, primes });
+                return Ok(RationalKernel {
+                    rows: w,
+                    cols: n,
+                    numerators,
+                    denominators,
+                    rank: r,
+                    primes,
+                });
             }
             Attempt::RankLarger => lower = r + 1,
             Attempt::Failed => {}
@@ -110,7 +131,13 @@ enum Attempt {
     Failed,
 }
 
-fn attempt_kernel(a: &IntMatrix, profile: &Profile, seed: u64, par: Par, intr: &dyn Interrupt) -> Result<Attempt> {
+fn attempt_kernel(
+    a: &IntMatrix,
+    profile: &Profile,
+    seed: u64,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<Attempt> {
     let (m, n, r, p) = (a.rows(), a.cols(), profile.rank, profile.p);
     let free = complement(&profile.cols, n);
     let w = free.len();
@@ -163,12 +190,17 @@ fn attempt_kernel(a: &IntMatrix, profile: &Profile, seed: u64, par: Par, intr: &
     check_allocation("kernel numerators", (n as u128) * w as u128, 64)?;
     let solution = |e: usize| -> BigInt {
         let (t, j) = (e / w, e % w);
-        let d: Vec<i64> = (0..k1).map(|i| digits[i * r * w + t * w + j] as i64).collect();
+        let d: Vec<i64> = (0..k1)
+            .map(|i| digits[i * r * w + t * w + j] as i64)
+            .collect();
         pows1.value(&d)
     };
     let first = |e: usize| -> BigInt { centred_mod(&(&den * solution(e)), &m1) };
-    let mut nums: Vec<BigInt> =
-        if par.is_parallel() { (0..r * w).into_par_iter().map(first).collect() } else { (0..r * w).map(first).collect() };
+    let mut nums: Vec<BigInt> = if par.is_parallel() {
+        (0..r * w).into_par_iter().map(first).collect()
+    } else {
+        (0..r * w).map(first).collect()
+    };
     let den0 = den.clone();
     let mut redo = Vec::new();
     for (e, z) in nums.iter().enumerate() {
@@ -200,7 +232,13 @@ fn attempt_kernel(a: &IntMatrix, profile: &Profile, seed: u64, par: Par, intr: &
         }
     }
     drop(digits);
-    let largest = nums.iter().map(|x| x.magnitude()).max().cloned().unwrap_or_default().max(den.magnitude().clone());
+    let largest = nums
+        .iter()
+        .map(|x| x.magnitude())
+        .max()
+        .cloned()
+        .unwrap_or_default()
+        .max(den.magnitude().clone());
     if BigInt::from(&bounds.row_l1 * largest) * 2u32 >= m1 {
         return Ok(Attempt::Failed);
     }
@@ -220,7 +258,9 @@ fn attempt_kernel(a: &IntMatrix, profile: &Profile, seed: u64, par: Par, intr: &
         return Ok(Attempt::Failed);
     }
     // Row j of the basis is column j of K^T; divide out the common content.
-    let g = kt.iter().fold(den.clone(), |g, x| if g.is_one() { g } else { g.gcd(x) });
+    let g = kt
+        .iter()
+        .fold(den.clone(), |g, x| if g.is_one() { g } else { g.gcd(x) });
     let mut out = Vec::with_capacity(w * n);
     for j in 0..w {
         for c in 0..n {

@@ -33,21 +33,36 @@ pub struct ExactOptions {
 
 impl Default for ExactOptions {
     fn default() -> Self {
-        ExactOptions { seed: 0, word_primes: 2, attempts: 8, forced_word_primes: Vec::new(), forced_lift_primes: Vec::new() }
+        ExactOptions {
+            seed: 0,
+            word_primes: 2,
+            attempts: 8,
+            forced_word_primes: Vec::new(),
+            forced_lift_primes: Vec::new(),
+        }
     }
 }
 
 impl ExactOptions {
     /// Default options with the given seed.
     pub fn with_seed(seed: u64) -> Self {
-        ExactOptions { seed, ..Self::default() }
+        ExactOptions {
+            seed,
+            ..Self::default()
+        }
     }
 
     /// The lifting prime of attempt `i` (forced ones first, then random, never repeated).
     pub(crate) fn lift_prime(&self, i: usize, used: &[u64]) -> u64 {
         match self.forced_lift_primes.get(i) {
             Some(&p) => p,
-            None => random_prime(LIFT_PRIME_BITS, self.seed, STREAM_LIFT_PRIMES, i as u64, used),
+            None => random_prime(
+                LIFT_PRIME_BITS,
+                self.seed,
+                STREAM_LIFT_PRIMES,
+                i as u64,
+                used,
+            ),
         }
     }
 }
@@ -69,7 +84,12 @@ pub struct RankCertificate {
 }
 
 /// `max(1 if A != 0, rank(A mod q) for the word-size primes)`: a proven lower bound.
-pub(crate) fn word_prime_lower_bound(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrupt) -> Result<(usize, Vec<u64>)> {
+pub(crate) fn word_prime_lower_bound(
+    a: &IntMatrix,
+    opts: &ExactOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<(usize, Vec<u64>)> {
     let mut primes = opts.forced_word_primes.clone();
     let mut i = 0;
     while opts.forced_word_primes.is_empty() && primes.len() < opts.word_primes {
@@ -81,18 +101,34 @@ pub(crate) fn word_prime_lower_bound(a: &IntMatrix, opts: &ExactOptions, par: Pa
         let f = PrimeField::new(q)?;
         rank_mod_p(&f, &a.residues(&f)?, par, intr)
     };
-    let ranks: Vec<usize> = if par.is_parallel() && primes.len() > 1 && a.rows() * a.cols() > 1 << 14 {
-        primes.par_iter().map(|&q| rank_of(q, Par::Seq)).collect::<Result<_>>()?
-    } else {
-        primes.iter().map(|&q| rank_of(q, par)).collect::<Result<_>>()?
-    };
-    let lower = ranks.into_iter().max().unwrap_or(0).max(usize::from(!a.is_zero()));
+    let ranks: Vec<usize> =
+        if par.is_parallel() && primes.len() > 1 && a.rows() * a.cols() > 1 << 14 {
+            primes
+                .par_iter()
+                .map(|&q| rank_of(q, Par::Seq))
+                .collect::<Result<_>>()?
+        } else {
+            primes
+                .iter()
+                .map(|&q| rank_of(q, par))
+                .collect::<Result<_>>()?
+        };
+    let lower = ranks
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+        .max(usize::from(!a.is_zero()));
     Ok((lower, primes))
 }
 
 /// One lifting: true when it proves `rank_Q(A) <= profile.rank`, false when it proves
 /// `rank_Q(A) > profile.rank`. Lifts on whichever of `A`, `A^T` has the cheaper kernel.
-fn lift_upper_bound(a: &IntMatrix, profile: &Profile, par: Par, intr: &dyn Interrupt) -> Result<bool> {
+fn lift_upper_bound(
+    a: &IntMatrix,
+    profile: &Profile,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<bool> {
     let (m, n, r) = (a.rows(), a.cols(), profile.rank);
     // Per step: w (r^2 + s rows r) multiply-adds with w the kernel dimension.
     let cost = |rows: usize, w: usize| w as f64 * ((r * r) as f64 + 2.0 * (rows * r) as f64);
@@ -109,9 +145,7 @@ fn lift_upper_bound(a: &IntMatrix, profile: &Profile, par: Par, intr: &dyn Inter
     let bounds = SolutionBounds::new(mat, &prof.rows, &prof.cols, &free);
     let steps = steps_for(&bounds.certificate_target(), prof.p);
     let lifter = Lifter::new(&mat.select_cols(&prof.cols), prof)?;
-    let t0 = std::time::Instant::now();
     let out = lifter.lift(&mat.select_cols(&free), steps, false, par, intr)?;
-    eprintln!("TIME lift {steps} steps transposed {transposed} s={} {:?}", lifter.pieces_len(), t0.elapsed());
     Ok(matches!(out, Lifted::Complete { .. }))
 }
 
@@ -137,15 +171,24 @@ pub(crate) fn complement(cols: &[usize], n: usize) -> Vec<usize> {
 ///
 /// Cost: `O(r^3)` modulo `p` for the profile, then `O(w r (r + rows) (log H + log L) / 21)`
 /// multiply-adds in f64 GEMMs for the lifting (`w` the smaller kernel dimension).
-pub fn rank_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrupt) -> Result<RankCertificate> {
+pub fn rank_qq(
+    a: &IntMatrix,
+    opts: &ExactOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<RankCertificate> {
     let full = a.rows().min(a.cols());
-    let done = |r: usize, primes: Vec<u64>| RankCertificate { rank: r, lower_bound: r, upper_bound: r, certified: true, primes };
+    let done = |r: usize, primes: Vec<u64>| RankCertificate {
+        rank: r,
+        lower_bound: r,
+        upper_bound: r,
+        certified: true,
+        primes,
+    };
     if full == 0 || a.is_zero() {
         return Ok(done(0, Vec::new()));
     }
-    let t0 = std::time::Instant::now();
     let (mut lower, mut primes) = word_prime_lower_bound(a, opts, par, intr)?;
-    eprintln!("TIME lower {:?}", t0.elapsed());
     if lower == full {
         return Ok(done(full, primes));
     }
@@ -156,7 +199,6 @@ pub fn rank_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrup
         lifts.push(p);
         primes.push(p);
         let profile = rank_profile(a, p, par, intr)?;
-        eprintln!("TIME profile {:?}", t0.elapsed());
         let r = profile.rank;
         lower = lower.max(r);
         if r < lower {
@@ -173,5 +215,11 @@ pub fn rank_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrup
             return Ok(done(full, primes));
         }
     }
-    Ok(RankCertificate { rank: lower, lower_bound: lower, upper_bound: full, certified: false, primes })
+    Ok(RankCertificate {
+        rank: lower,
+        lower_bound: lower,
+        upper_bound: full,
+        certified: false,
+        primes,
+    })
 }
