@@ -129,16 +129,31 @@ class Case:
 def cases() -> list[Case]:
     rng = np.random.default_rng(2024)
     out = [
-        Case("mlp[3,2,3] r=1", nc.mlp([3, 2, 3], degree=1), linear_mlp_map(3, 2, 3),
-             np.array([3, 1, 0, 1, 2, 1, 0, 1, 4], dtype=float)),
+        Case(
+            "mlp[3,2,3] r=1",
+            nc.mlp([3, 2, 3], degree=1),
+            linear_mlp_map(3, 2, 3),
+            np.array([3, 1, 0, 1, 2, 1, 0, 1, 4], dtype=float),
+        ),
         Case("mlp[3,4,2] r=2", nc.mlp([3, 4, 2], degree=2), quadratic_mlp_map(3, 4, 2), rng.standard_normal(12)),
-        Case("conv1d[2,2,2] r=1", nc.conv1d([2, 2, 2], degree=1), linear_cnn_map([2, 2, 2]),
-             np.array([0.0, 1.0, 0.0, 1.0])),
+        Case(
+            "conv1d[2,2,2] r=1",
+            nc.conv1d([2, 2, 2], degree=1),
+            linear_cnn_map([2, 2, 2]),
+            np.array([0.0, 1.0, 0.0, 1.0]),
+        ),
     ]
     x = rng.standard_normal((50, 4))
     y = np.stack([np.sin(x[:, 0]) * x[:, 1], x[:, 2] * x[:, 3] - x[:, 0] ** 2], axis=1)
-    out.append(Case("mlp[4,6,2] r=2 data(50)", nc.mlp([4, 6, 2], degree=2), quadratic_mlp_data_map(x, 6, 2),
-                    y.ravel(), data=(x, y)))
+    out.append(
+        Case(
+            "mlp[4,6,2] r=2 data(50)",
+            nc.mlp([4, 6, 2], degree=2),
+            quadratic_mlp_data_map(x, 6, 2),
+            y.ravel(),
+            data=(x, y),
+        )
+    )
     return out
 
 
@@ -148,7 +163,8 @@ IDS = [c.name for c in CASES]
 
 def starting_points(case: Case, seed: int = 0) -> np.ndarray:
     """Gaussian starts at the scale neurocore itself would pick for this target."""
-    scale = nc.closest_point(case.net, *_target_args(case), starts=1, max_iter=1, classify=False, **_data_kw(case)).scale
+    probe = nc.closest_point(case.net, *_target_args(case), starts=1, max_iter=1, classify=False, **_data_kw(case))
+    scale = probe.scale
     return scale * np.random.default_rng(seed).standard_normal((STARTS, case.net.n_params))
 
 
@@ -189,8 +205,14 @@ def scipy_loop(case: Case, starts: np.ndarray) -> float:
 
 def neurocore_search(case: Case, starts: np.ndarray, threads: int = 0, classify: bool = False) -> float:
     res = nc.closest_point(
-        case.net, *_target_args(case), initial=starts, gtol=GTOL, max_iter=MAX_ITER, threads=threads,
-        classify=classify, **_data_kw(case),
+        case.net,
+        *_target_args(case),
+        initial=starts,
+        gtol=GTOL,
+        max_iter=MAX_ITER,
+        threads=threads,
+        classify=classify,
+        **_data_kw(case),
     )
     return res.sq_distance
 

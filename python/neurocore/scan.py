@@ -481,8 +481,8 @@ def scan(
     integer_bound : int
         Range of the ``"integer"`` sampler.
     chunk_size : int, optional
-        Samples per task (default: about 100 tasks locally, 4 per worker-sized share with an
-        executor). Results do not depend on it.
+        Samples per task (default: about 100 chunks of at least 64 samples locally, about 32
+        tasks with an executor). Results do not depend on it.
 
     Returns
     -------

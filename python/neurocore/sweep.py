@@ -18,6 +18,7 @@ import math
 import multiprocessing
 import numbers
 import os
+import signal
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -294,6 +295,10 @@ def _out_format(out: Any) -> tuple[Path, str]:
     if suffix == ".csv":
         return path, "csv"
     if suffix in (".parquet", ".pq"):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ImportError("out: Parquet output needs pyarrow (pip install 'neurocore[parquet]')") from None
         return path, "parquet"
     raise ValueError(f"out: expected a .csv or .parquet file, got {str(out)!r}")
 
@@ -391,6 +396,9 @@ def _sweep_chunk(nets: list[Network], seed: int, timeout: float | None, threads:
 
 def _slot_main(conn: Any) -> None:  # pragma: no cover - runs in a worker process
     """A worker process: runs ``(fn, args)`` messages until it receives ``None``."""
+    # Ctrl-C is the parent's business: it stops the sweep and kills the workers, so that an
+    # interrupted task is never recorded as a failed row.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             msg = conn.recv()

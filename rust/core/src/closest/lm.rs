@@ -174,9 +174,6 @@ pub fn levenberg_marquardt<P: LeastSquares + ?Sized>(
             let rho = if predicted > 0.0 { actual / predicted } else { -1.0 };
             (rho > 0.0, rho)
         };
-        if std::env::var("NC_LM_DEBUG").is_ok() {
-            eprintln!("ev {evaluations} f {f:.12e} fn {f_new:.12e} g {gnorm:.2e} gn {gnorm_new:.2e} mu {mu:.2e} pred {predicted:.2e} act {actual:.2e} noisy {noisy} acc {accept} sec {use_secant} h {:.2e}", dot(&h,&h).sqrt());
-        }
         if accept {
             // The next model: the one (Gauss-Newton or augmented) that predicted this step's
             // reduction better (NL2SOL's adaptive choice; Dennis, Gay & Welsch 1981).
@@ -237,7 +234,8 @@ fn stall_status(jac: &[f64], f: f64, gnorm: f64) -> LmStatus {
 /// correction that makes `S s = y#` while staying symmetric. Skipped unless `y.s > 0`.
 fn update_secant(s_mat: &mut [f64], s: &[f64], y: &[f64], y_sharp: &[f64], n: usize, work: &mut [f64]) {
     let ys = dot(y, s);
-    if !(ys > 1e-12 * dot(y, y).sqrt() * dot(s, s).sqrt()) {
+    let curvature_ok = ys > 1e-12 * dot(y, y).sqrt() * dot(s, s).sqrt();
+    if !curvature_ok {
         return;
     }
     sym_matvec(s_mat, s, n, work);
@@ -294,26 +292,38 @@ fn gradient(jac: &[f64], r: &[f64], n: usize, g: &mut [f64]) {
     }
 }
 
-/// `A = J^T J` (full symmetric), one rank-one update per residual row.
+/// `A = J^T J` for a row-major `m x n` Jacobian (`m = jac.len() / n`), by
+/// `matrixmultiply::dgemm` (vectorized with runtime CPU dispatch, single-threaded and so
+/// deterministic).
 fn normal_matrix(jac: &[f64], n: usize, a: &mut [f64]) {
-    a.iter_mut().for_each(|v| *v = 0.0);
-    if n == 0 {
+    let m = jac.len().checked_div(n).unwrap_or(0);
+    if m == 0 || n == 0 {
+        a.iter_mut().for_each(|v| *v = 0.0);
         return;
     }
-    for row in jac.chunks_exact(n) {
-        for (i, &ji) in row.iter().enumerate() {
-            if ji != 0.0 {
-                let ai = &mut a[i * n + i..(i + 1) * n];
-                for (aij, &jj) in ai.iter_mut().zip(&row[i..]) {
-                    *aij += ji * jj;
-                }
-            }
-        }
-    }
-    for i in 0..n {
-        for j in 0..i {
-            a[i * n + j] = a[j * n + i];
-        }
+    assert!(jac.len() == m * n && a.len() == n * n, "normal_matrix: shape mismatch");
+    // SAFETY: `J^T` is read as an n x m matrix with row stride 1 and column stride n and `J` as
+    // an m x n matrix with row stride n and column stride 1, both entirely inside `jac`
+    // (m * n elements); `A` is written as an n x n matrix with row stride n inside `a`
+    // (n * n elements, checked above), an exclusive borrow that aliases neither input. With
+    // beta = 0 the previous contents of `a` are never read.
+    unsafe {
+        matrixmultiply::dgemm(
+            n,
+            m,
+            n,
+            1.0,
+            jac.as_ptr(),
+            1,
+            n as isize,
+            jac.as_ptr(),
+            n as isize,
+            1,
+            0.0,
+            a.as_mut_ptr(),
+            n as isize,
+            1,
+        );
     }
 }
 
@@ -424,6 +434,22 @@ mod tests {
         assert_eq!(out.evaluations, 2);
         let out = levenberg_marquardt(&Rosenbrock, &[f64::NAN, 1.0], &opts, &NoInterrupt).unwrap();
         assert_eq!(out.status, LmStatus::NonFinite);
+    }
+
+    #[test]
+    fn normal_matrix_matches_the_plain_sum() {
+        let (m, n) = (13, 7);
+        let jac: Vec<f64> = (0..m * n).map(|i| ((i * 37 % 23) as f64 - 11.0) / 7.0).collect();
+        let mut a = vec![f64::NAN; n * n];
+        normal_matrix(&jac, n, &mut a);
+        for i in 0..n {
+            for j in 0..n {
+                let plain: f64 = (0..m).map(|k| jac[k * n + i] * jac[k * n + j]).sum();
+                assert!((a[i * n + j] - plain).abs() <= 1e-13 * (1.0 + plain.abs()));
+            }
+        }
+        let mut empty = vec![1.0; 0];
+        normal_matrix(&[], 0, &mut empty);
     }
 
     #[test]

@@ -238,6 +238,15 @@ impl<'n> LaneDataMap<'n> {
     }
 }
 
+/// Writes lane `l < lanes` of the outputs `y` (one `Lanes` per output) to sample `first + l`.
+fn scatter_lanes(y: &[Lanes], first: usize, lanes: usize, out: usize, values: &mut [f64]) {
+    for (o, yo) in y.iter().enumerate() {
+        for (lane, v) in yo.iter().take(lanes).enumerate() {
+            values[(first + lane) * out + o] = *v;
+        }
+    }
+}
+
 impl ModelMap<F64Ring> for LaneDataMap<'_> {
     fn n_params(&self) -> usize {
         self.bound.net.n_params()
@@ -253,12 +262,7 @@ impl ModelMap<F64Ring> for LaneDataMap<'_> {
         let theta_l: Vec<Lanes> = theta.iter().map(|&t| LaneRing::splat(t)).collect();
         for (b, x) in self.batches.iter().enumerate() {
             let y = self.bound.forward(&theta_l, x);
-            for lane in 0..LANES.min(self.n_points - b * LANES) {
-                let p = b * LANES + lane;
-                for o in 0..out {
-                    values[p * out + o] = y[o][lane];
-                }
-            }
+            scatter_lanes(&y, b * LANES, LANES.min(self.n_points - b * LANES), out, values);
         }
         Ok(())
     }
@@ -274,11 +278,7 @@ impl ModelMap<F64Ring> for LaneDataMap<'_> {
             let trace = self.bound.forward_trace(&theta_l, x);
             let y = trace.last().map(Vec::as_slice).unwrap_or(&[]);
             let lanes = LANES.min(self.n_points - b * LANES);
-            for lane in 0..lanes {
-                for o in 0..out {
-                    values[(b * LANES + lane) * out + o] = y[o][lane];
-                }
-            }
+            scatter_lanes(y, b * LANES, lanes, out, values);
             if n == 0 {
                 continue;
             }

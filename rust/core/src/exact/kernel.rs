@@ -187,7 +187,11 @@ fn attempt_kernel(
     // as long as 2 H (H / D) < p^K1, i.e. while D misses only a small factor.
     let m1 = pb.pow(k1 as u32);
     let pows1 = PadicPowers::new(p, k1);
-    check_allocation("kernel numerators", (n as u128) * w as u128, 64)?;
+    check_allocation(
+        "kernel numerators",
+        (n as u128) * w as u128,
+        bounds.h.bits() as u128 / 8 + 48,
+    )?;
     let solution = |e: usize| -> BigInt {
         let (t, j) = (e / w, e % w);
         let d: Vec<i64> = (0..k1)

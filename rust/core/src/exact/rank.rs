@@ -145,9 +145,34 @@ fn lift_upper_bound(
     let bounds = SolutionBounds::new(mat, &prof.rows, &prof.cols, &free);
     let steps = steps_for(&bounds.certificate_target(), prof.p);
     let lifter = Lifter::new(&mat.select_cols(&prof.cols), prof)?;
-    let out = lifter.lift(&mat.select_cols(&free), steps, false, par, intr)?;
+    let rhs = mat.select_cols(&free);
+    let w = free.len();
+    let threads = if par.is_parallel() {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    if threads > 1 && w >= 2 && cost(mat.rows(), w) < COLUMN_SPLIT_WORK {
+        // Small steps: independent liftings of column groups, one per thread, with no
+        // synchronisation per step (the columns of the kernel basis are independent).
+        let groups = threads.min(w);
+        let outs = (0..groups)
+            .into_par_iter()
+            .map(|g| {
+                let cols: Vec<usize> = (g * w / groups..(g + 1) * w / groups).collect();
+                let out = lifter.lift(&rhs.select_cols(&cols), steps, false, Par::Seq, intr)?;
+                Ok(matches!(out, Lifted::Complete { .. }))
+            })
+            .collect::<Result<Vec<bool>>>()?;
+        return Ok(outs.into_iter().all(|ok| ok));
+    }
+    let out = lifter.lift(&rhs, steps, false, par, intr)?;
     Ok(matches!(out, Lifted::Complete { .. }))
 }
+
+/// Multiply-adds per lifting step below which column groups are lifted on separate threads
+/// rather than splitting every step's products across threads.
+const COLUMN_SPLIT_WORK: f64 = 1.6e7;
 
 /// The columns `0..n` not in `cols` (sorted).
 pub(crate) fn complement(cols: &[usize], n: usize) -> Vec<usize> {
