@@ -107,8 +107,10 @@ def sympy_jacobian(net, theta, build):
             terms = {m: c for m, c in p.terms()}
             col.extend(terms.get((*alpha, 1), 0) for alpha in mons)
         cols.append(col)
-    return [[Fraction(int(sympy.Rational(cols[k][i]).p), int(sympy.Rational(cols[k][i]).q)) for k in range(len(cols))]
-            for i in range(len(cols[0]))]
+    return [
+        [Fraction(int(sympy.Rational(cols[k][i]).p), int(sympy.Rational(cols[k][i]).q)) for k in range(len(cols))]
+        for i in range(len(cols[0]))
+    ]
 
 
 def random_theta(n, rng):
@@ -117,18 +119,21 @@ def random_theta(n, rng):
 
 def conv_layers_1d(filters, strides, out_len, channels, bias):
     sizes = [out_len]
-    for k, s in zip(reversed(filters), reversed(strides)):
+    for k, s in zip(reversed(filters), reversed(strides), strict=True):
         sizes.insert(0, s * (sizes[0] - 1) + k)
     ch = channels or [1] * (len(filters) + 1)
-    return [(ch[i], ch[i + 1], (1, k), (1, s), (1, sizes[i]), bias) for i, (k, s) in enumerate(zip(filters, strides))]
+    return [
+        (ch[i], ch[i + 1], (1, k), (1, s), (1, sizes[i]), bias)
+        for i, (k, s) in enumerate(zip(filters, strides, strict=True))
+    ]
 
 
 def conv_layers_2d(filters, strides, out_size, bias):
     sizes = [out_size]
-    for k, s in zip(reversed(filters), reversed(strides)):
+    for k, s in zip(reversed(filters), reversed(strides), strict=True):
         h, w = sizes[0]
         sizes.insert(0, (s[0] * (h - 1) + k[0], s[1] * (w - 1) + k[1]))
-    return [(1, 1, k, s, sizes[i], bias) for i, (k, s) in enumerate(zip(filters, strides))]
+    return [(1, 1, k, s, sizes[i], bias) for i, (k, s) in enumerate(zip(filters, strides, strict=True))]
 
 
 # ---------------------------------------------------------------- the cases
@@ -219,7 +224,8 @@ def test_exact_matrix_views_agree():
     arr = np.asarray(j)
     assert arr.dtype == object and arr.shape == (rows, cols) and arr[1, 2] == fr[1][2]
     fl = j.to_flint()
-    assert all(fl[i, k] == flint.fmpq(fr[i][k].numerator, fr[i][k].denominator) for i in range(rows) for k in range(cols))
+    for i in range(rows):
+        assert all(fl[i, k] == flint.fmpq(fr[i][k].numerator, fr[i][k].denominator) for k in range(cols))
     # The certified rank of the exact Jacobian, also from the ExactMatrix directly.
     expect = fl.rank()
     assert nc.rank(j).rank == expect and nc.rank(fr).rank == expect and nc.rank(j).certified

@@ -37,7 +37,7 @@ def check_kernel(a, n_cols, k, rank):
     assert k.shape == (n_cols - rank, n_cols)
     for v in rows:
         for row in a:
-            assert sum(Fraction(x) * y for x, y in zip(row, v)) == 0
+            assert sum(Fraction(x) * y for x, y in zip(row, v, strict=True)) == 0
     if rows:
         flat = [flint.fmpq(y.numerator, y.denominator) for v in rows for y in v]
         assert flint.fmpq_mat(len(rows), n_cols, flat).rank() == len(rows)
@@ -110,7 +110,7 @@ def unimodular(n, rng):
 
 
 def matmul(a, b):
-    return [[sum(x * y for x, y in zip(row, col)) for col in zip(*b)] for row in a]
+    return [[sum(x * y for x, y in zip(row, col, strict=True)) for col in zip(*b, strict=True)] for row in a]
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -134,7 +134,7 @@ def test_rank_drops_modulo_common_primes(seed):
     assert (res.rank, res.certified) == (n - 1, True)
     check_kernel(a, n, nc.kernel(a, seed=seed), n - 1)
     # Also as the transpose, with a zero row appended.
-    at = [list(r) for r in zip(*a)] + [[0] * n]
+    at = [list(r) for r in zip(*a, strict=True)] + [[0] * n]
     assert nc.rank(at).rank == n - 1
 
 
@@ -166,14 +166,14 @@ def test_rationals_int64_and_big_inputs_agree():
     rng = random.Random(5)
     a = low_rank(9, 8, 5, 20, rng)
     scales = [Fraction(rng.randint(1, 9), rng.randint(1, 9)) for _ in a]
-    fr = [[s * x for x in row] for s, row in zip(scales, a)]  # row scaling keeps the rank
+    fr = [[s * x for x in row] for s, row in zip(scales, a, strict=True)]  # row scaling keeps the rank
     big = [[x * 2**90 for x in row] for row in a]
     ranks = {nc.rank(a).rank, nc.rank(np.array(a, dtype=np.int64)).rank, nc.rank(fr).rank, nc.rank(big).rank}
     assert ranks == {5}
     k = nc.kernel(fr)
     for v in k.to_fractions():
         for row in fr:
-            assert sum(x * y for x, y in zip(row, v)) == 0
+            assert sum(x * y for x, y in zip(row, v, strict=True)) == 0
 
 
 def test_exact_matrix_input_and_threads_and_seeds_agree():

@@ -17,8 +17,9 @@ __all__ = ["ExactMatrix"]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ExactMatrix:
-    """A matrix over Q stored as ``numerators / denominator`` with ``denominator >= 1`` and
-    ``gcd(all numerators, denominator) = 1``.
+    """A matrix over Q stored as integer numerators over one common denominator.
+
+    ``denominator >= 1`` and ``gcd(all numerators, denominator) = 1``.
 
     Attributes
     ----------
@@ -63,8 +64,9 @@ class ExactMatrix:
 
     @staticmethod
     def from_integers(rows: int, cols: int, numerators: Sequence[int], denominator: int = 1) -> ExactMatrix:
-        """Builds the matrix ``numerators / denominator`` from row-major integers over one
-        denominator, dividing out their common content (one gcd pass, no per-entry fractions).
+        """Builds ``numerators / denominator`` from row-major integers over one denominator.
+
+        The common content is divided out in one gcd pass (no per-entry fractions).
 
         Examples
         --------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -49,7 +50,7 @@ class RankResult:
     upper_bound: int
     method: str
     shape: tuple[int, int]
-    primes: tuple[int, ...] = field(default_factory=tuple)
+    primes: tuple[int, ...] = dataclasses.field(default_factory=tuple)
     tolerance: float | None = None
     singular_value_gap: float | None = None
 
@@ -62,15 +63,17 @@ class RankResult:
 
 
 def _integer_rows(matrix: Any, arg: str = "matrix") -> tuple[int, int, Any]:
-    """An integer matrix with the same rank and kernel: each row scaled by its denominators'
-    lcm. Returns a C-contiguous int64 array when every entry fits, else a flat list of ints."""
+    """An integer matrix with the same rank and kernel (rows scaled by their denominators' lcm).
+
+    Returns a C-contiguous int64 array when every entry fits, else a flat list of ints.
+    """
     if isinstance(matrix, ExactMatrix):
         # numerators / denominator: the numerators have the same rank and kernel
         r, c = matrix.shape
-        ints = [int(v) for v in matrix.numerators.reshape(-1)]
-        if all(-(2**63) <= v < 2**63 for v in ints):
-            return r, c, np.array(ints, dtype=np.int64).reshape(r, c)
-        return r, c, ints
+        nums = [int(v) for v in matrix.numerators.reshape(-1)]
+        if all(-(2**63) <= v < 2**63 for v in nums):
+            return r, c, np.array(nums, dtype=np.int64).reshape(r, c)
+        return r, c, nums
     m = as_exact_matrix(matrix, arg)
     if isinstance(m, np.ndarray):
         r, c = m.shape
@@ -215,7 +218,7 @@ def kernel(matrix: Any, *, field: Any = "QQ", threads: int = 0, seed: int = 0) -
         if dens and all(d == dens[0] for d in dens):
             # One common denominator (what the core returns): no per-entry gcd.
             return ExactMatrix.from_integers(krows, cols, nums, dens[0])
-        return ExactMatrix.from_fractions(krows, cols, [Fraction(n, d) for n, d in zip(nums, dens)])
+        return ExactMatrix.from_fractions(krows, cols, [Fraction(n, d) for n, d in zip(nums, dens, strict=True)])
     p = int(f)
     res = _residues(matrix, p)
     return _core.kernel_mod_p(res, p, threads)

@@ -2,9 +2,7 @@
 
 use crate::errors::to_pyerr;
 use crate::runtime::run;
-use neurocore_core::exact::{
-    kernel_qq as core_kernel_qq, rank_qq as core_rank_qq, ExactOptions, IntMatrix,
-};
+use neurocore_core::exact::{kernel_qq as core_kernel_qq, rank_qq as core_rank_qq, ExactOptions, IntMatrix};
 use neurocore_core::par::check_allocation;
 use neurocore_core::CoreError;
 use num_bigint::BigInt;
@@ -26,10 +24,7 @@ fn int_matrix(rows: usize, cols: usize, entries: &Bound<'_, PyAny>) -> PyResult<
         return IntMatrix::from_i64(rows, cols, view.iter().copied().collect()).map_err(to_pyerr);
     }
     let values: Vec<BigInt> = entries.extract().map_err(|_| {
-        to_pyerr(CoreError::wrong_type(
-            "entries",
-            "expected a 2-D int64 numpy array or a flat list of ints",
-        ))
+        to_pyerr(CoreError::wrong_type("entries", "expected a 2-D int64 numpy array or a flat list of ints"))
     })?;
     IntMatrix::from_bigints(rows, cols, values).map_err(to_pyerr)
 }
@@ -73,8 +68,6 @@ pub fn kernel_qq(
 ) -> PyResult<(usize, usize, Vec<BigInt>, Vec<BigInt>)> {
     let a = int_matrix(rows, cols, entries)?;
     let opts = ExactOptions::with_seed(seed);
-    let k = run(py, threads, |par, intr| {
-        core_kernel_qq(&a, &opts, par, intr)
-    })?;
+    let k = run(py, threads, |par, intr| core_kernel_qq(&a, &opts, par, intr))?;
     Ok((k.rows, k.cols, k.numerators, k.denominators))
 }

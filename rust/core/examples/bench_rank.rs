@@ -95,17 +95,17 @@ fn main() {
         let field = PrimeField::new(p).expect("prime");
         for &n in &sizes {
             let a = random(n, n, p, &mut rng);
-            let reps = if n <= 1000 { 7 } else { 3 };
+            let reps = if n <= 1000 { 9 } else { 5 };
             run(format!("rank {label} {n}x{n}"), reps, &|par| {
                 rank_mod_p(&field, &a, par, &NoInterrupt).expect("rank")
             });
         }
         let a = deficient(1800, 1700, p, &mut rng);
-        run(format!("rank {label} 1800x1800 rank 1700"), 3, &|par| {
+        run(format!("rank {label} 1800x1800 rank 1700"), 5, &|par| {
             rank_mod_p(&field, &a, par, &NoInterrupt).expect("rank")
         });
         let rows = random(1800, 1800, p, &mut rng);
-        run(format!("echelon {label} 1800 rows by 256"), 3, &|par| {
+        run(format!("echelon {label} 1800 rows by 256"), 5, &|par| {
             let mut e = Echelon::new(&field, 1800);
             for start in (0..1800).step_by(256) {
                 let b = (1800 - start).min(256);

@@ -12,13 +12,8 @@ use std::sync::atomic::Ordering;
 /// The RREF over Q by fraction-field Gaussian elimination: (rank, pivot columns, rows).
 fn naive_rref(a: &IntMatrix) -> (usize, Vec<usize>, Vec<Vec<BigRational>>) {
     let (m, n) = (a.rows(), a.cols());
-    let mut w: Vec<Vec<BigRational>> = (0..m)
-        .map(|i| {
-            (0..n)
-                .map(|j| BigRational::from_integer(a.entry(i, j)))
-                .collect()
-        })
-        .collect();
+    let mut w: Vec<Vec<BigRational>> =
+        (0..m).map(|i| (0..n).map(|j| BigRational::from_integer(a.entry(i, j))).collect()).collect();
     let mut pivots = Vec::new();
     let mut r = 0;
     for j in 0..n {
@@ -67,12 +62,7 @@ fn kernel_rows(k: &RationalKernel) -> Vec<Vec<BigRational>> {
     (0..k.rows)
         .map(|i| {
             (0..k.cols)
-                .map(|j| {
-                    BigRational::new(
-                        k.numerators[i * k.cols + j].clone(),
-                        k.denominators[i * k.cols + j].clone(),
-                    )
-                })
+                .map(|j| BigRational::new(k.numerators[i * k.cols + j].clone(), k.denominators[i * k.cols + j].clone()))
                 .collect()
         })
         .collect()
@@ -81,9 +71,7 @@ fn kernel_rows(k: &RationalKernel) -> Vec<Vec<BigRational>> {
 fn assert_kernel_exact(a: &IntMatrix, k: &RationalKernel) {
     for v in kernel_rows(k) {
         for i in 0..a.rows() {
-            let s: BigRational = (0..a.cols())
-                .map(|j| BigRational::from_integer(a.entry(i, j)) * &v[j])
-                .sum();
+            let s: BigRational = (0..a.cols()).map(|j| BigRational::from_integer(a.entry(i, j)) * &v[j]).sum();
             assert!(s.is_zero(), "A k != 0");
         }
     }
@@ -110,13 +98,7 @@ fn low_rank(m: usize, n: usize, r: usize, bits: u32, seed: u64) -> IntMatrix {
     let half = bits / 2 + 1;
     let b: Vec<BigInt> = (0..m * r).map(|_| next(half)).collect();
     let c: Vec<BigInt> = (0..r * n).map(|_| next(half)).collect();
-    let data = (0..m * n)
-        .map(|k| {
-            (0..r)
-                .map(|t| &b[(k / n) * r + t] * &c[t * n + k % n])
-                .sum()
-        })
-        .collect();
+    let data = (0..m * n).map(|k| (0..r).map(|t| &b[(k / n) * r + t] * &c[t * n + k % n]).sum()).collect();
     IntMatrix::from_bigints(m, n, data).unwrap()
 }
 
@@ -125,10 +107,7 @@ fn check(a: &IntMatrix, seed: u64) {
     let opts = ExactOptions::with_seed(seed);
     let cert = rank_qq(a, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert!(cert.certified, "{cert:?}");
-    assert_eq!(
-        (cert.rank, cert.lower_bound, cert.upper_bound),
-        (rank, rank, rank)
-    );
+    assert_eq!((cert.rank, cert.lower_bound, cert.upper_bound), (rank, rank, rank));
     let k = kernel_qq(a, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert_eq!((k.rows, k.cols, k.rank), (a.cols() - rank, a.cols(), rank));
     assert_kernel_exact(a, &k);
@@ -150,21 +129,10 @@ proptest! {
 
 #[test]
 fn medium_matrices_and_transposes() {
-    for (m, n, r, bits) in [
-        (40usize, 30usize, 17usize, 30u32),
-        (30, 45, 22, 64),
-        (60, 20, 19, 8),
-        (25, 25, 24, 100),
-    ] {
+    for (m, n, r, bits) in [(40usize, 30usize, 17usize, 30u32), (30, 45, 22, 64), (60, 20, 19, 8), (25, 25, 24, 100)] {
         let a = low_rank(m, n, r, bits, (m * n) as u64);
         check(&a, 1);
-        let t = rank_qq(
-            &a.transpose(),
-            &ExactOptions::default(),
-            Par::Seq,
-            &NoInterrupt,
-        )
-        .unwrap();
+        let t = rank_qq(&a.transpose(), &ExactOptions::default(), Par::Seq, &NoInterrupt).unwrap();
         assert_eq!((t.rank, t.certified), (r, true));
     }
 }
@@ -204,8 +172,7 @@ fn unlucky_primes_are_survived() {
     let k = kernel_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert_eq!(kernel_rows(&k), naive_kernel(&a));
     // A multiple of p0 everywhere: rank 0 modulo p0.
-    let b =
-        IntMatrix::from_i64(2, 3, vec![p0 as i64, 2 * p0 as i64, 0, 0, 0, 3 * p0 as i64]).unwrap();
+    let b = IntMatrix::from_i64(2, 3, vec![p0 as i64, 2 * p0 as i64, 0, 0, 0, 3 * p0 as i64]).unwrap();
     let c = rank_qq(&b, &opts, Par::Seq, &NoInterrupt).unwrap();
     assert_eq!((c.rank, c.certified), (2, true));
 }
@@ -222,39 +189,29 @@ fn exhausted_primes_give_an_honest_uncertified_answer() {
     };
     let c = rank_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
     // The failed lifting proves rank >= 2; nothing proves rank <= 2.
-    assert_eq!(
-        (c.rank, c.lower_bound, c.upper_bound, c.certified),
-        (2, 2, 3, false)
-    );
-    assert!(matches!(
-        kernel_qq(&a, &opts, Par::Seq, &NoInterrupt),
-        Err(CoreError::Unlucky(_))
-    ));
+    assert_eq!((c.rank, c.lower_bound, c.upper_bound, c.certified), (2, 2, 3, false));
+    assert!(matches!(kernel_qq(&a, &opts, Par::Seq, &NoInterrupt), Err(CoreError::Unlucky(_))));
 }
 
 #[test]
 fn parallel_equals_sequential_and_interrupts_stop() {
     let a = low_rank(120, 90, 70, 40, 5);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
     let opts = ExactOptions::with_seed(3);
     let seq = rank_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
-    let par = pool
-        .install(|| rank_qq(&a, &opts, Par::Rayon, &NoInterrupt))
-        .unwrap();
+    let par = pool.install(|| rank_qq(&a, &opts, Par::Rayon, &NoInterrupt)).unwrap();
     assert_eq!(seq, par);
     assert_eq!((seq.rank, seq.certified), (70, true));
     let ks = kernel_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
-    let kp = pool
-        .install(|| kernel_qq(&a, &opts, Par::Rayon, &NoInterrupt))
-        .unwrap();
+    let kp = pool.install(|| kernel_qq(&a, &opts, Par::Rayon, &NoInterrupt)).unwrap();
     assert_eq!(ks, kp);
+    // Large enough that every step's products are split across threads (not column groups).
+    let big = low_rank(500, 350, 300, 16, 8);
+    let seq = rank_qq(&big, &opts, Par::Seq, &NoInterrupt).unwrap();
+    let par = pool.install(|| rank_qq(&big, &opts, Par::Rayon, &NoInterrupt)).unwrap();
+    assert_eq!((seq.rank, seq.certified), (300, true));
+    assert_eq!(seq, par);
     let flag = FlagInterrupt::default();
     flag.0.store(true, Ordering::Relaxed);
-    assert_eq!(
-        rank_qq(&a, &opts, Par::Seq, &flag),
-        Err(CoreError::Interrupted)
-    );
+    assert_eq!(rank_qq(&a, &opts, Par::Seq, &flag), Err(CoreError::Interrupted));
 }

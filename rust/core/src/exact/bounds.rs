@@ -24,18 +24,8 @@ impl SolutionBounds {
         let by_rows: BigUint = a.row_sq_norms(rows).into_iter().product();
         let col_sq = a.col_sq_norms(rows);
         let pivot_prod: BigUint = cols.iter().map(|&t| col_sq[t].clone()).product();
-        let min_pivot = cols
-            .iter()
-            .map(|&t| &col_sq[t])
-            .min()
-            .cloned()
-            .unwrap_or_else(BigUint::one);
-        let max_free = free
-            .iter()
-            .map(|&f| &col_sq[f])
-            .max()
-            .cloned()
-            .unwrap_or_else(BigUint::zero);
+        let min_pivot = cols.iter().map(|&t| &col_sq[t]).min().cloned().unwrap_or_else(BigUint::one);
+        let max_free = free.iter().map(|&f| &col_sq[f]).max().cloned().unwrap_or_else(BigUint::zero);
         let by_cols = if max_free > min_pivot && !min_pivot.is_zero() {
             let num = &pivot_prod * &max_free;
             (&num + &min_pivot - 1u32) / &min_pivot
@@ -48,10 +38,7 @@ impl SolutionBounds {
         if &h * &h < h_sq {
             h += 1u32;
         }
-        SolutionBounds {
-            h: h.max(BigUint::one()),
-            row_l1: a.max_row_l1(),
-        }
+        SolutionBounds { h: h.max(BigUint::one()), row_l1: a.max_row_l1() }
     }
 
     /// `2 L H`: `p^K` above this proves `A k_j = 0` once every residual was divisible.

@@ -57,10 +57,7 @@ impl<'a> Lifter<'a> {
         // r 2^(b-1) 2^21 <= 2^(ceil_log2 r + b + 20) <= 2^52.
         let b = 32i64 - ceil_log2(r.max(1)) as i64;
         if b < 8 {
-            return Err(CoreError::invalid(
-                "matrix",
-                format!("rank {r} is too large for exact lifting"),
-            ));
+            return Err(CoreError::invalid("matrix", format!("rank {r} is too large for exact lifting")));
         }
         let b = b.min(26) as u32;
         let pieces = a_p.balanced_pieces(b)?;
@@ -100,11 +97,7 @@ impl<'a> Lifter<'a> {
             .limbs(b, sb, true)?
             .ok_or_else(|| CoreError::Unlucky("internal error: residual limbs too short".into()))?;
         if keep_digits {
-            check_allocation(
-                "p-adic digits",
-                (steps as u128) * (r as u128) * w as u128,
-                4,
-            )?;
+            check_allocation("p-adic digits", (steps as u128) * (r as u128) * w as u128, 4)?;
         }
         let mut digits: Vec<i32> = Vec::with_capacity(if keep_digits { steps * r * w } else { 0 });
         let fm = self.fm;
@@ -132,19 +125,13 @@ impl<'a> Lifter<'a> {
                 }
             }
             // 2. The digit x_i = C B_i[R] mod p.
-            let rows_per = if parallel {
-                r.div_ceil(2 * rayon::current_num_threads()).max(1)
-            } else {
-                r.max(1)
-            };
+            let rows_per = if parallel { r.div_ceil(2 * rayon::current_num_threads()).max(1) } else { r.max(1) };
             let inv = self.inverse;
             if parallel {
-                x.par_chunks_mut(rows_per * w)
-                    .enumerate()
-                    .for_each(|(bi, xb)| {
-                        let t0 = bi * rows_per;
-                        fm.matmul(xb.len() / w, r, w, &inv[t0 * r..], &bp, xb);
-                    });
+                x.par_chunks_mut(rows_per * w).enumerate().for_each(|(bi, xb)| {
+                    let t0 = bi * rows_per;
+                    fm.matmul(xb.len() / w, r, w, &inv[t0 * r..], &bp, xb);
+                });
             } else {
                 fm.matmul(r, r, w, inv, &bp, &mut x);
             }
@@ -152,11 +139,7 @@ impl<'a> Lifter<'a> {
                 digits.extend(x.iter().map(|&d| d as i32));
             }
             // 3. B <- (B - A_P x) / p on every row, checking divisibility.
-            let block = if parallel {
-                m.div_ceil(2 * rayon::current_num_threads()).clamp(8, 256)
-            } else {
-                m
-            };
+            let block = if parallel { m.div_ceil(2 * rayon::current_num_threads()).clamp(8, 256) } else { m };
             let ok = if parallel {
                 limbs
                     .par_chunks_mut(block * w * sb)
@@ -189,33 +172,12 @@ impl<'a> Lifter<'a> {
 
     /// Updates the residual rows `i0 ..` held in `lb`; false when some row is not divisible.
     #[allow(clippy::too_many_arguments)]
-    fn update_block(
-        &self,
-        i0: usize,
-        lb: &mut [i64],
-        x: &[f64],
-        w: usize,
-        sb: usize,
-        h: &Hensel,
-        p: i64,
-    ) -> bool {
+    fn update_block(&self, i0: usize, lb: &mut [i64], x: &[f64], w: usize, sb: usize, h: &Hensel, p: i64) -> bool {
         let rows = lb.len() / (w * sb);
         let r = self.r;
         let mut t = vec![0f64; rows * w * self.pieces.len()];
         for (u, piece) in self.pieces.iter().enumerate() {
-            gemm(
-                rows,
-                r,
-                w,
-                1.0,
-                &piece[i0 * r..],
-                r,
-                x,
-                w,
-                0.0,
-                &mut t[u * rows * w..],
-                w,
-            );
+            gemm(rows, r, w, 1.0, &piece[i0 * r..], r, x, w, 0.0, &mut t[u * rows * w..], w);
         }
         let mut ok = true;
         for e in 0..rows * w {
@@ -250,13 +212,7 @@ impl Hensel {
         }
         debug_assert_eq!(p.wrapping_mul(inv), 1);
         let mask = (1i64 << b) - 1;
-        Hensel {
-            b,
-            mask,
-            inv_b: (inv as i64) & mask,
-            inv_64: inv as i64,
-            limit: (i64::MAX as u64) / p,
-        }
+        Hensel { b, mask, inv_b: (inv as i64) & mask, inv_64: inv as i64, limit: (i64::MAX as u64) / p }
     }
 
     /// Replaces the limb vector `l` (value `sum l_v 2^(b v)`, any limbs below `2^62`) by its
@@ -286,10 +242,7 @@ mod tests {
     use num_bigint::BigInt;
 
     fn value(l: &[i64], b: u32) -> BigInt {
-        l.iter()
-            .enumerate()
-            .map(|(v, &x)| BigInt::from(x) << (b as usize * v))
-            .sum()
+        l.iter().enumerate().map(|(v, &x)| BigInt::from(x) << (b as usize * v)).sum()
     }
 
     #[test]
@@ -299,15 +252,9 @@ mod tests {
         let h = Hensel::new(p, b);
         let mut seed = 7u64;
         for trial in 0..500 {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let q_true = BigInt::from((seed >> 3) as i64 - (1 << 59)) * BigInt::from(trial + 1);
-            let off = if trial % 3 == 0 {
-                (trial % 5 + 1) as i64
-            } else {
-                0
-            };
+            let off = if trial % 3 == 0 { (trial % 5 + 1) as i64 } else { 0 };
             let v = &q_true * BigInt::from(p) + off;
             let m = IntMatrix::from_bigints(1, 1, vec![v.clone()]).unwrap();
             let mut l = m.limbs(b, 6, false).unwrap().unwrap();

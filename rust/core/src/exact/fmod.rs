@@ -37,18 +37,9 @@ pub(crate) fn gemm(
     if m == 0 || n == 0 {
         return;
     }
-    assert!(
-        a.len() >= (m - 1) * lda + k && lda >= k,
-        "gemm: A out of bounds"
-    );
-    assert!(
-        k == 0 || (b.len() >= (k - 1) * ldb + n && ldb >= n),
-        "gemm: B out of bounds"
-    );
-    assert!(
-        c.len() >= (m - 1) * ldc + n && ldc >= n,
-        "gemm: C out of bounds"
-    );
+    assert!(a.len() >= (m - 1) * lda + k && lda >= k, "gemm: A out of bounds");
+    assert!(k == 0 || (b.len() >= (k - 1) * ldb + n && ldb >= n), "gemm: B out of bounds");
+    assert!(c.len() >= (m - 1) * ldc + n && ldc >= n, "gemm: C out of bounds");
     if k == 0 {
         for i in 0..m {
             for x in &mut c[i * ldc..i * ldc + n] {
@@ -93,12 +84,7 @@ impl FMod {
     /// The arithmetic modulo `p` (`2 < p < 2^22`, prime).
     pub fn new(p: u64) -> Self {
         debug_assert!(p > 2 && p < (1 << LIFT_PRIME_BITS));
-        FMod {
-            p,
-            pf: p as f64,
-            pinv: 1.0 / p as f64,
-            half: ((p - 1) / 2) as f64,
-        }
+        FMod { p, pf: p as f64, pinv: 1.0 / p as f64, half: ((p - 1) / 2) as f64 }
     }
 
     /// The centred residue of an integer-valued `x` with `|x| < 2^53`.
@@ -183,20 +169,13 @@ mod tests {
     fn gemm_matches_naive_and_stays_exact() {
         let (m, k, n) = (7usize, 300usize, 5usize);
         // Entries near 2^21 with k = 300 products: sums near 2^50.2, all exact.
-        let a: Vec<f64> = (0..m * k)
-            .map(|i| ((i * 7919) % 4_000_000) as f64 - 2e6)
-            .collect();
-        let b: Vec<f64> = (0..k * n)
-            .map(|i| ((i * 104_729) % 4_000_000) as f64 - 2e6)
-            .collect();
+        let a: Vec<f64> = (0..m * k).map(|i| ((i * 7919) % 4_000_000) as f64 - 2e6).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| ((i * 104_729) % 4_000_000) as f64 - 2e6).collect();
         let mut c = vec![3.0; m * n];
         gemm(m, k, n, -1.0, &a, k, &b, n, 1.0, &mut c, n);
         for i in 0..m {
             for j in 0..n {
-                let expect: i128 = 3
-                    - (0..k)
-                        .map(|t| a[i * k + t] as i128 * b[t * n + j] as i128)
-                        .sum::<i128>();
+                let expect: i128 = 3 - (0..k).map(|t| a[i * k + t] as i128 * b[t * n + j] as i128).sum::<i128>();
                 assert_eq!(c[i * n + j] as i128, expect);
             }
         }
@@ -210,47 +189,20 @@ mod tests {
         let p = random_prime(LIFT_PRIME_BITS, 1, 2, 3, &[]);
         assert!(is_prime(p) && p > (1 << 21) && p < (1 << 22));
         let f = FMod::new(p);
-        for x in [
-            0i64,
-            1,
-            -1,
-            p as i64,
-            -(p as i64),
-            (1 << 52) - 1,
-            -(1 << 52) + 7,
-            123_456_789_012_345,
-        ] {
+        for x in [0i64, 1, -1, p as i64, -(p as i64), (1 << 52) - 1, -(1 << 52) + 7, 123_456_789_012_345] {
             let r = f.reduce(x as f64);
             assert!(r.abs() <= ((p - 1) / 2) as f64);
             assert_eq!((x - r as i64).rem_euclid(p as i64), 0);
         }
         let (m, k, n) = (3usize, 2500usize, 2usize);
         let half = ((p - 1) / 2) as f64;
-        let a: Vec<f64> = (0..m * k)
-            .map(|i| {
-                if i % 3 == 0 {
-                    half
-                } else {
-                    -half + (i % 5) as f64
-                }
-            })
-            .collect();
-        let b: Vec<f64> = (0..k * n)
-            .map(|i| {
-                if i % 2 == 0 {
-                    -half
-                } else {
-                    half - (i % 7) as f64
-                }
-            })
-            .collect();
+        let a: Vec<f64> = (0..m * k).map(|i| if i % 3 == 0 { half } else { -half + (i % 5) as f64 }).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| if i % 2 == 0 { -half } else { half - (i % 7) as f64 }).collect();
         let mut c = vec![0.0; m * n];
         f.matmul(m, k, n, &a, &b, &mut c);
         for i in 0..m {
             for j in 0..n {
-                let e: i128 = (0..k)
-                    .map(|t| a[i * k + t] as i128 * b[t * n + j] as i128)
-                    .sum();
+                let e: i128 = (0..k).map(|t| a[i * k + t] as i128 * b[t * n + j] as i128).sum();
                 assert_eq!((e - c[i * n + j] as i128).rem_euclid(p as i128), 0);
             }
         }

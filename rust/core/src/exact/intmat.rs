@@ -25,14 +25,11 @@ enum Entries {
 }
 
 fn check_len(rows: usize, cols: usize, len: usize) -> Result<()> {
-    let need = rows.checked_mul(cols).ok_or_else(|| {
-        CoreError::invalid("rows", format!("{rows} x {cols} entries overflow usize"))
-    })?;
+    let need = rows
+        .checked_mul(cols)
+        .ok_or_else(|| CoreError::invalid("rows", format!("{rows} x {cols} entries overflow usize")))?;
     if need != len {
-        return Err(CoreError::invalid(
-            "entries",
-            format!("a {rows} x {cols} matrix needs {need} entries, got {len}"),
-        ));
+        return Err(CoreError::invalid("entries", format!("a {rows} x {cols} matrix needs {need} entries, got {len}")));
     }
     Ok(())
 }
@@ -85,12 +82,7 @@ pub(crate) fn balanced_digits(mag: &[u64], negative: bool, b: u32, out: &mut [i6
     let used_bits = out.len() as u64 * b as u64;
     let rest_zero = (0..mag.len()).all(|w| {
         let lo = w as u64 * 64;
-        lo + 64 <= used_bits
-            || (if lo >= used_bits {
-                mag[w] == 0
-            } else {
-                mag[w] >> (used_bits - lo) == 0
-            })
+        lo + 64 <= used_bits || (if lo >= used_bits { mag[w] == 0 } else { mag[w] >> (used_bits - lo) == 0 })
     });
     carry == 0 && rest_zero
 }
@@ -99,11 +91,7 @@ impl IntMatrix {
     /// The matrix with row-major machine-word entries.
     pub fn from_i64(rows: usize, cols: usize, data: Vec<i64>) -> Result<Self> {
         check_len(rows, cols, data.len())?;
-        Ok(IntMatrix {
-            rows,
-            cols,
-            data: Entries::Small(data),
-        })
+        Ok(IntMatrix { rows, cols, data: Entries::Small(data) })
     }
 
     /// The matrix with row-major arbitrary-precision entries (stored as `i64` when they fit).
@@ -111,16 +99,8 @@ impl IntMatrix {
         check_len(rows, cols, data.len())?;
         let small: Option<Vec<i64>> = data.iter().map(|v| v.to_i64()).collect();
         Ok(match small {
-            Some(s) => IntMatrix {
-                rows,
-                cols,
-                data: Entries::Small(s),
-            },
-            None => IntMatrix {
-                rows,
-                cols,
-                data: Entries::Big(data),
-            },
+            Some(s) => IntMatrix { rows, cols, data: Entries::Small(s) },
+            None => IntMatrix { rows, cols, data: Entries::Big(data) },
         })
     }
 
@@ -155,47 +135,25 @@ impl IntMatrix {
     pub fn transpose(&self) -> IntMatrix {
         let (r, c) = (self.rows, self.cols);
         let data = match &self.data {
-            Entries::Small(v) => {
-                Entries::Small((0..r * c).map(|k| v[(k % r) * c + k / r]).collect())
-            }
-            Entries::Big(v) => {
-                Entries::Big((0..r * c).map(|k| v[(k % r) * c + k / r].clone()).collect())
-            }
+            Entries::Small(v) => Entries::Small((0..r * c).map(|k| v[(k % r) * c + k / r]).collect()),
+            Entries::Big(v) => Entries::Big((0..r * c).map(|k| v[(k % r) * c + k / r].clone()).collect()),
         };
-        IntMatrix {
-            rows: c,
-            cols: r,
-            data,
-        }
+        IntMatrix { rows: c, cols: r, data }
     }
 
     /// The submatrix on the given columns (all rows).
     pub(crate) fn select_cols(&self, cols: &[usize]) -> IntMatrix {
         let (r, c, w) = (self.rows, self.cols, cols.len());
         let data = match &self.data {
-            Entries::Small(v) => {
-                Entries::Small((0..r * w).map(|k| v[(k / w) * c + cols[k % w]]).collect())
-            }
-            Entries::Big(v) => Entries::Big(
-                (0..r * w)
-                    .map(|k| v[(k / w) * c + cols[k % w]].clone())
-                    .collect(),
-            ),
+            Entries::Small(v) => Entries::Small((0..r * w).map(|k| v[(k / w) * c + cols[k % w]]).collect()),
+            Entries::Big(v) => Entries::Big((0..r * w).map(|k| v[(k / w) * c + cols[k % w]].clone()).collect()),
         };
-        IntMatrix {
-            rows: r,
-            cols: w,
-            data,
-        }
+        IntMatrix { rows: r, cols: w, data }
     }
 
     /// Every entry modulo `p`, as canonical residues.
     pub(crate) fn residues(&self, f: &PrimeField) -> Result<Mat<u64>> {
-        check_allocation(
-            "residues of the matrix",
-            (self.rows as u128) * self.cols as u128,
-            8,
-        )?;
+        check_allocation("residues of the matrix", (self.rows as u128) * self.cols as u128, 8)?;
         let data = match &self.data {
             Entries::Small(v) => v.iter().map(|&x| f.from_i128(x as i128)).collect(),
             Entries::Big(v) => v.iter().map(|x| f.from_bigint(x)).collect(),
@@ -208,21 +166,14 @@ impl IntMatrix {
     fn with_magnitude<T>(&self, k: usize, f: impl FnOnce(&[u64], bool) -> T) -> T {
         match &self.data {
             Entries::Small(v) => f(&[v[k].unsigned_abs()], v[k] < 0),
-            Entries::Big(v) => f(
-                &v[k].magnitude().to_u64_digits(),
-                v[k].sign() == Sign::Minus,
-            ),
+            Entries::Big(v) => f(&v[k].magnitude().to_u64_digits(), v[k].sign() == Sign::Minus),
         }
     }
 
     /// `max_ij bits(|a_ij|)` (0 for the zero matrix).
     pub(crate) fn max_bits(&self) -> u64 {
         match &self.data {
-            Entries::Small(v) => v
-                .iter()
-                .map(|x| 64 - x.unsigned_abs().leading_zeros() as u64)
-                .max()
-                .unwrap_or(0),
+            Entries::Small(v) => v.iter().map(|x| 64 - x.unsigned_abs().leading_zeros() as u64).max().unwrap_or(0),
             Entries::Big(v) => v.iter().map(|x| x.bits()).max().unwrap_or(0),
         }
     }
@@ -239,9 +190,7 @@ impl IntMatrix {
         for k in 0..len {
             let ok = self.with_magnitude(k, |mag, neg| balanced_digits(mag, neg, b, &mut digits));
             if !ok {
-                return Err(CoreError::Unlucky(
-                    "internal error: digit split too short".into(),
-                ));
+                return Err(CoreError::Unlucky("internal error: digit split too short".into()));
             }
             for (piece, d) in pieces.iter_mut().zip(&digits) {
                 piece[k] = *d as f64;
@@ -260,9 +209,7 @@ impl IntMatrix {
         let mut digits = vec![0i64; s];
         let mask = (1i64 << b) - 1;
         for k in 0..len {
-            if !self.with_magnitude(k, |mag, neg| {
-                balanced_digits(mag, neg != negate, b, &mut digits)
-            }) {
+            if !self.with_magnitude(k, |mag, neg| balanced_digits(mag, neg != negate, b, &mut digits)) {
                 return Ok(None);
             }
             let l = &mut out[k * s..(k + 1) * s];
@@ -297,29 +244,19 @@ impl IntMatrix {
     /// `max_ij |a_ij|` exactly.
     pub(crate) fn max_abs(&self) -> BigUint {
         match &self.data {
-            Entries::Small(v) => {
-                BigUint::from(v.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0))
-            }
-            Entries::Big(v) => v
-                .iter()
-                .map(|x| x.magnitude().clone())
-                .max()
-                .unwrap_or_else(BigUint::zero),
+            Entries::Small(v) => BigUint::from(v.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0)),
+            Entries::Big(v) => v.iter().map(|x| x.magnitude().clone()).max().unwrap_or_else(BigUint::zero),
         }
     }
 
     /// `||A[i, :]||_2^2` for the given rows, exactly.
     pub(crate) fn row_sq_norms(&self, rows: &[usize]) -> Vec<BigUint> {
-        rows.iter()
-            .map(|&i| self.sq_norm((0..self.cols).map(|j| i * self.cols + j)))
-            .collect()
+        rows.iter().map(|&i| self.sq_norm((0..self.cols).map(|j| i * self.cols + j))).collect()
     }
 
     /// `||A[rows, j]||_2^2` for every column `j`, exactly.
     pub(crate) fn col_sq_norms(&self, rows: &[usize]) -> Vec<BigUint> {
-        (0..self.cols)
-            .map(|j| self.sq_norm(rows.iter().map(|&i| i * self.cols + j)))
-            .collect()
+        (0..self.cols).map(|j| self.sq_norm(rows.iter().map(|&i| i * self.cols + j))).collect()
     }
 
     fn sq_norm(&self, idx: impl Iterator<Item = usize>) -> BigUint {
@@ -361,17 +298,7 @@ mod tests {
     #[test]
     fn digits_round_trip() {
         for b in [3u32, 16, 21, 26] {
-            for v in [
-                0i128,
-                1,
-                -1,
-                5,
-                -7,
-                i64::MAX as i128,
-                i64::MIN as i128,
-                1 << 80,
-                -(1 << 90) + 12345,
-            ] {
+            for v in [0i128, 1, -1, 5, -7, i64::MAX as i128, i64::MIN as i128, 1 << 80, -(1 << 90) + 12345] {
                 let x = BigInt::from(v);
                 let m = IntMatrix::from_bigints(1, 1, vec![x.clone()]).unwrap();
                 let pieces = m.balanced_pieces(b).unwrap();
@@ -395,11 +322,7 @@ mod tests {
         }
         let m = IntMatrix::from_bigints(1, 1, vec![BigInt::from(1) << 100]).unwrap();
         assert!(m.limbs(20, 2, false).unwrap().is_none());
-        let neg = IntMatrix::from_i64(1, 1, vec![-5])
-            .unwrap()
-            .limbs(4, 3, true)
-            .unwrap()
-            .unwrap();
+        let neg = IntMatrix::from_i64(1, 1, vec![-5]).unwrap().limbs(4, 3, true).unwrap().unwrap();
         assert_eq!(neg, vec![5, 0, 0]);
     }
 
@@ -408,23 +331,14 @@ mod tests {
         let m = IntMatrix::from_i64(2, 3, vec![3, -4, 0, 1, 2, -2]).unwrap();
         assert_eq!(m.max_row_l1(), BigUint::from(7u32));
         assert_eq!(m.max_abs(), BigUint::from(4u32));
-        assert_eq!(
-            m.row_sq_norms(&[0, 1]),
-            vec![BigUint::from(25u32), BigUint::from(9u32)]
-        );
-        assert_eq!(
-            m.col_sq_norms(&[0]),
-            vec![BigUint::from(9u32), BigUint::from(16u32), BigUint::zero()]
-        );
+        assert_eq!(m.row_sq_norms(&[0, 1]), vec![BigUint::from(25u32), BigUint::from(9u32)]);
+        assert_eq!(m.col_sq_norms(&[0]), vec![BigUint::from(9u32), BigUint::from(16u32), BigUint::zero()]);
         let t = m.transpose();
         assert_eq!((t.rows(), t.cols()), (3, 2));
         assert_eq!(t.entry(1, 0), BigInt::from(-4));
         assert_eq!(
             m.select_cols(&[2, 0]).to_bigints(),
-            vec![0, 3, -2, 1]
-                .into_iter()
-                .map(BigInt::from)
-                .collect::<Vec<_>>()
+            vec![0, 3, -2, 1].into_iter().map(BigInt::from).collect::<Vec<_>>()
         );
         assert!(log2_upper(&(BigUint::from(1u32) << 1000u32)) >= 1000.0);
         assert!(log2_upper(&(BigUint::from(1u32) << 1000u32)) < 1000.0 + 1e-9);

@@ -40,17 +40,8 @@ impl RationalKernel {
     /// The basis of the kernel when `A` has full column rank or is zero.
     fn trivial(rank: usize, cols: usize, primes: Vec<u64>) -> Self {
         let rows = cols - rank;
-        let numerators = (0..rows * cols)
-            .map(|k| BigInt::from(u8::from(k / cols == k % cols)))
-            .collect();
-        RationalKernel {
-            rows,
-            cols,
-            numerators,
-            denominators: vec![BigInt::one(); rows * cols],
-            rank,
-            primes,
-        }
+        let numerators = (0..rows * cols).map(|k| BigInt::from(u8::from(k / cols == k % cols))).collect();
+        RationalKernel { rows, cols, numerators, denominators: vec![BigInt::one(); rows * cols], rank, primes }
     }
 }
 
@@ -66,12 +57,7 @@ impl RationalKernel {
 /// over Z by [`product_is_zero`], an exact integer product independent of the lifting. Any
 /// failure (an unlucky prime, an unlucky combination) retries with a fresh prime;
 /// `CoreError::Unlucky` when `opts.attempts` primes all fail.
-pub fn kernel_qq(
-    a: &IntMatrix,
-    opts: &ExactOptions,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<RationalKernel> {
+pub fn kernel_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrupt) -> Result<RationalKernel> {
     let (m, n) = (a.rows(), a.cols());
     if m == 0 || n == 0 || a.is_zero() {
         return Ok(RationalKernel::trivial(0, n, Vec::new()));
@@ -99,14 +85,7 @@ pub fn kernel_qq(
             Attempt::Basis(numerators, denominator) => {
                 let w = n - r;
                 let denominators = vec![denominator; w * n];
-                return Ok(RationalKernel {
-                    rows: w,
-                    cols: n,
-                    numerators,
-                    denominators,
-                    rank: r,
-                    primes,
-                });
+                return Ok(RationalKernel { rows: w, cols: n, numerators, denominators, rank: r, primes });
             }
             Attempt::RankLarger => lower = r + 1,
             Attempt::Failed => {}
@@ -131,13 +110,7 @@ enum Attempt {
     Failed,
 }
 
-fn attempt_kernel(
-    a: &IntMatrix,
-    profile: &Profile,
-    seed: u64,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<Attempt> {
+fn attempt_kernel(a: &IntMatrix, profile: &Profile, seed: u64, par: Par, intr: &dyn Interrupt) -> Result<Attempt> {
     let (m, n, r, p) = (a.rows(), a.cols(), profile.rank, profile.p);
     let free = complement(&profile.cols, n);
     let w = free.len();
@@ -151,9 +124,7 @@ fn attempt_kernel(
     // The combination column sum_j c_j A_{f_j} and its solution y = sum_j c_j x_j.
     let mut g = SplitMix64::derived(seed, STREAM_COMBINATION, 0);
     let coef: Vec<u64> = (0..w).map(|_| 1 + g.below(1 << 16)).collect();
-    let comb: Vec<BigInt> = (0..m)
-        .map(|i| (0..w).map(|j| a_free.entry(i, j) * coef[j]).sum())
-        .collect();
+    let comb: Vec<BigInt> = (0..m).map(|i| (0..w).map(|j| a_free.entry(i, j) * coef[j]).sum()).collect();
     let comb = IntMatrix::from_bigints(m, 1, comb)?;
     let coef_sum: u64 = coef.iter().sum();
     let nb_u: BigUint = &bounds.h * coef_sum;
@@ -182,21 +153,15 @@ fn attempt_kernel(
     }
     intr.check()?;
     // Numerators N = D x mod p^K1 (centred). The combination may have lost a small factor of
-    // the common denominator (e.g. 2, with probability about 1/2 when r is small); an entry
-    // whose residue is then too large gets its own reconstruction, which modulo p^K1 is unique
-    // as long as 2 H (H / D) < p^K1, i.e. while D misses only a small factor.
+    // the common denominator (e.g. 2 or 3, often, when two columns' denominators differ by
+    // such a factor); an entry whose residue is then too large gets its own reconstruction with
+    // numerator bound H and the missing factor below L, unique modulo p^K1 > 2 L H.
     let m1 = pb.pow(k1 as u32);
     let pows1 = PadicPowers::new(p, k1);
-    check_allocation(
-        "kernel numerators",
-        (n as u128) * w as u128,
-        bounds.h.bits() as u128 / 8 + 48,
-    )?;
+    check_allocation("kernel numerators", (n as u128) * w as u128, bounds.h.bits() as u128 / 8 + 48)?;
     let solution = |e: usize| -> BigInt {
         let (t, j) = (e / w, e % w);
-        let d: Vec<i64> = (0..k1)
-            .map(|i| digits[i * r * w + t * w + j] as i64)
-            .collect();
+        let d: Vec<i64> = (0..k1).map(|i| digits[i * r * w + t * w + j] as i64).collect();
         pows1.value(&d)
     };
     let first = |e: usize| -> BigInt { centred_mod(&(&den * solution(e)), &m1) };
@@ -217,8 +182,10 @@ fn attempt_kernel(
         if z.abs() <= h {
             continue;
         }
-        let db = &h / &den;
-        if BigInt::from(2u32) * &h * &db >= m1 {
+        // The missing factor q divides d / den, and 2 h q < p^K1 must hold for a unique answer:
+        // p^K1 > 2 L h allows any q up to L (missing factors are small primes in practice).
+        let db = (&h / &den).min((&m1 - 1u32) / (&h * 2u32));
+        if db < BigInt::one() {
             return Ok(Attempt::Failed);
         }
         let Some((_, q)) = rational_reconstruction(&z, &m1, &h, &db) else {
@@ -236,13 +203,7 @@ fn attempt_kernel(
         }
     }
     drop(digits);
-    let largest = nums
-        .iter()
-        .map(|x| x.magnitude())
-        .max()
-        .cloned()
-        .unwrap_or_default()
-        .max(den.magnitude().clone());
+    let largest = nums.iter().map(|x| x.magnitude()).max().cloned().unwrap_or_default().max(den.magnitude().clone());
     if BigInt::from(&bounds.row_l1 * largest) * 2u32 >= m1 {
         return Ok(Attempt::Failed);
     }
@@ -262,9 +223,7 @@ fn attempt_kernel(
         return Ok(Attempt::Failed);
     }
     // Row j of the basis is column j of K^T; divide out the common content.
-    let g = kt
-        .iter()
-        .fold(den.clone(), |g, x| if g.is_one() { g } else { g.gcd(x) });
+    let g = kt.iter().fold(den.clone(), |g, x| if g.is_one() { g } else { g.gcd(x) });
     let mut out = Vec::with_capacity(w * n);
     for j in 0..w {
         for c in 0..n {

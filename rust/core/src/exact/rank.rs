@@ -46,23 +46,14 @@ impl Default for ExactOptions {
 impl ExactOptions {
     /// Default options with the given seed.
     pub fn with_seed(seed: u64) -> Self {
-        ExactOptions {
-            seed,
-            ..Self::default()
-        }
+        ExactOptions { seed, ..Self::default() }
     }
 
     /// The lifting prime of attempt `i` (forced ones first, then random, never repeated).
     pub(crate) fn lift_prime(&self, i: usize, used: &[u64]) -> u64 {
         match self.forced_lift_primes.get(i) {
             Some(&p) => p,
-            None => random_prime(
-                LIFT_PRIME_BITS,
-                self.seed,
-                STREAM_LIFT_PRIMES,
-                i as u64,
-                used,
-            ),
+            None => random_prime(LIFT_PRIME_BITS, self.seed, STREAM_LIFT_PRIMES, i as u64, used),
         }
     }
 }
@@ -101,34 +92,18 @@ pub(crate) fn word_prime_lower_bound(
         let f = PrimeField::new(q)?;
         rank_mod_p(&f, &a.residues(&f)?, par, intr)
     };
-    let ranks: Vec<usize> =
-        if par.is_parallel() && primes.len() > 1 && a.rows() * a.cols() > 1 << 14 {
-            primes
-                .par_iter()
-                .map(|&q| rank_of(q, Par::Seq))
-                .collect::<Result<_>>()?
-        } else {
-            primes
-                .iter()
-                .map(|&q| rank_of(q, par))
-                .collect::<Result<_>>()?
-        };
-    let lower = ranks
-        .into_iter()
-        .max()
-        .unwrap_or(0)
-        .max(usize::from(!a.is_zero()));
+    let ranks: Vec<usize> = if par.is_parallel() && primes.len() > 1 && a.rows() * a.cols() > 1 << 14 {
+        primes.par_iter().map(|&q| rank_of(q, Par::Seq)).collect::<Result<_>>()?
+    } else {
+        primes.iter().map(|&q| rank_of(q, par)).collect::<Result<_>>()?
+    };
+    let lower = ranks.into_iter().max().unwrap_or(0).max(usize::from(!a.is_zero()));
     Ok((lower, primes))
 }
 
 /// One lifting: true when it proves `rank_Q(A) <= profile.rank`, false when it proves
 /// `rank_Q(A) > profile.rank`. Lifts on whichever of `A`, `A^T` has the cheaper kernel.
-fn lift_upper_bound(
-    a: &IntMatrix,
-    profile: &Profile,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<bool> {
+fn lift_upper_bound(a: &IntMatrix, profile: &Profile, par: Par, intr: &dyn Interrupt) -> Result<bool> {
     let (m, n, r) = (a.rows(), a.cols(), profile.rank);
     // Per step: w (r^2 + s rows r) multiply-adds with w the kernel dimension.
     let cost = |rows: usize, w: usize| w as f64 * ((r * r) as f64 + 2.0 * (rows * r) as f64);
@@ -147,11 +122,7 @@ fn lift_upper_bound(
     let lifter = Lifter::new(&mat.select_cols(&prof.cols), prof)?;
     let rhs = mat.select_cols(&free);
     let w = free.len();
-    let threads = if par.is_parallel() {
-        rayon::current_num_threads()
-    } else {
-        1
-    };
+    let threads = if par.is_parallel() { rayon::current_num_threads() } else { 1 };
     if threads > 1 && w >= 2 && cost(mat.rows(), w) < COLUMN_SPLIT_WORK {
         // Small steps: independent liftings of column groups, one per thread, with no
         // synchronisation per step (the columns of the kernel basis are independent).
@@ -196,12 +167,7 @@ pub(crate) fn complement(cols: &[usize], n: usize) -> Vec<usize> {
 ///
 /// Cost: `O(r^3)` modulo `p` for the profile, then `O(w r (r + rows) (log H + log L) / 21)`
 /// multiply-adds in f64 GEMMs for the lifting (`w` the smaller kernel dimension).
-pub fn rank_qq(
-    a: &IntMatrix,
-    opts: &ExactOptions,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<RankCertificate> {
+pub fn rank_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interrupt) -> Result<RankCertificate> {
     let full = a.rows().min(a.cols());
     let done = |r: usize, primes: Vec<u64>| RankCertificate {
         rank: r,
@@ -240,11 +206,5 @@ pub fn rank_qq(
             return Ok(done(full, primes));
         }
     }
-    Ok(RankCertificate {
-        rank: lower,
-        lower_bound: lower,
-        upper_bound: full,
-        certified: false,
-        primes,
-    })
+    Ok(RankCertificate { rank: lower, lower_bound: lower, upper_bound: full, certified: false, primes })
 }

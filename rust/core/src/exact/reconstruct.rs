@@ -49,10 +49,7 @@ impl PadicPowers {
 /// modulo `p^len` in `(-p^len / 2, p^len / 2)`.
 pub fn padic_to_bigint(digits: &[i64], p: u64) -> BigInt {
     if p >= 1 << 22 {
-        return digits
-            .iter()
-            .rev()
-            .fold(BigInt::zero(), |acc, &x| acc * p + x);
+        return digits.iter().rev().fold(BigInt::zero(), |acc, &x| acc * p + x);
     }
     PadicPowers::new(p, digits.len()).value(digits)
 }
@@ -62,12 +59,7 @@ pub fn padic_to_bigint(digits: &[i64], p: u64) -> BigInt {
 ///
 /// When `2 nb db < m` there is at most one such fraction, and the extended Euclidean algorithm
 /// on `(m, u)`, stopped at the first remainder `<= nb`, finds it; `None` when it does not exist.
-pub fn rational_reconstruction(
-    u: &BigInt,
-    m: &BigInt,
-    nb: &BigInt,
-    db: &BigInt,
-) -> Option<(BigInt, BigInt)> {
+pub fn rational_reconstruction(u: &BigInt, m: &BigInt, nb: &BigInt, db: &BigInt) -> Option<(BigInt, BigInt)> {
     if !m.is_positive() {
         return None;
     }
@@ -123,11 +115,8 @@ mod tests {
         for len in [0usize, 1, 3, 4, 5, 8, 9, 17, 100, 257] {
             let d: Vec<i64> = (0..len)
                 .map(|_| {
-                    s = s
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    (s >> 11) as i64 % ((p as i64 - 1) / 2 + 1)
-                        * if s.is_multiple_of(2) { 1 } else { -1 }
+                    s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    (s >> 11) as i64 % ((p as i64 - 1) / 2 + 1) * if s.is_multiple_of(2) { 1 } else { -1 }
                 })
                 .collect();
             let horner = d.iter().rev().fold(BigInt::zero(), |acc, &x| acc * p + x);
@@ -137,33 +126,18 @@ mod tests {
 
     #[test]
     fn reconstruction_recovers_small_fractions() {
-        let m = BigInt::from(10_007u32)
-            * BigInt::from(10_009u32)
-            * BigInt::from(10_037u32)
-            * BigInt::from(4_194_301u32);
+        let m =
+            BigInt::from(10_007u32) * BigInt::from(10_009u32) * BigInt::from(10_037u32) * BigInt::from(4_194_301u32);
         let bound = (&m / 2u32).sqrt() - 1u32;
-        for (n, q) in [
-            (3i64, 7i64),
-            (-22, 9),
-            (0, 1),
-            (1, 1),
-            (-1, 3),
-            (999_999, 1_000_003),
-        ] {
+        for (n, q) in [(3i64, 7i64), (-22, 9), (0, 1), (1, 1), (-1, 3), (999_999, 1_000_003)] {
             let (n, q) = (BigInt::from(n), BigInt::from(q));
             let inv = q.extended_gcd(&m).x;
             let u = (&n * inv).mod_floor(&m);
-            assert_eq!(
-                rational_reconstruction(&u, &m, &bound, &bound),
-                Some((n, q))
-            );
+            assert_eq!(rational_reconstruction(&u, &m, &bound, &bound), Some((n, q)));
         }
         // Too large a denominator for the bound: no answer rather than a wrong one.
         let u = (BigInt::from(5) * BigInt::from(1_000_003).extended_gcd(&m).x).mod_floor(&m);
-        assert_eq!(
-            rational_reconstruction(&u, &m, &BigInt::from(10), &BigInt::from(100)),
-            None
-        );
+        assert_eq!(rational_reconstruction(&u, &m, &BigInt::from(10), &BigInt::from(100)), None);
     }
 
     #[test]
@@ -172,20 +146,8 @@ mod tests {
         let x = BigInt::from(123_456_789_012_345_678_901_234u128);
         let (y, m) = crt_pair(&(&x % &m1), &m1, &(&x % &m2), &m2).unwrap();
         assert_eq!((y, m.clone()), (x.mod_floor(&m), &m1 * &m2));
-        assert!(crt_pair(
-            &BigInt::one(),
-            &BigInt::from(6),
-            &BigInt::one(),
-            &BigInt::from(9)
-        )
-        .is_none());
-        assert_eq!(
-            centred_mod(&BigInt::from(7), &BigInt::from(10)),
-            BigInt::from(-3)
-        );
-        assert_eq!(
-            centred_mod(&BigInt::from(5), &BigInt::from(10)),
-            BigInt::from(5)
-        );
+        assert!(crt_pair(&BigInt::one(), &BigInt::from(6), &BigInt::one(), &BigInt::from(9)).is_none());
+        assert_eq!(centred_mod(&BigInt::from(7), &BigInt::from(10)), BigInt::from(-3));
+        assert_eq!(centred_mod(&BigInt::from(5), &BigInt::from(10)), BigInt::from(5));
     }
 }

@@ -20,19 +20,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const CHUNK_COLS: usize = 384;
 
 /// True when `A K = 0` exactly, for `A` (`m x n`) and `K` (`n x w`, row-major big integers).
-pub fn product_is_zero(
-    a: &IntMatrix,
-    k: &[BigInt],
-    w: usize,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<bool> {
+pub fn product_is_zero(a: &IntMatrix, k: &[BigInt], w: usize, par: Par, intr: &dyn Interrupt) -> Result<bool> {
     let (m, n) = (a.rows(), a.cols());
     if k.len() != n * w {
-        return Err(CoreError::invalid(
-            "k",
-            format!("expected {} entries, got {}", n * w, k.len()),
-        ));
+        return Err(CoreError::invalid("k", format!("expected {} entries, got {}", n * w, k.len())));
     }
     if m == 0 || n == 0 || w == 0 {
         return Ok(true);
@@ -40,24 +31,16 @@ pub fn product_is_zero(
     // n 2^(b-1) 2^b <= 2^(ceil_log2 n + 2b - 1) <= 2^53.
     let b = ((54 - ceil_log2(n) as i64) / 2).min(26);
     if b < 4 {
-        return Err(CoreError::invalid(
-            "matrix",
-            format!("{n} columns are too many for the exact check"),
-        ));
+        return Err(CoreError::invalid("matrix", format!("{n} columns are too many for the exact check")));
     }
     let b = b as u32;
     let pieces = a.balanced_pieces(b)?;
     let sa = pieces.len();
     if sa > 256 {
-        return Err(CoreError::invalid(
-            "matrix",
-            "entries above 2^6000 are not supported by the exact check",
-        ));
+        return Err(CoreError::invalid("matrix", "entries above 2^6000 are not supported by the exact check"));
     }
-    let mags: Vec<(Vec<u64>, bool)> = k
-        .iter()
-        .map(|x| (x.magnitude().to_u64_digits(), x.sign() == Sign::Minus))
-        .collect();
+    let mags: Vec<(Vec<u64>, bool)> =
+        k.iter().map(|x| (x.magnitude().to_u64_digits(), x.sign() == Sign::Minus)).collect();
     let kbits = k.iter().map(|x| x.bits()).max().unwrap_or(0) as usize;
     let sk = kbits.div_ceil(b as usize).max(1);
     let c = (CHUNK_COLS / w).clamp(1, sk);
@@ -69,11 +52,7 @@ pub fn product_is_zero(
     let mask = (1i64 << b) - 1;
     let failed = AtomicBool::new(false);
     let parallel = par.is_parallel() && m * n * w >= 1 << 16;
-    let block = if parallel {
-        m.div_ceil(2 * rayon::current_num_threads()).max(4)
-    } else {
-        m
-    };
+    let block = if parallel { m.div_ceil(2 * rayon::current_num_threads()).max(4) } else { m };
     let mut v0 = 0;
     while v0 < sk + sa - 1 && !failed.load(Ordering::Relaxed) {
         intr.check()?;
@@ -95,19 +74,7 @@ pub fn product_is_zero(
             let mut g = vec![0f64; if cv > 0 { sa * rows * c * w } else { 0 }];
             if cv > 0 {
                 for (u, piece) in pieces.iter().enumerate() {
-                    gemm(
-                        rows,
-                        n,
-                        c * w,
-                        1.0,
-                        &piece[i0 * n..],
-                        n,
-                        &kc,
-                        c * w,
-                        0.0,
-                        &mut g[u * rows * c * w..],
-                        c * w,
-                    );
+                    gemm(rows, n, c * w, 1.0, &piece[i0 * n..], n, &kc, c * w, 0.0, &mut g[u * rows * c * w..], c * w);
                 }
             }
             for i in 0..rows {
@@ -117,8 +84,7 @@ pub fn product_is_zero(
                         let v = v0 + f;
                         if cv > 0 {
                             for u in 0..sa {
-                                e[(v + u) % sa] +=
-                                    g[u * rows * c * w + i * c * w + f * w + j] as i64;
+                                e[(v + u) % sa] += g[u * rows * c * w + i * c * w + f * w + j] as i64;
                             }
                         }
                         let slot = v % sa;
@@ -134,10 +100,7 @@ pub fn product_is_zero(
             }
         };
         if parallel {
-            state
-                .par_chunks_mut(block * w * (sa + 1))
-                .enumerate()
-                .for_each(work);
+            state.par_chunks_mut(block * w * (sa + 1)).enumerate().for_each(work);
         } else {
             work((0, &mut state[..]));
         }
@@ -159,14 +122,7 @@ mod tests {
         // A = [[1, 2, 3], [2, 4, 6]], kernel vectors (2^200 * (-2), 2^200, 0) and (-3 D, 0, D).
         let a = IntMatrix::from_i64(2, 3, vec![1, 2, 3, 2, 4, 6]).unwrap();
         let d = BigInt::from(1) << 200u32;
-        let kt = vec![
-            -&d * 2,
-            -&d * 3,
-            d.clone(),
-            BigInt::from(0),
-            BigInt::from(0),
-            d.clone(),
-        ];
+        let kt = vec![-&d * 2, -&d * 3, d.clone(), BigInt::from(0), BigInt::from(0), d.clone()];
         for par in [Par::Seq, Par::Rayon] {
             assert!(product_is_zero(&a, &kt, 2, par, &NoInterrupt).unwrap());
             let mut bad = kt.clone();

@@ -86,24 +86,12 @@ impl RowSchedule {
         let round = |x: usize| x.max(1).div_ceil(align) * align;
         let row_work = row_work.max(1);
         let parallel = par.is_parallel() && rows.saturating_mul(row_work) >= params.par_min_work;
-        let threads = if parallel {
-            rayon::current_num_threads().max(1)
-        } else {
-            1
-        };
+        let threads = if parallel { rayon::current_num_threads().max(1) } else { 1 };
         // The threads work side by side, so a step may hold `threads` times the work.
         let step_rows = round(params.step_work.saturating_mul(threads) / row_work);
         let blocks = threads * params.blocks_per_thread.max(1);
-        let block_rows = if parallel {
-            round(step_rows.min(rows).div_ceil(blocks))
-        } else {
-            step_rows
-        };
-        RowSchedule {
-            step_rows,
-            block_rows,
-            parallel,
-        }
+        let block_rows = if parallel { round(step_rows.min(rows).div_ceil(blocks)) } else { step_rows };
+        RowSchedule { step_rows, block_rows, parallel }
     }
 
     /// Runs `f(row_offset, block)` on every row block of `c`, polling `intr` before each step.
@@ -197,9 +185,7 @@ pub(crate) fn gather_cols<E: Copy + Default + Send + Sync>(
     };
     if parallel_pass(par, out.len()) {
         let rows = src.rows().div_ceil(2 * rayon::current_num_threads().max(1));
-        out.par_chunks_mut(rows * k)
-            .enumerate()
-            .for_each(|(b, chunk)| fill(b * rows, chunk));
+        out.par_chunks_mut(rows * k).enumerate().for_each(|(b, chunk)| fill(b * rows, chunk));
     } else {
         fill(0, out);
     }
@@ -214,17 +200,9 @@ mod tests {
     #[test]
     fn schedule_covers_every_row_once() {
         let mut c = Mat::<u64>::zeros(1001, 3);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         pool.install(|| {
-            let params = ScheduleParams {
-                step_work: 50_000,
-                par_min_work: 0,
-                align: 2,
-                blocks_per_thread: 2,
-            };
+            let params = ScheduleParams { step_work: 50_000, par_min_work: 0, align: 2, blocks_per_thread: 2 };
             let s = RowSchedule::new(1001, 1000, &params, Par::Rayon);
             assert!(s.parallel && s.step_rows & 1 == 0 && s.block_rows & 1 == 0);
             s.run(c.view_mut(), &NoInterrupt, |off, mut blk| {
@@ -245,10 +223,7 @@ mod tests {
         assert_eq!(out, vec![3, 1, 13, 11]);
         let big = Mat::from_fn(700, 90, |i, j| (i * 90 + j) as u64);
         let mut par_out = Vec::new();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         pool.install(|| gather_cols(big.view(), &[5, 0, 89], &mut par_out, Par::Rayon));
         gather_cols(big.view(), &[5, 0, 89], &mut out, Par::Seq);
         assert_eq!(out, par_out);

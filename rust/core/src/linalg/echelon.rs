@@ -81,22 +81,10 @@ impl Echelon {
     pub fn new(field: &PrimeField, cols: usize) -> Self {
         let remaining = (0..cols).collect();
         let basis = match F64Arith::new(field) {
-            Some(k) => Basis::Small(Groups {
-                k,
-                groups: Vec::new(),
-                remaining,
-            }),
-            None => Basis::Large(Groups {
-                k: U64Arith::new(field),
-                groups: Vec::new(),
-                remaining,
-            }),
+            Some(k) => Basis::Small(Groups { k, groups: Vec::new(), remaining }),
+            None => Basis::Large(Groups { k: U64Arith::new(field), groups: Vec::new(), remaining }),
         };
-        Echelon {
-            field: *field,
-            cols,
-            basis,
-        }
+        Echelon { field: *field, cols, basis }
     }
 
     /// The field.
@@ -124,16 +112,8 @@ impl Echelon {
     /// subspaces; the groups' pivots are disjoint and as many as the rank.)
     pub fn pivot_cols(&self) -> Vec<usize> {
         let mut p: Vec<usize> = match &self.basis {
-            Basis::Small(g) => g
-                .groups
-                .iter()
-                .flat_map(|g| g.pivots.iter().copied())
-                .collect(),
-            Basis::Large(g) => g
-                .groups
-                .iter()
-                .flat_map(|g| g.pivots.iter().copied())
-                .collect(),
+            Basis::Small(g) => g.groups.iter().flat_map(|g| g.pivots.iter().copied()).collect(),
+            Basis::Large(g) => g.groups.iter().flat_map(|g| g.pivots.iter().copied()).collect(),
         };
         p.sort_unstable();
         p
@@ -145,10 +125,7 @@ impl Echelon {
     /// On error (wrong column count, interruption, memory limit) the basis is unchanged.
     pub fn add_rows(&mut self, rows: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<usize> {
         if rows.cols() != self.cols {
-            return Err(CoreError::invalid(
-                "rows",
-                format!("expected {} columns, got {}", self.cols, rows.cols()),
-            ));
+            return Err(CoreError::invalid("rows", format!("expected {} columns, got {}", self.cols, rows.cols())));
         }
         match &mut self.basis {
             Basis::Small(g) => g.add(rows, par, intr),
@@ -187,34 +164,25 @@ impl<K: ModArith> Groups<K> {
         if added == 0 {
             return Ok(0);
         }
-        let (rest_pos, rows) = reduce_echelon(
-            k,
-            x.view().submatrix(0, 0, added, x.cols()),
-            &pos,
-            par,
-            intr,
-        )?;
+        let (rest_pos, rows) = reduce_echelon(k, x.view().submatrix(0, 0, added, x.cols()), &pos, par, intr)?;
         let pivots = pos.iter().map(|&p| self.remaining[p]).collect();
-        let new = Group {
-            pivots,
-            pivot_pos: pos,
-            rest_pos,
-            rows,
-        };
-        self.remaining = new.rest_pos.iter().map(|&p| self.remaining[p]).collect();
+        let new = Group { pivots, pivot_pos: pos, rest_pos, rows };
+        let remaining = new.rest_pos.iter().map(|&p| self.remaining[p]).collect();
         match self.groups.last_mut() {
             Some(last) if last.pivots.len() < MERGE_BELOW && added < MERGE_BELOW => {
                 merge(k, last, new)?;
             }
             _ => self.groups.push(new),
         }
+        self.remaining = remaining;
         Ok(added)
     }
 }
 
 /// Folds group `new` (group `g + 1`) into `last` (group `g`): `last`'s rows lose `new`'s pivot
 /// columns, `L|R_{g+2} <- L|R_{g+2} - L|P_{g+1} N`, and the two stacks of rows become one group
-/// on `R_{g+2}`. Both are small, so this is not interruptible, which keeps the basis consistent.
+/// on `R_{g+2}`. Both are small, so this is not interruptible, and `last` is only assigned once
+/// everything is computed, which keeps the basis consistent.
 fn merge<K: ModArith>(k: &K, last: &mut Group<K::E>, new: Group<K::E>) -> Result<()> {
     let (r_old, r_new) = (last.pivots.len(), new.pivots.len());
     let mut coeffs = Vec::new();
@@ -224,19 +192,12 @@ fn merge<K: ModArith>(k: &K, last: &mut Group<K::E>, new: Group<K::E>) -> Result
     let width = new.rest_pos.len();
     let mut reduced = Mat::from_vec(r_old, width, rest)?;
     let a = MatRef::new(&coeffs, r_old, r_new, r_new)?;
-    k.gemm_sub(
-        reduced.view_mut(),
-        a,
-        new.rows.view(),
-        Par::Seq,
-        &NoInterrupt,
-    )?;
+    k.gemm_sub(reduced.view_mut(), a, new.rows.view(), Par::Seq, &NoInterrupt)?;
     let mut data = reduced.into_vec();
     data.extend_from_slice(new.rows.as_slice());
     last.rows = Mat::from_vec(r_old + r_new, width, data)?;
     // Positions in R_{g+1} become positions in R_g through `last.rest_pos`.
-    last.pivot_pos
-        .extend(new.pivot_pos.iter().map(|&p| last.rest_pos[p]));
+    last.pivot_pos.extend(new.pivot_pos.iter().map(|&p| last.rest_pos[p]));
     last.rest_pos = new.rest_pos.iter().map(|&p| last.rest_pos[p]).collect();
     last.pivots.extend_from_slice(&new.pivots);
     Ok(())
@@ -253,9 +214,7 @@ mod tests {
             let f = PrimeField::new(p).unwrap();
             let mut s = 11u64;
             let mut next = || {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 s >> 20
             };
             // Rows in a 25-dimensional subspace of F_p^40: combinations of 25 fixed rows.
@@ -266,9 +225,7 @@ mod tests {
             for b in [1usize, 3, 0, 10, 30, 7] {
                 let coef: Vec<u64> = (0..b * 25).map(|_| next() % 3).collect();
                 let batch = Mat::from_fn(b, 40, |i, j| {
-                    (0..25).fold(0u64, |acc, t| {
-                        (acc + coef[i * 25 + t] * (gens[(t, j)] % p)) % p
-                    })
+                    (0..25).fold(0u64, |acc, t| (acc + coef[i * 25 + t] * (gens[(t, j)] % p)) % p)
                 });
                 all.extend_from_slice(batch.as_slice());
                 total += e.add_rows(&batch, Par::Seq, &NoInterrupt).unwrap();
@@ -277,9 +234,7 @@ mod tests {
                 assert_eq!((e.rank(), total), (r, r), "p={p}");
                 assert_eq!(e.pivot_cols().len(), r);
             }
-            assert!(e
-                .add_rows(&Mat::zeros(2, 39), Par::Seq, &NoInterrupt)
-                .is_err());
+            assert!(e.add_rows(&Mat::zeros(2, 39), Par::Seq, &NoInterrupt).is_err());
         }
     }
 }

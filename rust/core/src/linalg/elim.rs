@@ -33,14 +33,7 @@ pub(crate) fn echelonize<K: ModArith>(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<Vec<usize>> {
-    let mut e = Elim {
-        k,
-        par,
-        intr,
-        need_u,
-        pivots: Vec::new(),
-        scratch: Vec::new(),
-    };
+    let mut e = Elim { k, par, intr, need_u, pivots: Vec::new(), scratch: Vec::new() };
     let n = w.cols();
     e.recurse(&mut w, 0, n)?;
     Ok(e.pivots)
@@ -152,20 +145,11 @@ impl<K: ModArith> Elim<'_, K> {
     /// Brings column `j` of the rows `r..` up to date with the panel's pivots (columns `pcs`,
     /// values `u` in column `j`): `a_ij <- a_ij - sum_t l_it u_t`. Returns the first of these
     /// rows with a nonzero entry in column `j`.
-    fn update_column(
-        &self,
-        w: &mut MatMut<'_, K::E>,
-        r: usize,
-        j: usize,
-        pcs: &[usize],
-        u: &[K::E],
-    ) -> Option<usize> {
+    fn update_column(&self, w: &mut MatMut<'_, K::E>, r: usize, j: usize, pcs: &[usize], u: &[K::E]) -> Option<usize> {
         let k = self.k;
         let (_, rest) = w.rb_mut().split_rows_at(r);
         if pcs.is_empty() {
-            return (0..rest.rows())
-                .find(|&i| !k.is_zero(rest.row(i)[j]))
-                .map(|i| r + i);
+            return (0..rest.rows()).find(|&i| !k.is_zero(rest.row(i)[j])).map(|i| r + i);
         }
         let parallel = parallel_pass(self.par, rest.rows() * (pcs.len() + 4));
         let firsts = map_row_blocks(rest, parallel, |offset, mut blk| {
@@ -202,9 +186,7 @@ mod tests {
     }
 
     fn lcg(seed: &mut u64, p: u64) -> u64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (*seed >> 11) % p
     }
 

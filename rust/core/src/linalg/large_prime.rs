@@ -29,12 +29,8 @@ const KC_MAX: usize = 512;
 /// Columns of one packed block of `B` (`KC_MAX x NC` words = 512 KiB, half an L2).
 const NC: usize = 128;
 /// About 5 ms of products per thread between polls; two blocks per thread and step.
-const SCHEDULE: ScheduleParams = ScheduleParams {
-    step_work: 1 << 24,
-    par_min_work: 1 << 19,
-    align: MR,
-    blocks_per_thread: 2,
-};
+const SCHEDULE: ScheduleParams =
+    ScheduleParams { step_work: 1 << 24, par_min_work: 1 << 19, align: MR, blocks_per_thread: 2 };
 
 /// F_p with canonical `u64` residues and the constants of the delayed reduction.
 #[derive(Debug, Clone, Copy)]
@@ -57,12 +53,7 @@ impl U64Arith {
         let max_product = (p - 1) * (p - 1);
         let chunk = ((u128::MAX - folded_max) / max_product).clamp(1, KC_MAX as u128) as usize;
         let kc = (KC_MAX / chunk) * chunk;
-        U64Arith {
-            field: *field,
-            fold,
-            chunk,
-            kc,
-        }
+        U64Arith { field: *field, fold, chunk, kc }
     }
 
     /// `x = h 2^64 + l  ->  h (2^64 mod p) + l`, congruent to `x` and at most `(2^64 - 1) p`.
@@ -322,9 +313,8 @@ impl ModArith for U64Arith {
                 let c_blk = c.rb_mut().submatrix_mut(0, j0, m, nc);
                 let sched = RowSchedule::new(m, kc * nc, &SCHEDULE, par);
                 let bp = &bp[..];
-                sched.run(c_blk, intr, |row0, cb| {
-                    self.block_update(a_blk.submatrix(row0, 0, cb.rows(), kc), bp, cb)
-                })?;
+                sched
+                    .run(c_blk, intr, |row0, cb| self.block_update(a_blk.submatrix(row0, 0, cb.rows(), kc), bp, cb))?;
             }
         }
         Ok(())
@@ -339,9 +329,7 @@ mod tests {
 
     fn naive(f: &PrimeField, c: &Mat<u64>, a: &Mat<u64>, b: &Mat<u64>) -> Mat<u64> {
         Mat::from_fn(c.rows(), c.cols(), |i, j| {
-            (0..a.cols()).fold(c[(i, j)], |acc, t| {
-                f.sub(&acc, &f.mul(&a[(i, t)], &b[(t, j)]))
-            })
+            (0..a.cols()).fold(c[(i, j)], |acc, t| f.sub(&acc, &f.mul(&a[(i, t)], &b[(t, j)])))
         })
     }
 
@@ -349,16 +337,11 @@ mod tests {
     fn assembly_chunk_matches_portable() {
         let mut s = 5u64;
         // Lengths up to each prime's chunk, so that no sum wraps.
-        for (p, lens) in [
-            ((1u64 << 61) - 1, &[0usize, 1, 3, 56][..]),
-            (9_223_372_036_854_775_783, &[1, 2]),
-        ] {
+        for (p, lens) in [((1u64 << 61) - 1, &[0usize, 1, 3, 56][..]), (9_223_372_036_854_775_783, &[1, 2])] {
             for &len in lens {
                 let v: Vec<u64> = (0..4 * len)
                     .map(|i| {
-                        s = s
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
+                        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                         if i % 3 == 0 {
                             p - 1
                         } else {
@@ -367,11 +350,7 @@ mod tests {
                     })
                     .collect();
                 let (ap, bp) = v.split_at(2 * len);
-                assert_eq!(
-                    chunk_2x2(ap, bp),
-                    chunk_2x2_portable(ap, bp),
-                    "p={p} len={len}"
-                );
+                assert_eq!(chunk_2x2(ap, bp), chunk_2x2_portable(ap, bp), "p={p} len={len}");
             }
         }
     }
@@ -389,38 +368,15 @@ mod tests {
 
     #[test]
     fn gemm_matches_naive_on_odd_shapes_with_extreme_entries() {
-        for p in [
-            8_388_617u64,
-            2_147_483_647,
-            (1 << 61) - 1,
-            9_223_372_036_854_775_783,
-        ] {
+        for p in [8_388_617u64, 2_147_483_647, (1 << 61) - 1, 9_223_372_036_854_775_783] {
             let f = PrimeField::new(p).unwrap();
             let k = U64Arith::new(&f);
-            for &(m, kd, n) in &[
-                (1usize, 1usize, 1usize),
-                (3, 600, 5),
-                (5, 257, 259),
-                (2, 3, 1),
-            ] {
-                let a = Mat::from_fn(m, kd, |i, j| {
-                    if (i + j) % 5 == 0 {
-                        (i * 7 + j) as u64 % p
-                    } else {
-                        p - 1
-                    }
-                });
-                let b = Mat::from_fn(kd, n, |i, j| {
-                    if (i + 2 * j) % 7 == 0 {
-                        3
-                    } else {
-                        p - 1 - (i % 2) as u64
-                    }
-                });
+            for &(m, kd, n) in &[(1usize, 1usize, 1usize), (3, 600, 5), (5, 257, 259), (2, 3, 1)] {
+                let a = Mat::from_fn(m, kd, |i, j| if (i + j) % 5 == 0 { (i * 7 + j) as u64 % p } else { p - 1 });
+                let b = Mat::from_fn(kd, n, |i, j| if (i + 2 * j) % 7 == 0 { 3 } else { p - 1 - (i % 2) as u64 });
                 let mut c = Mat::from_fn(m, n, |i, j| (p - 1 - (i + j) as u64) % p);
                 let expect = naive(&f, &c, &a, &b);
-                k.gemm_sub(c.view_mut(), a.view(), b.view(), Par::Seq, &NoInterrupt)
-                    .unwrap();
+                k.gemm_sub(c.view_mut(), a.view(), b.view(), Par::Seq, &NoInterrupt).unwrap();
                 assert_eq!(c, expect, "p={p} shape=({m},{kd},{n})");
             }
         }

@@ -19,16 +19,13 @@ impl<T> Mat<T> {
     /// The matrix whose rows are consecutive `cols`-long slices of `data`; fails unless
     /// `data.len() == rows * cols`.
     pub fn from_vec(rows: usize, cols: usize, data: Vec<T>) -> Result<Self> {
-        let len = rows.checked_mul(cols).ok_or_else(|| {
-            CoreError::invalid("rows", format!("{rows} x {cols} entries overflow usize"))
-        })?;
+        let len = rows
+            .checked_mul(cols)
+            .ok_or_else(|| CoreError::invalid("rows", format!("{rows} x {cols} entries overflow usize")))?;
         if data.len() != len {
             return Err(CoreError::invalid(
                 "data",
-                format!(
-                    "a {rows} x {cols} matrix needs {len} entries, got {}",
-                    data.len()
-                ),
+                format!("a {rows} x {cols} matrix needs {len} entries, got {}", data.len()),
             ));
         }
         Ok(Mat { rows, cols, data })
@@ -37,8 +34,7 @@ impl<T> Mat<T> {
     /// The matrix with entries `f(i, j)`, computed row by row.
     /// Panics if `rows * cols` overflows `usize`.
     pub fn from_fn(rows: usize, cols: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
-        let mut data =
-            Vec::with_capacity(rows.checked_mul(cols).expect("matrix size overflows usize"));
+        let mut data = Vec::with_capacity(rows.checked_mul(cols).expect("matrix size overflows usize"));
         for i in 0..rows {
             for j in 0..cols {
                 data.push(f(i, j));
@@ -93,23 +89,13 @@ impl<T> Mat<T> {
     /// A borrowed view of the whole matrix.
     #[inline]
     pub fn view(&self) -> MatRef<'_, T> {
-        MatRef {
-            data: &self.data,
-            rows: self.rows,
-            cols: self.cols,
-            stride: self.cols,
-        }
+        MatRef { data: &self.data, rows: self.rows, cols: self.cols, stride: self.cols }
     }
 
     /// A mutable borrowed view of the whole matrix.
     #[inline]
     pub fn view_mut(&mut self) -> MatMut<'_, T> {
-        MatMut {
-            data: &mut self.data,
-            rows: self.rows,
-            cols: self.cols,
-            stride: self.cols,
-        }
+        MatMut { data: &mut self.data, rows: self.rows, cols: self.cols, stride: self.cols }
     }
 }
 
@@ -118,20 +104,14 @@ impl<T: Clone + Default> Mat<T> {
     /// `rows * cols` overflows `usize`; kernels call `check_allocation` before asking for big ones.
     pub fn zeros(rows: usize, cols: usize) -> Self {
         let len = rows.checked_mul(cols).expect("matrix size overflows usize");
-        Mat {
-            rows,
-            cols,
-            data: vec![T::default(); len],
-        }
+        Mat { rows, cols, data: vec![T::default(); len] }
     }
 }
 
 impl<T: Clone> Mat<T> {
     /// `A^T`.
     pub fn transpose(&self) -> Mat<T> {
-        Mat::from_fn(self.cols, self.rows, |i, j| {
-            self.data[j * self.cols + i].clone()
-        })
+        Mat::from_fn(self.cols, self.rows, |i, j| self.data[j * self.cols + i].clone())
     }
 }
 
@@ -139,10 +119,7 @@ impl<T> Index<(usize, usize)> for Mat<T> {
     type Output = T;
     #[inline]
     fn index(&self, (i, j): (usize, usize)) -> &T {
-        assert!(
-            i < self.rows && j < self.cols,
-            "index ({i}, {j}) out of range"
-        );
+        assert!(i < self.rows && j < self.cols, "index ({i}, {j}) out of range");
         &self.data[i * self.cols + j]
     }
 }
@@ -150,10 +127,7 @@ impl<T> Index<(usize, usize)> for Mat<T> {
 impl<T> IndexMut<(usize, usize)> for Mat<T> {
     #[inline]
     fn index_mut(&mut self, (i, j): (usize, usize)) -> &mut T {
-        assert!(
-            i < self.rows && j < self.cols,
-            "index ({i}, {j}) out of range"
-        );
+        assert!(i < self.rows && j < self.cols, "index ({i}, {j}) out of range");
         &mut self.data[i * self.cols + j]
     }
 }
@@ -198,12 +172,7 @@ impl<'a, T> MatRef<'a, T> {
     /// The view of `data` as `rows x cols` with row stride `stride`; checks that it fits.
     pub fn new(data: &'a [T], rows: usize, cols: usize, stride: usize) -> Result<Self> {
         check_shape(data.len(), rows, cols, stride)?;
-        Ok(MatRef {
-            data,
-            rows,
-            cols,
-            stride: norm_stride(cols, stride),
-        })
+        Ok(MatRef { data, rows, cols, stride: norm_stride(cols, stride) })
     }
 
     /// Number of rows.
@@ -233,22 +202,10 @@ impl<'a, T> MatRef<'a, T> {
 
     /// The `rows x cols` block starting at `(r0, c0)`.
     pub fn submatrix(self, r0: usize, c0: usize, rows: usize, cols: usize) -> MatRef<'a, T> {
-        assert!(
-            r0 + rows <= self.rows && c0 + cols <= self.cols,
-            "submatrix out of range"
-        );
-        let start = if rows == 0 || cols == 0 {
-            0
-        } else {
-            r0 * self.stride + c0
-        };
+        assert!(r0 + rows <= self.rows && c0 + cols <= self.cols, "submatrix out of range");
+        let start = if rows == 0 || cols == 0 { 0 } else { r0 * self.stride + c0 };
         let data = &self.data[start..start + span(rows, cols, self.stride)];
-        MatRef {
-            data,
-            rows,
-            cols,
-            stride: norm_stride(cols, self.stride),
-        }
+        MatRef { data, rows, cols, stride: norm_stride(cols, self.stride) }
     }
 
     /// Pointer to entry `(0, 0)`; valid for the span described by `rows`, `cols`, `stride`.
@@ -271,12 +228,7 @@ impl<'a, T> MatMut<'a, T> {
     /// The view of `data` as `rows x cols` with row stride `stride`; checks that it fits.
     pub fn new(data: &'a mut [T], rows: usize, cols: usize, stride: usize) -> Result<Self> {
         check_shape(data.len(), rows, cols, stride)?;
-        Ok(MatMut {
-            data,
-            rows,
-            cols,
-            stride: norm_stride(cols, stride),
-        })
+        Ok(MatMut { data, rows, cols, stride: norm_stride(cols, stride) })
     }
 
     /// Number of rows.
@@ -300,23 +252,13 @@ impl<'a, T> MatMut<'a, T> {
     /// A shared reborrow.
     #[inline]
     pub fn rb(&self) -> MatRef<'_, T> {
-        MatRef {
-            data: self.data,
-            rows: self.rows,
-            cols: self.cols,
-            stride: self.stride,
-        }
+        MatRef { data: self.data, rows: self.rows, cols: self.cols, stride: self.stride }
     }
 
     /// An exclusive reborrow (so the view can be split without giving it up).
     #[inline]
     pub fn rb_mut(&mut self) -> MatMut<'_, T> {
-        MatMut {
-            data: self.data,
-            rows: self.rows,
-            cols: self.cols,
-            stride: self.stride,
-        }
+        MatMut { data: self.data, rows: self.rows, cols: self.cols, stride: self.stride }
     }
 
     /// Row `i` (`cols` entries).
@@ -341,8 +283,7 @@ impl<'a, T> MatMut<'a, T> {
         }
         let (lo, hi) = (a.min(b), a.max(b));
         let (head, tail) = self.data.split_at_mut(hi * self.stride);
-        head[lo * self.stride..lo * self.stride + self.cols]
-            .swap_with_slice(&mut tail[..self.cols]);
+        head[lo * self.stride..lo * self.stride + self.cols].swap_with_slice(&mut tail[..self.cols]);
     }
 
     /// The first `h` rows and the remaining `rows - h` rows as two disjoint views.
@@ -350,59 +291,21 @@ impl<'a, T> MatMut<'a, T> {
         assert!(h <= self.rows);
         let (rows, cols, stride) = (self.rows, self.cols, self.stride);
         if h == rows || cols == 0 {
-            let top = MatMut {
-                data: self.data,
-                rows: h,
-                cols,
-                stride,
-            };
-            return (
-                top,
-                MatMut {
-                    data: &mut [],
-                    rows: rows - h,
-                    cols,
-                    stride,
-                },
-            );
+            let top = MatMut { data: self.data, rows: h, cols, stride };
+            return (top, MatMut { data: &mut [], rows: rows - h, cols, stride });
         }
         // Row h starts at h * stride, past the last entry (h - 1) * stride + cols of the top.
         let (head, tail) = self.data.split_at_mut(h * stride);
-        (
-            MatMut {
-                data: head,
-                rows: h,
-                cols,
-                stride,
-            },
-            MatMut {
-                data: tail,
-                rows: rows - h,
-                cols,
-                stride,
-            },
-        )
+        (MatMut { data: head, rows: h, cols, stride }, MatMut { data: tail, rows: rows - h, cols, stride })
     }
 
     /// The `rows x cols` block starting at `(r0, c0)`.
     pub fn submatrix_mut(self, r0: usize, c0: usize, rows: usize, cols: usize) -> MatMut<'a, T> {
-        assert!(
-            r0 + rows <= self.rows && c0 + cols <= self.cols,
-            "submatrix out of range"
-        );
-        let start = if rows == 0 || cols == 0 {
-            0
-        } else {
-            r0 * self.stride + c0
-        };
+        assert!(r0 + rows <= self.rows && c0 + cols <= self.cols, "submatrix out of range");
+        let start = if rows == 0 || cols == 0 { 0 } else { r0 * self.stride + c0 };
         let len = span(rows, cols, self.stride);
         let stride = norm_stride(cols, self.stride);
-        MatMut {
-            data: &mut self.data[start..start + len],
-            rows,
-            cols,
-            stride,
-        }
+        MatMut { data: &mut self.data[start..start + len], rows, cols, stride }
     }
 
     /// Pointer to entry `(0, 0)`; valid for the span described by `rows`, `cols`, `stride`.
@@ -414,10 +317,7 @@ impl<'a, T> MatMut<'a, T> {
 
 fn check_shape(len: usize, rows: usize, cols: usize, stride: usize) -> Result<()> {
     if rows > 1 && cols > stride {
-        return Err(CoreError::invalid(
-            "stride",
-            format!("{stride} is below the {cols} columns"),
-        ));
+        return Err(CoreError::invalid("stride", format!("{stride} is below the {cols} columns")));
     }
     if rows == 0 || cols == 0 {
         return Ok(());

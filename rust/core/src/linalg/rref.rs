@@ -40,12 +40,7 @@ pub struct Rref {
 /// let a = Mat::from_vec(2, 3, vec![1, 2, 3, 2, 4, 13]).unwrap(); // 13 = 6 mod 7
 /// assert_eq!(rank_mod_p(&field, &a, Par::Seq, &NoInterrupt).unwrap(), 1);
 /// ```
-pub fn rank_mod_p(
-    field: &PrimeField,
-    a: &Mat<u64>,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<usize> {
+pub fn rank_mod_p(field: &PrimeField, a: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<usize> {
     with_arith!(field, k => {
         let mut w = if a.rows() > a.cols() {
             encode_transposed(&k, a, par)?
@@ -58,12 +53,7 @@ pub fn rank_mod_p(
 
 /// The reduced row echelon form of `A` over F_p: `R = U11^{-1} U` where `P A = L U`, which is
 /// independent of how the elimination pivoted.
-pub fn rref_mod_p(
-    field: &PrimeField,
-    a: &Mat<u64>,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<Rref> {
+pub fn rref_mod_p(field: &PrimeField, a: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<Rref> {
     with_arith!(field, k => {
         let Reduced { pivots: pivot_cols, free, x } = reduced_free_part(&k, a, par, intr)?;
         let (rank, n) = (pivot_cols.len(), a.cols());
@@ -85,12 +75,7 @@ pub fn rref_mod_p(
 ///
 /// The standard basis read off the RREF: for the `j`-th free (non-pivot) column `f_j`, row `j`
 /// has a 1 in column `f_j`, `-R[t][f_j]` in each pivot column `c_t`, and zeros elsewhere.
-pub fn kernel_basis_mod_p(
-    field: &PrimeField,
-    a: &Mat<u64>,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<Mat<u64>> {
+pub fn kernel_basis_mod_p(field: &PrimeField, a: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<Mat<u64>> {
     with_arith!(field, k => {
         let Reduced { pivots, free, x } = reduced_free_part(&k, a, par, intr)?;
         let n = a.cols();
@@ -109,11 +94,7 @@ pub fn kernel_basis_mod_p(
 
 /// Copies `a` into the working representation, reducing every entry modulo p.
 pub(crate) fn encode<K: ModArith>(k: &K, a: &Mat<u64>, par: Par) -> Result<Mat<K::E>> {
-    check_allocation(
-        "working copy of the matrix",
-        (a.rows() as u128) * a.cols() as u128,
-        8,
-    )?;
+    check_allocation("working copy of the matrix", (a.rows() as u128) * a.cols() as u128, 8)?;
     let src = a.as_slice();
     let data = if parallel_pass(par, src.len()) {
         src.par_iter().map(|&x| k.encode(x)).collect()
@@ -145,15 +126,9 @@ pub(crate) fn encode_transposed<K: ModArith>(k: &K, a: &Mat<u64>, par: Par) -> R
     };
     if m > 0 && n > 0 {
         if parallel_pass(par, m * n) {
-            t.as_mut_slice()
-                .par_chunks_mut(TILE * m)
-                .enumerate()
-                .for_each(|(b, out)| fill(b, out));
+            t.as_mut_slice().par_chunks_mut(TILE * m).enumerate().for_each(|(b, out)| fill(b, out));
         } else {
-            t.as_mut_slice()
-                .chunks_mut(TILE * m)
-                .enumerate()
-                .for_each(|(b, out)| fill(b, out));
+            t.as_mut_slice().chunks_mut(TILE * m).enumerate().for_each(|(b, out)| fill(b, out));
         }
     }
     Ok(t)
@@ -169,22 +144,11 @@ struct Reduced<E> {
 }
 
 /// Eliminates `a` and returns its RREF in compressed form.
-fn reduced_free_part<K: ModArith>(
-    k: &K,
-    a: &Mat<u64>,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<Reduced<K::E>> {
+fn reduced_free_part<K: ModArith>(k: &K, a: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<Reduced<K::E>> {
     let mut w = encode(k, a, par)?;
     let pivots = echelonize(k, w.view_mut(), true, par, intr)?;
     let rank = pivots.len();
-    let (free, x) = reduce_echelon(
-        k,
-        w.view().submatrix(0, 0, rank, a.cols()),
-        &pivots,
-        par,
-        intr,
-    )?;
+    let (free, x) = reduce_echelon(k, w.view().submatrix(0, 0, rank, a.cols()), &pivots, par, intr)?;
     Ok(Reduced { pivots, free, x })
 }
 
@@ -258,10 +222,7 @@ mod tests {
         let f = PrimeField::new((1 << 61) - 1).unwrap();
         let k = crate::linalg::large_prime::U64Arith::new(&f);
         assert_eq!(encode_transposed(&k, &a, Par::Seq).unwrap(), a.transpose());
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let t = pool.install(|| encode_transposed(&k, &a, Par::Rayon).unwrap());
         assert_eq!(t, a.transpose());
         let empty = Mat::<u64>::zeros(5, 0);
@@ -283,10 +244,7 @@ mod tests {
             assert_eq!(rank_mod_p(&f, &fives, Par::Seq, &NoInterrupt).unwrap(), 0);
             let sixes = Mat::from_fn(m, n, |_, _| u64::MAX - 3);
             let expect = usize::from(m > 0 && n > 0);
-            assert_eq!(
-                rank_mod_p(&f, &sixes, Par::Seq, &NoInterrupt).unwrap(),
-                expect
-            );
+            assert_eq!(rank_mod_p(&f, &sixes, Par::Seq, &NoInterrupt).unwrap(), expect);
         }
     }
 }

@@ -20,12 +20,8 @@ pub(crate) const K_CHUNK: usize = 512;
 
 /// About 10 ms of `dgemm` per thread between polls (at 25-50 Gflop/s), one block per thread and
 /// step: every `dgemm` call packs its whole `B` again, so blocks are kept as tall as possible.
-const SCHEDULE: ScheduleParams = ScheduleParams {
-    step_work: 1 << 28,
-    par_min_work: 1 << 21,
-    align: 8,
-    blocks_per_thread: 1,
-};
+const SCHEDULE: ScheduleParams =
+    ScheduleParams { step_work: 1 << 28, par_min_work: 1 << 21, align: 8, blocks_per_thread: 1 };
 
 /// `1.5 * 2^52`: adding and subtracting it rounds a double below `2^51` to the nearest integer
 /// using only SSE2 additions (no `roundsd`, which baseline x86-64 lacks).
@@ -55,13 +51,7 @@ impl F64Arith {
         #[cfg(not(target_arch = "x86_64"))]
         let avx = false;
         let half = ((p - 1) / 2) as f64;
-        Some(F64Arith {
-            field: *field,
-            p: p as f64,
-            p_inv: 1.0 / p as f64,
-            half,
-            avx,
-        })
+        Some(F64Arith { field: *field, p: p as f64, p_inv: 1.0 / p as f64, half, avx })
     }
 
     /// The centred residue of an integer-valued `x` with `|x| < 2^53` and `|x / p| < 2^50`
@@ -204,11 +194,7 @@ impl ModArith for F64Arith {
                 let kc = K_CHUNK.min(k - k0);
                 let ab = a.submatrix(row0, k0, rows, kc);
                 let bb = b.submatrix(k0, 0, kc, n);
-                let (rsc, rsa, rsb) = (
-                    cb.stride() as isize,
-                    ab.stride() as isize,
-                    bb.stride() as isize,
-                );
+                let (rsc, rsa, rsb) = (cb.stride() as isize, ab.stride() as isize, bb.stride() as isize);
                 // SAFETY: `ab` (rows x kc), `bb` (kc x n) and `cb` (rows x n) are in-bounds views
                 // with the given row strides and unit column strides, all dimensions are
                 // nonzero, and `cb` is an exclusive borrow, so it aliases neither input.
@@ -278,16 +264,11 @@ mod tests {
         let k = F64Arith::new(&f).unwrap();
         let (m, kd, n) = (7usize, 1100usize, 5usize);
         // Entries +-(p-1)/2 maximise every partial sum.
-        let a = Mat::from_fn(m, kd, |i, j| {
-            k.encode(if (i + j) % 3 == 0 { p / 2 } else { p / 2 + 1 })
-        });
-        let b = Mat::from_fn(kd, n, |i, j| {
-            k.encode(if (i * j) % 2 == 0 { p / 2 + 1 } else { p / 2 })
-        });
+        let a = Mat::from_fn(m, kd, |i, j| k.encode(if (i + j) % 3 == 0 { p / 2 } else { p / 2 + 1 }));
+        let b = Mat::from_fn(kd, n, |i, j| k.encode(if (i * j) % 2 == 0 { p / 2 + 1 } else { p / 2 }));
         let mut c = Mat::from_fn(m, n, |i, j| k.encode((i * 31 + j) as u64));
         let c0 = c.clone();
-        k.gemm_sub(c.view_mut(), a.view(), b.view(), Par::Seq, &NoInterrupt)
-            .unwrap();
+        k.gemm_sub(c.view_mut(), a.view(), b.view(), Par::Seq, &NoInterrupt).unwrap();
         for i in 0..m {
             for j in 0..n {
                 let mut acc = k.decode(c0[(i, j)]);

@@ -76,14 +76,7 @@ fn solve<K: ModArith>(
             solve(k, side, t.submatrix(h, h, n - h, n - h), b2, par, intr)
         }
         Side::Upper => {
-            solve(
-                k,
-                side,
-                t.submatrix(h, h, n - h, n - h),
-                b2.rb_mut(),
-                par,
-                intr,
-            )?;
+            solve(k, side, t.submatrix(h, h, n - h, n - h), b2.rb_mut(), par, intr)?;
             k.gemm_sub(b1.rb_mut(), t.submatrix(0, h, h, n - h), b2.rb(), par, intr)?;
             solve(k, side, t.submatrix(0, 0, h, h), b1, par, intr)
         }
@@ -184,9 +177,7 @@ mod tests {
         let p = f.modulus();
         let mut s = 7u64;
         let mut next = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (s >> 11) % p
         };
         let enc = |m: &Mat<u64>| Mat::from_fn(m.rows(), m.cols(), |i, j| k.encode(m[(i, j)]));
@@ -203,27 +194,21 @@ mod tests {
                 let upper = lower.transpose();
                 let upper_exact = lower_exact.transpose();
                 let x = Mat::from_fn(n, w, |_, _| next());
-                for (t, exact, lower_side) in
-                    [(&lower, &lower_exact, true), (&upper, &upper_exact, false)]
-                {
+                for (t, exact, lower_side) in [(&lower, &lower_exact, true), (&upper, &upper_exact, false)] {
                     let mut b = enc(&matmul(f, exact, &x));
                     let te = enc(t);
                     if lower_side {
-                        trsm_lower_unit(k, te.view(), b.view_mut(), Par::Seq, &NoInterrupt)
-                            .unwrap();
+                        trsm_lower_unit(k, te.view(), b.view_mut(), Par::Seq, &NoInterrupt).unwrap();
                     } else {
-                        trsm_upper_unit(k, te.view(), b.view_mut(), Par::Seq, &NoInterrupt)
-                            .unwrap();
+                        trsm_upper_unit(k, te.view(), b.view_mut(), Par::Seq, &NoInterrupt).unwrap();
                     }
                     assert_eq!(dec(&b), x, "p={p} n={n} w={w} lower={lower_side}");
                     if n <= MAX_LEAF {
                         let side = if lower_side { Side::Lower } else { Side::Upper };
                         let mut b1 = enc(&matmul(f, exact, &x));
-                        leaf_by_substitution(k, side, te.view(), b1.view_mut(), &NoInterrupt)
-                            .unwrap();
+                        leaf_by_substitution(k, side, te.view(), b1.view_mut(), &NoInterrupt).unwrap();
                         let mut b2 = enc(&matmul(f, exact, &x));
-                        leaf_by_inverse(k, side, te.view(), b2.view_mut(), Par::Seq, &NoInterrupt)
-                            .unwrap();
+                        leaf_by_inverse(k, side, te.view(), b2.view_mut(), Par::Seq, &NoInterrupt).unwrap();
                         assert_eq!((dec(&b1), dec(&b2)), (x.clone(), x.clone()));
                     }
                 }
