@@ -42,7 +42,7 @@ def conv1d_outputs(filters, strides, coeffs, theta, xs, channels=None, bias=Fals
     n_in = len(xs) // ch[0]
     h = [list(xs[c * n_in : (c + 1) * n_in]) for c in range(ch[0])]
     pos = 0
-    for layer, (k, s) in enumerate(zip(filters, strides)):
+    for layer, (k, s) in enumerate(zip(filters, strides, strict=False)):
         cin, cout = ch[layer], ch[layer + 1]
         w = {}
         for o, c, j in product(range(cout), range(cin), range(k)):
@@ -53,7 +53,10 @@ def conv1d_outputs(filters, strides, coeffs, theta, xs, channels=None, bias=Fals
             b = theta[pos : pos + cout]
             pos += cout
         n = (len(h[0]) - k) // s + 1
-        out = [[sum(w[o, c, j] * h[c][s * i + j] for c in range(cin) for j in range(k)) + b[o] for i in range(n)] for o in range(cout)]
+        out = [
+            [sum(w[o, c, j] * h[c][s * i + j] for c in range(cin) for j in range(k)) + b[o] for i in range(n)]
+            for o in range(cout)
+        ]
         if layer < L - 1:
             out = [[activation(coeffs, v) for v in row] for row in out]
         h = out
@@ -69,7 +72,7 @@ def conv2d_outputs(filters, strides, coeffs, theta, xs, in_size, channels=None, 
     H, W = in_size
     h = [[[xs[(c * H + i) * W + j] for j in range(W)] for i in range(H)] for c in range(ch[0])]
     pos = 0
-    for layer, ((kh, kw), (sh, sw)) in enumerate(zip(filters, strides)):
+    for layer, ((kh, kw), (sh, sw)) in enumerate(zip(filters, strides, strict=False)):
         cin, cout = ch[layer], ch[layer + 1]
         w = {}
         for o, c, a, bb in product(range(cout), range(cin), range(kh), range(kw)):
@@ -84,7 +87,12 @@ def conv2d_outputs(filters, strides, coeffs, theta, xs, in_size, channels=None, 
         out = [
             [
                 [
-                    sum(w[o, c, a, bb] * h[c][sh * i + a][sw * j + bb] for c in range(cin) for a in range(kh) for bb in range(kw))
+                    sum(
+                        w[o, c, a, bb] * h[c][sh * i + a][sw * j + bb]
+                        for c in range(cin)
+                        for a in range(kh)
+                        for bb in range(kw)
+                    )
                     + bias_v[o]
                     for j in range(ow)
                 ]
@@ -139,7 +147,7 @@ def coefficient_vector(outputs, xs, exponents):
 def numpy_conv1d_multichannel(x, weights, biases, strides, coeffs):
     """Float reference for multi-channel 1-D CNNs: x (c0, n), weights[l] (c_out, c_in, k)."""
     h = np.asarray(x, dtype=float)
-    for layer, (w, s) in enumerate(zip(weights, strides)):
+    for layer, (w, s) in enumerate(zip(weights, strides, strict=False)):
         cout, cin, k = w.shape
         n = (h.shape[1] - k) // s + 1
         out = np.zeros((cout, n))

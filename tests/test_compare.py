@@ -20,14 +20,18 @@ def report():
 
 def test_numbers_equal_the_individual_api_calls(report):
     nets = [nc.mlp([4, 3, 1], degree=2), nc.conv1d([3, 2, 2, 2], degree=1), nc.attention([3, 2], [2], tokens=2)]
-    for summary, net in zip(report.architectures, nets):
+    for summary, net in zip(report.architectures, nets, strict=False):
         rep = nc.dimension(net, seed=1)
         assert summary.network == repr(net)
         assert (summary.n_params, summary.ambient_dim, summary.dim) == (net.n_params, net.ambient_dim, rep.dim)
-        assert (summary.expected_dim, summary.defect, summary.symmetry_dim) == (rep.expected_dim, rep.defect, net.symmetry_dim)
+        assert (summary.expected_dim, summary.defect, summary.symmetry_dim) == (
+            rep.expected_dim,
+            rep.defect,
+            net.symmetry_dim,
+        )
         assert summary.fiber_dim == rep.fiber_dim
         assert summary.hidden_symmetry_dim == nc.symmetries(net, seed=1).hidden_dim
-        for point, (desc, theta) in zip(summary.special_points, special_points(net)):
+        for point, (desc, theta) in zip(summary.special_points, special_points(net), strict=False):
             s = nc.classify(net, theta)
             assert point.description == desc and point.kind == s.kind and point.rank == s.rank
             assert point.rank_drop == s.generic_rank - s.rank

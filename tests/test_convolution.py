@@ -36,7 +36,7 @@ def test_end_to_end_filter_is_product_formula_and_coefficients(filters, strides)
     theta = [Fraction(rng.randint(-5, 5), rng.randint(1, 3)) for _ in range(net.n_params)]
     u = [Fraction(1)]
     pos, S = 0, 1
-    for k, s in zip(filters, strides):
+    for k, s in zip(filters, strides, strict=False):
         u = polymul(u, substitute_power(theta[pos : pos + k], S))
         pos += k
         S *= s
@@ -93,7 +93,9 @@ def test_contains_known_cases():
     for u in quartics:
         assert nc.contains(nc.conv1d([3, 3], degree=1), u).realizable
     # three linear layers cannot hold a complex pair
-    assert not nc.contains(nc.conv1d([2, 2, 2], degree=1), [1, 0, 1, 0]).realizable  # 1 + t^2 (degree drop: a root at infinity)
+    assert not nc.contains(
+        nc.conv1d([2, 2, 2], degree=1), [1, 0, 1, 0]
+    ).realizable  # 1 + t^2 (degree drop: a root at infinity)
     assert nc.contains(nc.conv1d([3, 2], degree=1), [1, 1, 1, 1]).realizable  # (1 + t)(1 + t^2)
 
 

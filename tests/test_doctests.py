@@ -31,5 +31,7 @@ def test_tutorial_runs():
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[1] / "docs" / "tutorial.md"
-    result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testfile(
+        str(path), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
     assert result.failed == 0 and result.attempted >= 10

@@ -70,7 +70,9 @@ def oracle_outputs(family, kw, bias, net, theta, xs):
         return conv2d_outputs(
             kw["filters"], kw["strides"], kw["activation"], theta, xs, first.input_size, kw.get("channels"), bias
         )
-    return attention_outputs(kw["widths"], kw["key_dims"], kw["tokens"], theta, xs, kw.get("heads", 1), kw.get("residual", False))
+    return attention_outputs(
+        kw["widths"], kw["key_dims"], kw["tokens"], theta, xs, kw.get("heads", 1), kw.get("residual", False)
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}-bias{c[2]}")
@@ -105,8 +107,8 @@ def test_evaluate_equals_oracle(case):
     outs = oracle_outputs(family, kw, bias, net, theta, xs)
     pts = [[Fraction(rng.randint(-4, 4), rng.randint(1, 3)) for _ in range(net.input_dim)] for _ in range(3)]
     got = nc.evaluate(net, theta, pts)
-    for row, pt in zip(got, pts):
-        subs = {x: sp.Rational(v.numerator, v.denominator) for x, v in zip(xs, pt)}
+    for row, pt in zip(got, pts, strict=False):
+        subs = {x: sp.Rational(v.numerator, v.denominator) for x, v in zip(xs, pt, strict=False)}
         assert [Fraction(str(o.subs(subs))) for o in outs] == list(row)
     gotf = nc.evaluate(net, [float(t) for t in theta], np.array([[float(v) for v in p] for p in pts]))
     np.testing.assert_allclose(gotf, np.array(got, dtype=float), rtol=1e-9, atol=1e-9)
@@ -157,7 +159,9 @@ def test_jacobian_equals_exact_finite_differences(case):
     expect = [[cols[i][r] for i in range(net.n_params)] for r in range(len(cols[0]))]
     assert jac_q.to_fractions() == expect
     assert jac_q.shape == (net.ambient_dim, net.n_params)
-    expect_p = np.array([[(v.numerator * pow(v.denominator, -1, SMALL_P)) % SMALL_P for v in row] for row in expect], dtype=np.uint64)
+    expect_p = np.array(
+        [[(v.numerator * pow(v.denominator, -1, SMALL_P)) % SMALL_P for v in row] for row in expect], dtype=np.uint64
+    )
     np.testing.assert_array_equal(jac_p, expect_p)
     jac_f = nc.jacobian(net, [float(t) for t in theta], field="float")
     np.testing.assert_allclose(jac_f, np.array(expect, dtype=float), rtol=1e-9, atol=1e-8)
@@ -196,7 +200,7 @@ def test_multichannel_conv_against_numpy():
     net = nc.conv1d(filters, strides, activation=coeffs, channels=channels, output_length=3, bias=True)
     weights = [rng.normal(size=(channels[i + 1], channels[i], k)) for i, k in enumerate(filters)]
     biases = [rng.normal(size=channels[i + 1]) for i in range(len(filters))]
-    theta = np.concatenate([np.concatenate([w.reshape(-1), b]) for w, b in zip(weights, biases)])
+    theta = np.concatenate([np.concatenate([w.reshape(-1), b]) for w, b in zip(weights, biases, strict=False)])
     assert theta.size == net.n_params
     x = rng.normal(size=net.input_dim)
     expect = numpy_conv1d_multichannel(x.reshape(channels[0], -1), weights, biases, strides, coeffs)

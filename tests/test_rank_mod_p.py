@@ -73,7 +73,10 @@ def test_edge_shapes_and_signed_input():
     assert nc.rank([[-1, 1], [1, -1]], field=5).rank == 1
     assert nc.rank([[3], [6]], field=3).rank == 0
     big = [[2**70 + 1, 1], [1, 1]]
-    assert nc.rank(big, field=2**61 - 1).rank == flint.nmod_mat([[v % (2**61 - 1) for v in r] for r in big], 2**61 - 1).rank()
+    assert (
+        nc.rank(big, field=2**61 - 1).rank
+        == flint.nmod_mat([[v % (2**61 - 1) for v in r] for r in big], 2**61 - 1).rank()
+    )
 
 
 def test_float_rank_is_labelled_numerical():

@@ -136,7 +136,7 @@ def test_hidden_basis_is_in_the_kernel_and_outside_the_known_span():
     rep = nc.symmetries(net, seed=3)
     jac = nc.jacobian(net, list(rep.point), field="QQ").to_fractions()
     for row in rep.hidden_basis.to_fractions():
-        assert all(sum(a * b for a, b in zip(jrow, row)) == 0 for jrow in jac)
+        assert all(sum(a * b for a, b in zip(jrow, row, strict=False)) == 0 for jrow in jac)
 
 
 def test_linear_networks_have_no_hidden_symmetries():

@@ -95,7 +95,7 @@ def split_fractions(values: Sequence[Fraction]) -> tuple[list[int], list[int]]:
 
 def join_fractions(nums: Sequence[int], dens: Sequence[int]) -> list[Fraction]:
     """Fractions from the Rust core's numerators and denominators (already in lowest terms)."""
-    return [Fraction(n, d) for n, d in zip(nums, dens)]
+    return [Fraction(n, d) for n, d in zip(nums, dens, strict=False)]
 
 
 def reduce_mod(values: Sequence[Fraction], p: int, arg: str) -> np.ndarray:
@@ -128,8 +128,7 @@ def check_memory(what: str, count: int, itemsize: int) -> None:
     limit = memory_limit()
     if need > limit:
         raise ResourceLimitError(
-            f"{what} would need {need} bytes, above the memory limit of {limit} bytes "
-            "(see neurocore.set_memory_limit)"
+            f"{what} would need {need} bytes, above the memory limit of {limit} bytes (see neurocore.set_memory_limit)"
         )
 
 

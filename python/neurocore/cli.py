@@ -55,7 +55,9 @@ def _add_activation(p: argparse.ArgumentParser) -> None:
     g.add_argument("--activation", type=_rationals, help="activation coefficients c_0,...,c_r (low to high)")
 
 
-def add_architecture_parsers(parser: argparse.ArgumentParser, configure: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_architecture_parsers(
+    parser: argparse.ArgumentParser, configure: Callable[[argparse.ArgumentParser], None]
+) -> None:
     """Adds ``mlp``, ``conv``, ``conv2d`` and ``attention`` sub-commands describing a network."""
     sub = parser.add_subparsers(dest="family", required=True, metavar="{mlp,conv,conv2d,attention}")
     p = sub.add_parser("mlp", help="multilayer perceptron")
@@ -349,7 +351,9 @@ def _run_bench(args: argparse.Namespace) -> int:
 
 def _classify_options(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("--theta", type=_rationals, required=True, help="parameters, comma-separated ints or fractions (exact)")
+    p.add_argument(
+        "--theta", type=_rationals, required=True, help="parameters, comma-separated ints or fractions (exact)"
+    )
 
 
 def _run_classify(args: argparse.Namespace) -> int:
@@ -365,7 +369,10 @@ def _run_classify(args: argparse.Namespace) -> int:
     rows = [
         ("network", repr(net)),
         ("kind", s.kind),
-        ("rank", f"{s.rank}" + ("  (exact, certified)" if s.certified else f"  (lower bound; upper {s.rank_upper_bound})")),
+        (
+            "rank",
+            f"{s.rank}" + ("  (exact, certified)" if s.certified else f"  (lower bound; upper {s.rank_upper_bound})"),
+        ),
         ("generic rank", str(s.generic_rank)),
         ("critical point", "yes" if s.is_critical else "no"),
         ("fiber dimension", str(s.fiber_dim)),
@@ -387,7 +394,9 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--conv-strides", type=_ints, help="CNN strides (default all 1)")
     p.add_argument("--conv-degree", type=int, default=c.DEFAULT_CONV_DEGREE, help="CNN activation t^r (default 1)")
     p.add_argument("--attention", type=_ints, default=list(c.DEFAULT_ATTENTION), help="attention widths (default 3,2)")
-    p.add_argument("--key-dims", type=_ints, default=list(c.DEFAULT_KEY_DIMS), help="attention key dimensions (default 2)")
+    p.add_argument(
+        "--key-dims", type=_ints, default=list(c.DEFAULT_KEY_DIMS), help="attention key dimensions (default 2)"
+    )
     p.add_argument("--tokens", type=int, default=c.DEFAULT_TOKENS, help="attention tokens (default 2)")
     p.add_argument("--targets", type=int, default=6, help="random targets for the closest-point experiment (default 6)")
     p.add_argument("--starts", type=int, default=16, help="searches per target (default 16)")

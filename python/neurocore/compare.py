@@ -96,9 +96,7 @@ class CompareReport:
         archs = []
         for a in d["architectures"]:
             a = dict(a)
-            a["special_points"] = tuple(
-                SpecialPoint(**{**p, "theta": tuple(p["theta"])}) for p in a["special_points"]
-            )
+            a["special_points"] = tuple(SpecialPoint(**{**p, "theta": tuple(p["theta"])}) for p in a["special_points"])
             archs.append(ArchitectureSummary(**a))
         return CompareReport(architectures=tuple(archs), targets=d["targets"], starts=d["starts"], seed=d["seed"])
 
@@ -108,7 +106,10 @@ class CompareReport:
             ("network", [a.network for a in cols]),
             ("parameters", [str(a.n_params) for a in cols]),
             ("ambient dimension", [str(a.ambient_dim) for a in cols]),
-            ("dimension", [f"{a.dim}" + (" (certified)" if a.certified else f" (p<{a.error_bound:.0e})") for a in cols]),
+            (
+                "dimension",
+                [f"{a.dim}" + (" (certified)" if a.certified else f" (p<{a.error_bound:.0e})") for a in cols],
+            ),
             ("expected dimension", [str(a.expected_dim) for a in cols]),
             ("defect", [str(a.defect) for a in cols]),
             ("known symmetry dim", [str(a.symmetry_dim) for a in cols]),
@@ -137,10 +138,10 @@ class CompareReport:
         names = [a.name for a in cols]
         w0 = max(len(r[0]) for r in rows)
         widths = [max(len(names[j]), *(len(r[1][j]) for r in rows)) for j in range(len(cols))]
-        lines = ["".ljust(w0) + "  " + "  ".join(n.ljust(w) for n, w in zip(names, widths))]
+        lines = ["".ljust(w0) + "  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=False))]
         lines.append("-" * len(lines[0]))
         for label, cells in rows:
-            lines.append(label.ljust(w0) + "  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths)))
+            lines.append(label.ljust(w0) + "  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)))
         lines.append("")
         lines.append(
             f"closest points: {self.targets} random Gaussian targets x {self.starts} starts each (seed {self.seed}); "
@@ -149,8 +150,10 @@ class CompareReport:
         return "\n".join(lines)
 
     def plot(self, path: str) -> None:
-        """Writes one figure: strata frequencies and relative distances per architecture
-        (needs matplotlib: ``pip install "neurocore[plot]"``)."""
+        """Writes one figure: strata frequencies and relative distances per architecture.
+
+        Needs matplotlib: ``pip install "neurocore[plot]"``.
+        """
         try:
             import matplotlib
 
@@ -180,9 +183,11 @@ class CompareReport:
 
 
 def special_points(net: Network) -> list[tuple[str, list[int]]]:
-    """Parameter points of ``net`` built to lie on lower strata (subnetworks, shared roots,
-    rank-one attention), as ``(description, theta)``. Integer parameters, so classification is
-    exact."""
+    """Parameter points of ``net`` built to lie on lower strata, as ``(description, theta)``.
+
+    Subnetworks, shared roots, rank-one attention; integer parameters, so classification is
+    exact.
+    """
     n = net.n_params
     base = [((7 * i + 3) % 11) - 5 or 1 for i in range(n)]  # a deterministic generic-looking point
     out: list[tuple[str, list[int]]] = []
@@ -254,7 +259,9 @@ def _summarize(
     pts = []
     for desc, th in special_points(net):
         s = classify(net, th, seed=seed)
-        pts.append(SpecialPoint(description=desc, theta=tuple(th), kind=s.kind, rank=s.rank, rank_drop=s.generic_rank - s.rank))
+        pts.append(
+            SpecialPoint(description=desc, theta=tuple(th), kind=s.kind, rank=s.rank, rank_drop=s.generic_rank - s.rank)
+        )
     rng = np.random.default_rng(seed)
     counts: dict[str, int] = {}
     dists, rel = [], []

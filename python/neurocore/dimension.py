@@ -73,8 +73,10 @@ class DimensionReport:
 
     @property
     def defect(self) -> int:
-        """``expected_dim - dim`` (positive when the network has hidden symmetries or is
-        otherwise defective)."""
+        """``expected_dim - dim``.
+
+        Positive when the network has hidden symmetries or is otherwise defective.
+        """
         return self.expected_dim - self.dim
 
     @property
@@ -151,6 +153,7 @@ def dimension(
     Parameters
     ----------
     net : Network
+        The architecture.
     seed : int
         Seed of all random choices (results are reproducible from it).
     primes : int or list of int, optional

@@ -124,8 +124,10 @@ class ExactMatrix:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ExactMatrix):
             return NotImplemented
-        return self.denominator == other.denominator and self.shape == other.shape and bool(
-            np.all(self.numerators == other.numerators)
+        return (
+            self.denominator == other.denominator
+            and self.shape == other.shape
+            and bool(np.all(self.numerators == other.numerators))
         )
 
     def __getitem__(self, idx: tuple[int, int]) -> Fraction:

@@ -38,7 +38,11 @@ def _check_net(net: Any) -> Network:
 def resolve_field(field: Any, values: Any) -> str | int:
     """``"QQ"``, ``"float"`` or a validated prime; ``None`` picks from the input's type."""
     if field is None:
-        return "float" if is_float_input(values if isinstance(values, np.ndarray) else flat_values(values, "theta")) else "QQ"
+        return (
+            "float"
+            if is_float_input(values if isinstance(values, np.ndarray) else flat_values(values, "theta"))
+            else "QQ"
+        )
     if isinstance(field, str):
         f = field.lower()
         if f in ("qq", "q", "exact"):
@@ -72,8 +76,7 @@ def _theta(net: Network, theta: Any, field: str | int) -> Any:
         return parse_float(theta, "theta", net.n_params)
     if is_float_input(theta if isinstance(theta, np.ndarray) else flat_values(theta, "theta")):
         raise TypeError(
-            "theta: float parameters cannot give an exact result; pass ints or fractions.Fraction, "
-            "or use field='float'"
+            "theta: float parameters cannot give an exact result; pass ints or fractions.Fraction, or use field='float'"
         )
     exact = parse_exact(theta, "theta", net.n_params)
     if field == "QQ":
@@ -87,6 +90,7 @@ def coefficients(net: Network, theta: Any, *, field: Any = None) -> np.ndarray:
     Parameters
     ----------
     net : Network
+        The architecture.
     theta : sequence of numbers
         Parameters in the network's parameter order.
     field : {"QQ", "float"} or int, optional
@@ -139,7 +143,9 @@ def evaluate(net: Network, theta: Any, x: Any, *, field: Any = None, threads: in
     Parameters
     ----------
     net : Network
+        The architecture.
     theta : sequence of numbers
+        Parameters in the network's parameter order.
     x : array_like
         Shape ``(input_dim,)`` or ``(n_points, input_dim)``.
     field : {"QQ", "float"} or int, optional
@@ -186,6 +192,10 @@ def jacobian(net: Network, theta: Any, *, field: Any = None, threads: int = 0) -
 
     Parameters
     ----------
+    net : Network
+        The architecture.
+    theta : sequence of numbers
+        Parameters in the network's parameter order.
     field : {"QQ", "float"} or int, optional
         ``"QQ"`` returns an :class:`ExactMatrix` (int/Fraction parameters only); a prime
         returns a ``uint64`` array of residues; ``"float"`` a float64 array. Default: ``"QQ"``

@@ -1,5 +1,6 @@
-"""Network architectures: layer specifications, the :class:`Network` container and the
-builders :func:`mlp`, :func:`conv1d`, :func:`conv2d` and :func:`attention`.
+"""Network architectures: layer specifications, the Network container and the builders.
+
+The builders are :func:`mlp`, :func:`conv1d`, :func:`conv2d` and :func:`attention`.
 
 Conventions (parameter order, widths, symmetries) are those of the project's design notes:
 parameters run layer by layer (dense: ``W`` row-major then ``b``; convolution: filters in
@@ -45,7 +46,9 @@ def _int_list(values: Any, arg: str, *, min_len: int = 1) -> list[int]:
         raise TypeError(f"{arg}: expected a list of ints, got {values!r}")
     out = [_positive_int(v, f"{arg}[{i}]") for i, v in enumerate(values)]
     if len(out) < min_len:
-        raise ValueError(f"{arg}: must have at least {min_len} entr{'y' if min_len == 1 else 'ies'}, got {list(values)}")
+        raise ValueError(
+            f"{arg}: must have at least {min_len} entr{'y' if min_len == 1 else 'ies'}, got {list(values)}"
+        )
     return out
 
 
@@ -183,8 +186,9 @@ Layer = Union[Dense, Activation, Conv, Attention]
 
 
 class Network:
-    """A polynomial network: a stack of :class:`Dense`, :class:`Conv`, :class:`Attention` and
-    :class:`Activation` layers whose dimensions chain.
+    """A polynomial network: a stack of layers whose dimensions chain.
+
+    Layers are :class:`Dense`, :class:`Conv`, :class:`Attention` and :class:`Activation`.
 
     Activations may omit ``dim``; it is taken from the previous layer. Use the builders
     :func:`mlp`, :func:`conv1d`, :func:`conv2d`, :func:`attention` for the standard families.
@@ -214,7 +218,9 @@ class Network:
                         raise ValueError("layers: an activation cannot be the first layer without dim=")
                     layer = Activation(layer.coefficients, width)
             elif not isinstance(layer, (Dense, Conv, Attention)):
-                raise TypeError(f"layers[{i}]: expected Dense, Conv, Attention or Activation, got {type(layer).__name__}")
+                raise TypeError(
+                    f"layers[{i}]: expected Dense, Conv, Attention or Activation, got {type(layer).__name__}"
+                )
             resolved.append(layer)
             width = _layer_output_dim(layer)
         self._core = NetworkCore([layer._spec() for layer in resolved])
@@ -436,10 +442,10 @@ def conv1d(
     out_len = _positive_int(output_length, "output_length")
     ch = _channels(channels, len(ks))
     widths = [out_len]
-    for k, s in zip(reversed(ks), reversed(ss)):
+    for k, s in zip(reversed(ks), reversed(ss), strict=False):
         widths.insert(0, s * (widths[0] - 1) + k)
     layers: list[Layer] = []
-    for i, (k, s) in enumerate(zip(ks, ss)):
+    for i, (k, s) in enumerate(zip(ks, ss, strict=False)):
         if i > 0:
             layers.append(Activation(coeffs))
         layers.append(Conv(ch[i], ch[i + 1], (1, k), (1, s), (1, widths[i]), bias))
@@ -485,11 +491,11 @@ def conv2d(
     oh, ow = _pair(output_size, "output_size")
     ch = _channels(channels, len(ks))
     sizes = [(oh, ow)]
-    for k, s in zip(reversed(ks), reversed(ss)):
+    for k, s in zip(reversed(ks), reversed(ss), strict=False):
         h, w = sizes[0]
         sizes.insert(0, (s[0] * (h - 1) + k[0], s[1] * (w - 1) + k[1]))
     layers: list[Layer] = []
-    for i, (k, s) in enumerate(zip(ks, ss)):
+    for i, (k, s) in enumerate(zip(ks, ss, strict=False)):
         if i > 0:
             layers.append(Activation(coeffs))
         layers.append(Conv(ch[i], ch[i + 1], k, s, sizes[i], bias))

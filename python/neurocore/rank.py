@@ -174,8 +174,16 @@ def _float_rank(matrix: Any) -> RankResult:
     if not np.all(np.isfinite(a)):
         raise ValueError("matrix: entries must be finite")
     if a.size == 0:
-        return RankResult(rank=0, field="float", certified=False, lower_bound=0, upper_bound=0,
-                          method="numerical SVD", shape=a.shape, tolerance=0.0)
+        return RankResult(
+            rank=0,
+            field="float",
+            certified=False,
+            lower_bound=0,
+            upper_bound=0,
+            method="numerical SVD",
+            shape=a.shape,
+            tolerance=0.0,
+        )
     s = np.linalg.svd(a, compute_uv=False)
     tol = float(max(a.shape) * np.finfo(np.float64).eps * (s[0] if s.size else 0.0))
     rk = int(np.sum(s > tol))

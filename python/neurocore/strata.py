@@ -113,7 +113,7 @@ def _exact_rank(net: Network, theta: list[Fraction], seed: int) -> tuple[int, in
     rows, cols, nums, dens = _core.symmetry_tangents_exact(net._core, *split_fractions(theta), True)
     upper = net.n_params
     if rows:
-        flat = [Fraction(n, d) for n, d in zip(nums, dens)]
+        flat = [Fraction(n, d) for n, d in zip(nums, dens, strict=False)]
         gens = [flat[i * cols : (i + 1) * cols] for i in range(rows)]
         upper = net.n_params - rank(gens, field="QQ", seed=seed).rank
     upper = min(upper, net.ambient_dim)
@@ -166,7 +166,7 @@ def _proportional(a: list[Any], b: list[Any], atol: float) -> Any:
         return None
     c = b[pivot] / a[pivot]
     scale = max(1.0, max(abs(float(v)) for v in a + b))
-    if all(abs(float(bv - c * av)) <= atol * scale for av, bv in zip(a, b)):
+    if all(abs(float(bv - c * av)) <= atol * scale for av, bv in zip(a, b, strict=False)):
         return c
     return None
 
@@ -215,7 +215,10 @@ def _mlp_evidence(net: Network, theta: list[Any], atol: float, exact: bool) -> t
         ranks = [_matrix_rank(m, exact, atol) for m in mats]
         prod = mats[0]
         for m in mats[1:]:
-            prod = [[sum(m[i][k] * prod[k][j] for k in range(len(prod))) for j in range(len(prod[0]))] for i in range(len(m))]
+            prod = [
+                [sum(m[i][k] * prod[k][j] for k in range(len(prod))) for j in range(len(prod[0]))]
+                for i in range(len(m))
+            ]
         rho = min(widths)
         frank = _matrix_rank(prod, exact, atol)
         details.update(weight_ranks=tuple(ranks), function_rank=frank, max_function_rank=rho)
@@ -227,7 +230,6 @@ def _mlp_evidence(net: Network, theta: list[Any], atol: float, exact: bool) -> t
     dead: list[tuple[int, int]] = []
     merged: list[tuple[int, int, int]] = []
     monomial = sum(1 for c in act.coefficients if c != 0) == 1
-    r = act.degree
     new_widths = list(widths)
     for layer in range(len(widths) - 2):  # hidden layer `layer + 1`
         rows = [mats[layer][i] + ([bvecs[layer][i]] if bias else []) for i in range(widths[layer + 1])]
@@ -312,7 +314,7 @@ def _cnn_evidence(net: Network, theta: list[Any], atol: float, exact: bool) -> t
 
 def _float_shared_roots(filters: list[list[Any]], strides: list[int], atol: float) -> tuple[tuple[int, int, int], ...]:
     roots = []
-    for w, s in zip(filters, strides):
+    for w, s in zip(filters, strides, strict=False):
         coeffs = np.zeros((len(w) - 1) * s + 1)
         coeffs[::s] = np.asarray(w, dtype=float)
         nz = np.flatnonzero(np.abs(coeffs) > atol)
@@ -327,9 +329,11 @@ def _float_shared_roots(filters: list[list[Any]], strides: list[int], atol: floa
 
 
 def _float_boundary(net: Network, theta: list[Any], ks: list[int], atol: float) -> bool:
-    """Numerical version of the exact boundary test (see ``neurocore.cnn`` in the core): roots
-    closer than ``atol^(1/d)`` (relative) are one multiple root, since a root of multiplicity
-    ``m`` perturbed by ``eps`` spreads by about ``eps^(1/m)``."""
+    """Numerical version of the exact boundary test (see ``neurocore.cnn`` in the core).
+
+    Roots closer than ``atol^(1/d)`` (relative) are one multiple root, since a root of multiplicity
+    ``m`` perturbed by ``eps`` spreads by about ``eps^(1/m)``.
+    """
     u = np.asarray(coefficients(net, np.asarray(theta, dtype=float)), dtype=float)
     d = len(u) - 1
     nz = np.flatnonzero(np.abs(u) > atol * max(1.0, float(np.max(np.abs(u)))))
@@ -408,6 +412,7 @@ def classify(net: Network, theta: Any, *, rtol: float = 1e-8, seed: int = 0) -> 
     Parameters
     ----------
     net : Network
+        The architecture.
     theta : sequence of numbers
         Exact (int/Fraction: rank over Q, certified) or float (numerical rank).
     rtol : float
@@ -555,7 +560,9 @@ def symmetries(net: Network, *, seed: int = 0) -> SymmetryReport:
     if exact:
         ker = kernel(jacobian(net, point, field="QQ"), field="QQ", seed=seed)
         ker_rows = ker.to_fractions()
-        ker_mod = np.array([[(v.numerator % p) * pow(v.denominator, -1, p) % p for v in row] for row in ker_rows], dtype=np.uint64).reshape(len(ker_rows), net.n_params)
+        ker_mod = np.array(
+            [[(v.numerator % p) * pow(v.denominator, -1, p) % p for v in row] for row in ker_rows], dtype=np.uint64
+        ).reshape(len(ker_rows), net.n_params)
     else:
         th = np.array([v % p for v in point], dtype=np.uint64)
         n_points = math.ceil(rep.upper_bound / max(net.output_dim, 1)) + max(2, math.ceil(32 / max(net.output_dim, 1)))

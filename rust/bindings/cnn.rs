@@ -37,6 +37,9 @@ pub fn cnn_realizability<'py>(
     Ok(d)
 }
 
+/// `(layer l, layer m, gcd numerators, gcd denominators)`.
+type SharedRoot = (usize, usize, Vec<BigInt>, Vec<BigInt>);
+
 /// Pairs of layers whose (stride-substituted) filters share a root: `[(l, m, gcd coefficients)]`
 /// with the gcd as numerator/denominator lists, low to high.
 #[pyfunction]
@@ -44,19 +47,17 @@ pub fn cnn_shared_roots(
     py: Python<'_>,
     filters: Vec<(Vec<BigInt>, Vec<BigInt>)>,
     cumulative_strides: Vec<usize>,
-) -> PyResult<Vec<(usize, usize, Vec<BigInt>, Vec<BigInt>)>> {
+) -> PyResult<Vec<SharedRoot>> {
     if filters.len() != cumulative_strides.len() || cumulative_strides.contains(&0) {
         return Err(to_pyerr(CoreError::invalid("strides", "one positive stride per filter")));
     }
-    let polys = filters
-        .into_iter()
-        .map(|(n, d)| rationals("filters", n, d))
-        .collect::<PyResult<Vec<_>>>()?;
+    let polys = filters.into_iter().map(|(n, d)| rationals("filters", n, d)).collect::<PyResult<Vec<_>>>()?;
     let pairs = py.detach(|| core_shared_roots(&polys, &cumulative_strides));
     Ok(pairs
         .into_iter()
         .map(|(l, m, g)| {
-            let (n, d): (Vec<BigInt>, Vec<BigInt>) = g.coeffs().iter().map(|c| (c.numer().clone(), c.denom().clone())).unzip();
+            let (n, d): (Vec<BigInt>, Vec<BigInt>) =
+                g.coeffs().iter().map(|c| (c.numer().clone(), c.denom().clone())).unzip();
             (l, m, n, d)
         })
         .collect())

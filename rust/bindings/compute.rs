@@ -58,8 +58,14 @@ fn residues(arg: &str, f: &PrimeField, v: &[u64]) -> PyResult<Vec<u64>> {
     Ok(v.to_vec())
 }
 
-fn matrix_out<'py, T: numpy::Element>(py: Python<'py>, rows: usize, cols: usize, data: Vec<T>) -> PyResult<Bound<'py, PyArray2<T>>> {
-    let arr = Array2::from_shape_vec((rows, cols), data).map_err(|e| to_pyerr(CoreError::invalid("result", e.to_string())))?;
+fn matrix_out<'py, T: numpy::Element>(
+    py: Python<'py>,
+    rows: usize,
+    cols: usize,
+    data: Vec<T>,
+) -> PyResult<Bound<'py, PyArray2<T>>> {
+    let arr = Array2::from_shape_vec((rows, cols), data)
+        .map_err(|e| to_pyerr(CoreError::invalid("result", e.to_string())))?;
     Ok(arr.into_pyarray(py))
 }
 
@@ -93,7 +99,12 @@ pub fn coefficients_exact(py: Python<'_>, net: &PyNetwork, nums: Vec<BigInt>, de
 
 /// `phi(theta)` modulo a prime.
 #[pyfunction]
-pub fn coefficients_mod_p<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyArray1<'py, u64>, prime: u64) -> PyResult<Bound<'py, PyArray1<u64>>> {
+pub fn coefficients_mod_p<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, u64>,
+    prime: u64,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
     let f = field(prime)?;
     let theta = residues("theta", &f, theta.as_slice()?)?;
     let phi = run(py, 1, |_, _| coefficients(&net.inner, f, &theta))?;
@@ -102,7 +113,11 @@ pub fn coefficients_mod_p<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadon
 
 /// `phi(theta)` in floating point.
 #[pyfunction]
-pub fn coefficients_float<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyArray1<'py, f64>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+pub fn coefficients_float<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let theta = theta.as_slice()?.to_vec();
     check_finite("theta", &theta)?;
     let phi = run_inline(py, |_, _| coefficients(&net.inner, F64Ring, &theta))?;
@@ -112,7 +127,13 @@ pub fn coefficients_float<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadon
 /// Jacobian of `phi` modulo a prime (`ambient_dim x n_params`).
 #[pyfunction]
 #[pyo3(signature = (net, theta, prime, threads=0))]
-pub fn coefficient_jacobian_mod_p<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyArray1<'py, u64>, prime: u64, threads: usize) -> PyResult<Bound<'py, PyArray2<u64>>> {
+pub fn coefficient_jacobian_mod_p<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, u64>,
+    prime: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
     let f = field(prime)?;
     let theta = residues("theta", &f, theta.as_slice()?)?;
     let jac = run(py, threads, |par, intr| coefficient_jacobian(&net.inner, f, &theta, par, intr))?;
@@ -123,7 +144,12 @@ pub fn coefficient_jacobian_mod_p<'py>(py: Python<'py>, net: &PyNetwork, theta: 
 /// Jacobian of `phi` in floating point.
 #[pyfunction]
 #[pyo3(signature = (net, theta, threads=0))]
-pub fn coefficient_jacobian_float<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyArray1<'py, f64>, threads: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
+pub fn coefficient_jacobian_float<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, f64>,
+    threads: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let theta = theta.as_slice()?.to_vec();
     check_finite("theta", &theta)?;
     let jac = if threads == 1 {
@@ -138,7 +164,13 @@ pub fn coefficient_jacobian_float<'py>(py: Python<'py>, net: &PyNetwork, theta: 
 /// Exact Jacobian of `phi` at rational `theta`: `(rows, cols, numerators, denominators)`.
 #[pyfunction]
 #[pyo3(signature = (net, nums, dens, threads=0))]
-pub fn coefficient_jacobian_exact(py: Python<'_>, net: &PyNetwork, nums: Vec<BigInt>, dens: Vec<BigInt>, threads: usize) -> PyResult<(usize, usize, Vec<BigInt>, Vec<BigInt>)> {
+pub fn coefficient_jacobian_exact(
+    py: Python<'_>,
+    net: &PyNetwork,
+    nums: Vec<BigInt>,
+    dens: Vec<BigInt>,
+    threads: usize,
+) -> PyResult<(usize, usize, Vec<BigInt>, Vec<BigInt>)> {
     let theta = rationals("theta", nums, dens)?;
     let jac = run(py, threads, |par, intr| coefficient_jacobian(&net.inner, RationalRing, &theta, par, intr))?;
     let cols = net.inner.n_params();
@@ -150,7 +182,13 @@ pub fn coefficient_jacobian_exact(py: Python<'_>, net: &PyNetwork, nums: Vec<Big
 /// Network outputs at points, in floating point.
 #[pyfunction]
 #[pyo3(signature = (net, theta, points, threads=0))]
-pub fn evaluate_float<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyArray1<'py, f64>, points: PyReadonlyArray2<'py, f64>, threads: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
+pub fn evaluate_float<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, f64>,
+    points: PyReadonlyArray2<'py, f64>,
+    threads: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let theta = theta.as_slice()?.to_vec();
     check_finite("theta", &theta)?;
     let pts = points_of(net, &points)?;
@@ -163,7 +201,14 @@ pub fn evaluate_float<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyAr
 /// Network outputs at points, modulo a prime.
 #[pyfunction]
 #[pyo3(signature = (net, theta, points, prime, threads=0))]
-pub fn evaluate_mod_p<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyArray1<'py, u64>, points: PyReadonlyArray2<'py, u64>, prime: u64, threads: usize) -> PyResult<Bound<'py, PyArray2<u64>>> {
+pub fn evaluate_mod_p<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, u64>,
+    points: PyReadonlyArray2<'py, u64>,
+    prime: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
     let f = field(prime)?;
     let theta = residues("theta", &f, theta.as_slice()?)?;
     let pts = residues("x", &f, &points_of(net, &points)?)?;
@@ -174,7 +219,14 @@ pub fn evaluate_mod_p<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyAr
 
 /// Exact network outputs at rational points (flattened `n_points x input_dim`).
 #[pyfunction]
-pub fn evaluate_exact(py: Python<'_>, net: &PyNetwork, nums: Vec<BigInt>, dens: Vec<BigInt>, point_nums: Vec<BigInt>, point_dens: Vec<BigInt>) -> PyResult<Exact> {
+pub fn evaluate_exact(
+    py: Python<'_>,
+    net: &PyNetwork,
+    nums: Vec<BigInt>,
+    dens: Vec<BigInt>,
+    point_nums: Vec<BigInt>,
+    point_dens: Vec<BigInt>,
+) -> PyResult<Exact> {
     let theta = rationals("theta", nums, dens)?;
     let pts = rationals("x", point_nums, point_dens)?;
     if pts.len() % net.inner.input_dim() != 0 {
@@ -188,7 +240,13 @@ pub fn evaluate_exact(py: Python<'_>, net: &PyNetwork, nums: Vec<BigInt>, dens: 
 /// Evaluation-map Jacobian in floating point: row `j * output_dim + o` is `d f_o(x_j) / d theta`.
 #[pyfunction]
 #[pyo3(signature = (net, theta, points, threads=0))]
-pub fn evaluation_jacobian_float<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyArray1<'py, f64>, points: PyReadonlyArray2<'py, f64>, threads: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
+pub fn evaluation_jacobian_float<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, f64>,
+    points: PyReadonlyArray2<'py, f64>,
+    threads: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let theta = theta.as_slice()?.to_vec();
     check_finite("theta", &theta)?;
     let pts = points_of(net, &points)?;
@@ -202,7 +260,14 @@ pub fn evaluation_jacobian_float<'py>(py: Python<'py>, net: &PyNetwork, theta: P
 /// Evaluation-map Jacobian modulo a prime.
 #[pyfunction]
 #[pyo3(signature = (net, theta, points, prime, threads=0))]
-pub fn evaluation_jacobian_mod_p<'py>(py: Python<'py>, net: &PyNetwork, theta: PyReadonlyArray1<'py, u64>, points: PyReadonlyArray2<'py, u64>, prime: u64, threads: usize) -> PyResult<Bound<'py, PyArray2<u64>>> {
+pub fn evaluation_jacobian_mod_p<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: PyReadonlyArray1<'py, u64>,
+    points: PyReadonlyArray2<'py, u64>,
+    prime: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
     let f = field(prime)?;
     let theta = residues("theta", &f, theta.as_slice()?)?;
     let pts = residues("x", &f, &points_of(net, &points)?)?;
@@ -224,7 +289,12 @@ pub fn rank_mod_p(py: Python<'_>, matrix: PyReadonlyArray2<'_, u64>, prime: u64,
 /// Right kernel basis (as rows) of a matrix of residues modulo a prime.
 #[pyfunction]
 #[pyo3(signature = (matrix, prime, threads=0))]
-pub fn kernel_mod_p<'py>(py: Python<'py>, matrix: PyReadonlyArray2<'py, u64>, prime: u64, threads: usize) -> PyResult<Bound<'py, PyArray2<u64>>> {
+pub fn kernel_mod_p<'py>(
+    py: Python<'py>,
+    matrix: PyReadonlyArray2<'py, u64>,
+    prime: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
     let f = field(prime)?;
     let m = residue_matrix(&f, &matrix)?;
     let k = run(py, threads, |par, intr| kernel_basis_mod_p(&f, &m, par, intr))?;
@@ -235,8 +305,16 @@ pub fn kernel_mod_p<'py>(py: Python<'py>, matrix: PyReadonlyArray2<'py, u64>, pr
 /// Dimension of a neurovariety, as a dict of plain values (wrapped by the Python layer).
 #[pyfunction]
 #[pyo3(signature = (net, seed=0, primes=None, trials=2, threads=0))]
-pub fn dimension<'py>(py: Python<'py>, net: &PyNetwork, seed: u64, primes: Option<Vec<u64>>, trials: usize, threads: usize) -> PyResult<Bound<'py, PyDict>> {
-    let opts = DimensionOptions { seed, primes, trials, extra_points: 0, par: neurocore_core::Par::from_threads(threads) };
+pub fn dimension<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    seed: u64,
+    primes: Option<Vec<u64>>,
+    trials: usize,
+    threads: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let opts =
+        DimensionOptions { seed, primes, trials, extra_points: 0, par: neurocore_core::Par::from_threads(threads) };
     let rep = run(py, threads, |_, intr| core_dimension(&net.inner, &opts, intr))?;
     let d = PyDict::new(py);
     d.set_item("dim", rep.dim)?;

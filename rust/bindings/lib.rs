@@ -21,15 +21,16 @@ mod _core {
     #[pymodule_export]
     use super::cnn::{cnn_realizability, cnn_shared_roots};
     #[pymodule_export]
-    use super::exact::{rank_qq, kernel_qq};
-    #[pymodule_export]
     use super::compute::{
         coefficient_jacobian_exact, coefficient_jacobian_float, coefficient_jacobian_mod_p, coefficients_exact,
         coefficients_float, coefficients_mod_p, dimension, evaluate_exact, evaluate_float, evaluate_mod_p,
-        evaluation_jacobian_float, evaluation_jacobian_mod_p, is_prime, kernel_mod_p, memory_limit, rank_mod_p, set_memory_limit,
+        evaluation_jacobian_float, evaluation_jacobian_mod_p, is_prime, kernel_mod_p, memory_limit, rank_mod_p,
+        set_memory_limit,
     };
     #[pymodule_export]
     use super::errors::{CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError};
+    #[pymodule_export]
+    use super::exact::{kernel_qq, rank_qq};
     #[pymodule_export]
     use super::network::PyNetwork;
     #[pymodule_export]

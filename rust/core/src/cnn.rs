@@ -80,11 +80,8 @@ pub fn stride_one_realizability(filter_sizes: &[usize], u: &[BigRational]) -> Re
 /// `w_l(t^{S_{l-1}})` (a shared root for stride one, a shared hyperroot otherwise), with the
 /// monic gcd. `filters[l]` holds the coefficients of `w_l`, `cumulative_strides[l] = S_{l-1}`.
 pub fn shared_roots(filters: &[Vec<BigRational>], cumulative_strides: &[usize]) -> Vec<(usize, usize, UniPoly)> {
-    let polys: Vec<UniPoly> = filters
-        .iter()
-        .zip(cumulative_strides)
-        .map(|(w, &s)| UniPoly::new(w.clone()).substitute_power(s))
-        .collect();
+    let polys: Vec<UniPoly> =
+        filters.iter().zip(cumulative_strides).map(|(w, &s)| UniPoly::new(w.clone()).substitute_power(s)).collect();
     let mut out = Vec::new();
     for l in 0..polys.len() {
         for m in (l + 1)..polys.len() {

@@ -180,10 +180,7 @@ pub fn check_prime_for_network(net: &Network, p: u64, degrees: &NetworkDegrees) 
         if let Layer::Activation(a) = layer {
             for c in a.coeffs.iter().filter(|c| !c.is_zero()) {
                 if (c.numer() % &big_p).is_zero() || (c.denom() % &big_p).is_zero() {
-                    return Err(CoreError::invalid(
-                        "prime",
-                        format!("{p} divides the activation coefficient {c}"),
-                    ));
+                    return Err(CoreError::invalid("prime", format!("{p} divides the activation coefficient {c}")));
                 }
             }
         }

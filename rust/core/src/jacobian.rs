@@ -50,9 +50,7 @@ pub fn evaluation_jacobian<R: Ring>(
         return Ok(rows);
     }
     if par.is_parallel() && n_points > 1 {
-        rows.par_chunks_mut(block)
-            .zip(points.par_chunks(d))
-            .for_each(|(rb, x)| point_rows(bound, theta, x, rb));
+        rows.par_chunks_mut(block).zip(points.par_chunks(d)).for_each(|(rb, x)| point_rows(bound, theta, x, rb));
     } else {
         for (rb, x) in rows.chunks_mut(block).zip(points.chunks(d)) {
             point_rows(bound, theta, x, rb);

@@ -80,11 +80,7 @@ pub fn check_allocation(what: &str, count: u128, elem_bytes: u128) -> Result<usi
     let requested = count.saturating_mul(elem_bytes);
     let limit = memory_limit() as u128;
     if requested > limit || count > usize::MAX as u128 {
-        return Err(CoreError::TooLarge {
-            what: what.to_string(),
-            requested_bytes: requested,
-            limit_bytes: limit,
-        });
+        return Err(CoreError::TooLarge { what: what.to_string(), requested_bytes: requested, limit_bytes: limit });
     }
     Ok(count as usize)
 }

@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(p(&[-1, 0, 1]).count_distinct_real_roots(), 2); // t^2 - 1
         assert_eq!(p(&[1, 2, 1]).count_distinct_real_roots(), 1); // (1 + t)^2
         assert_eq!(p(&[0, -1, 0, 1]).count_distinct_real_roots(), 3); // t^3 - t
-        // (t - 1)(t - 2)(t - 3)(t^2 + 1)
+                                                                      // (t - 1)(t - 2)(t - 3)(t^2 + 1)
         let q = p(&[-1, 1]).mul(&p(&[-2, 1])).mul(&p(&[-3, 1])).mul(&p(&[1, 0, 1]));
         assert_eq!(q.count_distinct_real_roots(), 3);
     }

@@ -14,7 +14,9 @@ use num_rational::BigRational;
 const P: u64 = (1 << 61) - 1;
 
 fn act(dim: usize, coeffs: &[i64]) -> Layer {
-    Layer::Activation(Activation::new(dim, coeffs.iter().map(|&c| BigRational::from_integer(c.into())).collect()).unwrap())
+    Layer::Activation(
+        Activation::new(dim, coeffs.iter().map(|&c| BigRational::from_integer(c.into())).collect()).unwrap(),
+    )
 }
 
 fn dense(i: usize, o: usize, bias: bool) -> Layer {

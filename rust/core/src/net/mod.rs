@@ -98,9 +98,8 @@ impl Network {
         let mut n_params = 0usize;
         for l in &layers {
             offsets.push(n_params);
-            n_params = n_params
-                .checked_add(l.n_params())
-                .ok_or_else(|| CoreError::Overflow("parameter count".into()))?;
+            n_params =
+                n_params.checked_add(l.n_params()).ok_or_else(|| CoreError::Overflow("parameter count".into()))?;
         }
         Ok(Network { layers, offsets, n_params })
     }
@@ -139,10 +138,7 @@ impl Network {
     /// Checks a parameter vector's length.
     pub fn check_params_len(&self, len: usize) -> Result<()> {
         if len != self.n_params {
-            return Err(CoreError::invalid(
-                "theta",
-                format!("expected {} parameters, got {len}", self.n_params),
-            ));
+            return Err(CoreError::invalid("theta", format!("expected {} parameters, got {len}", self.n_params)));
         }
         Ok(())
     }

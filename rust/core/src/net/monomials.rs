@@ -60,10 +60,7 @@ mod tests {
     fn descending_lex_within_degree() {
         let mut out = Vec::new();
         monomials_of_degree(3, 2, &mut out);
-        assert_eq!(
-            out,
-            vec![vec![2, 0, 0], vec![1, 1, 0], vec![1, 0, 1], vec![0, 2, 0], vec![0, 1, 1], vec![0, 0, 2]]
-        );
+        assert_eq!(out, vec![vec![2, 0, 0], vec![1, 1, 0], vec![1, 0, 1], vec![0, 2, 0], vec![0, 1, 1], vec![0, 0, 2]]);
     }
 
     #[test]

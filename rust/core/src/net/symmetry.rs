@@ -54,7 +54,7 @@ pub fn linear_mlp_widths(net: &Network) -> Option<(Vec<usize>, bool)> {
             _ => return None,
         }
     }
-    if net.layers().len() % 2 == 0 {
+    if net.layers().len().is_multiple_of(2) {
         return None;
     }
     let all = biases.iter().all(|&b| b);
@@ -209,7 +209,16 @@ fn left_action<R: Ring>(layer: &Layer, theta: &[R::Elem], off: usize, i: usize, 
 /// column `i`; for a dense layer reading the `d x t` interface flattened, columns `j t + tau`
 /// receive minus columns `i t + tau`).
 #[allow(clippy::too_many_arguments)]
-fn right_action<R: Ring>(layer: &Layer, ring: &R, theta: &[R::Elem], off: usize, i: usize, j: usize, t: usize, g: &mut [R::Elem]) {
+fn right_action<R: Ring>(
+    layer: &Layer,
+    ring: &R,
+    theta: &[R::Elem],
+    off: usize,
+    i: usize,
+    j: usize,
+    t: usize,
+    g: &mut [R::Elem],
+) {
     let col = |start: usize, rows: usize, cols: usize, ci: usize, cj: usize, g: &mut [R::Elem]| {
         for r in 0..rows {
             let v = ring.neg(&theta[start + r * cols + ci]);
@@ -261,9 +270,7 @@ fn attention_head_generators<R: Ring>(
         }
         // The scalar between Q^T K and V.
         let mut g = zeros(ring, n);
-        for c in 0..a * d {
-            g[q + c] = theta[q + c].clone();
-        }
+        g[q..q + a * d].clone_from_slice(&theta[q..q + a * d]);
         for c in 0..att.output_width * d {
             g[v + c] = ring.neg(&theta[v + c]);
         }
@@ -281,7 +288,11 @@ fn attention_head_generators<R: Ring>(
 /// `binom(k, 2)`: the generator for `S = E_ij - E_ji` adds `W_j / v_i` to row `i` and `-W_i / v_j`
 /// to row `j` (indeed `delta(W^T D W) = W^T (S^T + S) W = 0`). These are the hidden symmetries of
 /// quadratic last layers (generators with `v_i = 0` are skipped: fewer directions, still valid).
-pub fn hidden_symmetry_generators<F: crate::ring::Field>(net: &Network, field: &F, theta: &[F::Elem]) -> Vec<Vec<F::Elem>> {
+pub fn hidden_symmetry_generators<F: crate::ring::Field>(
+    net: &Network,
+    field: &F,
+    theta: &[F::Elem],
+) -> Vec<Vec<F::Elem>> {
     let mut gens = Vec::new();
     let layers = net.layers();
     let n = layers.len();

@@ -21,6 +21,9 @@ use std::fmt::Debug;
 
 /// A commutative ring with unit, given as a context object so that elements need not carry
 /// their modulus (F_p) or their variable count (polynomials).
+// The ring is a context object (it holds the modulus or the variable count), so its
+// constructors of elements take `&self`; hence `from_*` methods with a receiver.
+#[allow(clippy::wrong_self_convention)]
 pub trait Ring: Sync + Send {
     /// Element type. Cheap-to-copy for the numeric rings; owned vectors for polynomials.
     type Elem: Clone + Send + Sync + PartialEq + Debug;

@@ -31,9 +31,7 @@ impl<R: Ring> PolyRing<R> {
         let fits = u32::try_from(nvars).ok().and_then(|n| radix.checked_pow(n)).is_some();
         if !fits {
             return Err(CoreError::TooLarge {
-                what: format!(
-                    "the exact polynomial representation ({nvars} variables of degree {max_degree})"
-                ),
+                what: format!("the exact polynomial representation ({nvars} variables of degree {max_degree})"),
                 requested_bytes: u128::MAX,
                 limit_bytes: 16,
             });

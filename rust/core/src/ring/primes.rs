@@ -35,13 +35,13 @@ pub fn is_prime(n: u64) -> bool {
     }
     const BASES: [u64; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
     for &p in &BASES {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return n == p;
         }
     }
     let mut d = n - 1;
     let mut s = 0;
-    while d % 2 == 0 {
+    while d.is_multiple_of(2) {
         d /= 2;
         s += 1;
     }
@@ -63,11 +63,8 @@ pub fn is_prime(n: u64) -> bool {
 
 /// Checks that `p` is a prime with `3 <= p < 2^63`, the range every kernel supports.
 pub fn validate_prime(p: u64) -> Result<u64> {
-    if p < 3 || p >= (1 << 63) {
-        return Err(CoreError::invalid(
-            "prime",
-            format!("must be a prime with 3 <= p < 2^63, got {p}"),
-        ));
+    if !(3..(1 << 63)).contains(&p) {
+        return Err(CoreError::invalid("prime", format!("must be a prime with 3 <= p < 2^63, got {p}")));
     }
     if !is_prime(p) {
         return Err(CoreError::invalid("prime", format!("{p} is not prime")));
