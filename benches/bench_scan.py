@@ -76,12 +76,16 @@ def test_sweep_thread_scaling(benchmark):
     nets = list(nc.mlp_grid(6, 2, depth=3, max_width=12, min_width=6, degree=2))  # 49 mid-sized MLPs
     t1, one = _best_of(lambda: nc.sweep(nets, threads=1, progress=False))
     two = benchmark.pedantic(lambda: nc.sweep(nets, threads=2, progress=False), rounds=3, iterations=1)
-    t2 = benchmark.stats.stats.min if benchmark.stats else _best_of(lambda: nc.sweep(nets, threads=2, progress=False))[0]
+    t2 = (
+        benchmark.stats.stats.min if benchmark.stats else _best_of(lambda: nc.sweep(nets, threads=2, progress=False))[0]
+    )
     strip = [{k: v for k, v in r.items() if k != "seconds"} for r in one.rows]
     assert strip == [{k: v for k, v in r.items() if k != "seconds"} for r in two.rows]
     benchmark.extra_info.update(threads1=t1, threads2=t2, speedup=t1 / t2, architectures=len(nets))
-    print(f"\nsweep of {len(nets)} MLPs (6 -> 6..12 -> 6..12 -> 2): 1 thread {t1:.3f} s, 2 threads {t2:.3f} s, "
-          f"speedup {t1 / t2:.2f}x")
+    print(
+        f"\nsweep of {len(nets)} MLPs (6 -> 6..12 -> 6..12 -> 2): 1 thread {t1:.3f} s, 2 threads {t2:.3f} s, "
+        f"speedup {t1 / t2:.2f}x"
+    )
 
 
 MEMORY_SCRIPT = """
@@ -110,6 +114,8 @@ def test_dimension_memory_10k_params(benchmark, widths):
     info = benchmark.pedantic(run, rounds=1, iterations=1)
     gb = info["max_rss_kb"] / 2**20
     benchmark.extra_info.update(info, max_rss_gb=gb)
-    print(f"\nnc.dimension(mlp({widths}, degree=2)): {info['n_params']} parameters, dim {info['dim']}, "
-          f"{info['seconds']:.1f} s, peak RSS {gb:.2f} GB")
+    print(
+        f"\nnc.dimension(mlp({widths}, degree=2)): {info['n_params']} parameters, dim {info['dim']}, "
+        f"{info['seconds']:.1f} s, peak RSS {gb:.2f} GB"
+    )
     assert gb < 2.0

@@ -9,10 +9,11 @@ import multiprocessing
 import warnings
 from fractions import Fraction
 
-import neurocore as nc
 import numpy as np
 import pytest
 from conftest import build_network, load_jsonl
+
+import neurocore as nc
 from neurocore.cli import main
 from neurocore.scan import sample_generator
 

@@ -11,9 +11,10 @@ import multiprocessing
 import time
 import warnings
 
-import neurocore as nc
 import pytest
 from conftest import build_network, load_jsonl
+
+import neurocore as nc
 from neurocore.cli import main
 from neurocore.sweep import COLUMNS, _KillablePool
 

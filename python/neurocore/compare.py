@@ -103,7 +103,7 @@ class CompareReport:
     def __str__(self) -> str:
         cols = self.architectures
         rows: list[tuple[str, list[str]]] = [
-            ("network", [a.network for a in cols]),
+            ("network", [_short(a.network) for a in cols]),
             ("parameters", [str(a.n_params) for a in cols]),
             ("ambient dimension", [str(a.ambient_dim) for a in cols]),
             (
@@ -180,6 +180,21 @@ class CompareReport:
         fig.tight_layout()
         fig.savefig(path, dpi=120)
         plt.close(fig)
+
+
+def _short(network: str) -> str:
+    """A compact form of a network's repr for the table header."""
+    for long, short in (
+        ("mlp(widths=", "mlp "),
+        ("conv1d(filters=", "conv "),
+        ("attention(widths=", "attention "),
+        (", activation=", " act "),
+        (", strides=", " s="),
+        (", key_dims=", " a="),
+        (", tokens=", " tokens="),
+    ):
+        network = network.replace(long, short)
+    return network.rstrip(")").replace("[", "").replace("]", "").replace(", ", ",")
 
 
 def special_points(net: Network) -> list[tuple[str, list[int]]]:
