@@ -6,9 +6,9 @@ Run: ``python -m pytest benches/bench_dimension.py --benchmark-only``.
 from __future__ import annotations
 
 import pytest
-from baselines import jax_dimension, numpy_flint_dimension
 
 import neurocore as nc
+from neurocore.bench import jax_dimension, numpy_flint_dimension
 
 ARCHS = [
     ((8, 12, 12, 4), 2),

@@ -79,3 +79,23 @@ def test_console_script_runs_in_a_subprocess():
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args,kind",
+    [
+        (["classify", "mlp", "3,2,1", "--degree", "2", "--theta", "1,2,3,4,5,7,1,0"], "subnetwork"),
+        (["classify", "conv", "--filters", "2,2", "--degree", "1", "--theta", "1,1,1,1"], "boundary"),
+        (
+            ["classify", "attention", "--widths", "3,3", "--key-dims", "2", "--tokens", "2", "--theta"]
+            + [",".join(map(str, [1, 2, 3, 2, 4, 6, 1, 0, 1, 3, 0, 3, 1, 2, 0, 0, 1, 1, 2, 0, 1]))],
+            "boundary",
+        ),
+    ],
+)
+def test_classify_command(args, kind, capsys):
+    assert main(args + ["--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == kind and data["is_critical"]
+    assert main(args) == 0
+    assert "kind" in capsys.readouterr().out

@@ -58,3 +58,19 @@ def test_linear_networks_match_formula():
         assert rep.certified
         biased = nc.dimension(nc.mlp(widths, degree=1, bias=True))
         assert biased.dim == rho * (widths[0] + widths[-1] - rho) + widths[-1]
+
+
+def test_deep_attention_exact_dimension():
+    # Float SVD ranks of this Jacobian have been seen to report 45; the modular rank is exact.
+    rep = nc.dimension(nc.attention([4, 4, 4, 4], [2, 2, 2], tokens=3))
+    assert rep.dim == 49 and rep.certified
+
+
+def test_residual_attention_is_non_homogeneous():
+    net = nc.attention([2, 2], [1], tokens=2, residual=True)
+    assert net.degrees == (1, 3)
+    plain = nc.attention([2, 2], [1], tokens=2)
+    rep, rep_plain = nc.dimension(net), nc.dimension(plain)
+    # X + attn(X): the cubic part is the plain network's image, the linear part is fixed.
+    assert rep.dim == rep_plain.dim
+    assert net.symmetry_dim == 2  # GL(1) and the scalar per head; no GL(d) across a residual

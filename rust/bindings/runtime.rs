@@ -19,20 +19,34 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut map = pools.lock().map_err(|_| PyValueError::new_err("thread pool registry poisoned"))?;
-    if let Some(p) = map.get(&threads) {
-        return Ok(p.clone());
+/// A rayon pool of `threads` threads (0 = all cores) owned by this process. Pools are keyed by
+/// process id and rebuilt after `fork()`: a pool inherited from a parent process has no threads,
+/// and work sent to it would never run (process pools on Linux fork by default). The global
+/// rayon pool is never used for the same reason.
+pub fn fork_safe_pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+    type Pools = Mutex<HashMap<usize, (u32, Arc<rayon::ThreadPool>)>>;
+    static POOLS: OnceLock<Pools> = OnceLock::new();
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let pid = std::process::id();
+    let mut map = POOLS
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .map_err(|_| PyValueError::new_err("thread pool registry poisoned"))?;
+    if let Some((owner, pool)) = map.get(&threads) {
+        if *owner == pid {
+            return Ok(pool.clone());
+        }
     }
-    let p = rayon::ThreadPoolBuilder::new()
+    let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| PyValueError::new_err(format!("threads: cannot start {threads} threads: {e}")))?;
-    let p = Arc::new(p);
-    map.insert(threads, p.clone());
-    Ok(p)
+    let pool = Arc::new(pool);
+    if let Some((_, stale)) = map.insert(threads, (pid, pool.clone())) {
+        // Inherited through fork(): its threads do not exist here, so never run its destructor.
+        std::mem::forget(stale);
+    }
+    Ok(pool)
 }
 
 fn internal_panic(payload: Box<dyn std::any::Any + Send>) -> CoreError {
@@ -45,7 +59,7 @@ fn internal_panic(payload: Box<dyn std::any::Any + Send>) -> CoreError {
 }
 
 /// Runs potentially long `work` without the interpreter lock on `threads` threads (0 = all
-/// cores, 1 = sequential), interruptible by Ctrl-C. A panic in the core becomes a Python
+/// cores, 1 = sequential) in this process's own pool, interruptible by Ctrl-C. A panic in the core becomes a Python
 /// exception, never an abort.
 pub fn run<T, F>(py: Python<'_>, threads: usize, work: F) -> PyResult<T>
 where
@@ -53,7 +67,7 @@ where
     F: FnOnce(Par, &dyn Interrupt) -> Result<T, CoreError> + Send,
 {
     let par = Par::from_threads(threads);
-    let pool = if threads > 1 { Some(pool(threads)?) } else { None };
+    let pool = if threads == 1 { None } else { Some(fork_safe_pool(threads)?) };
     let flag = FlagInterrupt::default();
     let mut signal: Option<PyErr> = None;
     let result = py.detach(|| {

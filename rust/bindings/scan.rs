@@ -1,61 +1,19 @@
 //! Batch scans and dimension sweeps: argument adaptation for `neurocore_core::scan`.
 //!
 //! These functions are the unit of work that the Python layer ships to thread pools, process
-//! pools and dask workers, so they run on their own rayon pools, rebuilt after `fork()`: a
-//! pool inherited from a parent process has no threads, and work sent to it would never run.
+//! pools and dask workers; `runtime::run` keeps them on fork-safe pools.
 
 use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
 use crate::runtime::run;
 use neurocore_core::net::Network;
 use neurocore_core::scan::{self, BatchOutcome, Sampler, ScanOutput};
-use neurocore_core::{CoreError, Par};
+use neurocore_core::CoreError;
 use numpy::ndarray::{Array1, Array2};
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-
-/// A rayon pool of `threads` threads (0 = all cores) owned by this process.
-fn fork_safe_pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
-    type Pools = Mutex<HashMap<usize, (u32, Arc<rayon::ThreadPool>)>>;
-    static POOLS: OnceLock<Pools> = OnceLock::new();
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    let pid = std::process::id();
-    let mut map = POOLS
-        .get_or_init(|| Mutex::new(HashMap::new()))
-        .lock()
-        .map_err(|_| PyValueError::new_err("thread pool registry poisoned"))?;
-    if let Some((owner, pool)) = map.get(&threads) {
-        if *owner == pid {
-            return Ok(pool.clone());
-        }
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| PyValueError::new_err(format!("threads: cannot start {threads} threads: {e}")))?;
-    let pool = Arc::new(pool);
-    if let Some((_, stale)) = map.insert(threads, (pid, pool.clone())) {
-        // Inherited through fork(): its threads do not exist here, so never run its destructor.
-        std::mem::forget(stale);
-    }
-    Ok(pool)
-}
-
-/// Runs `work` detached from the interpreter and interruptible, inside this process's pool.
-fn run_pooled<T, F>(py: Python<'_>, threads: usize, work: F) -> PyResult<T>
-where
-    T: Send,
-    F: FnOnce(Par, &dyn neurocore_core::Interrupt) -> Result<T, CoreError> + Send,
-{
-    let pool = fork_safe_pool(threads)?;
-    let par = Par::from_threads(threads);
-    run(py, 1, move |_, intr| pool.install(|| work(par, intr)))
-}
 
 fn sampler_of(name: &str, sparsity: f64, integer_bound: u64) -> PyResult<Sampler> {
     match name {
@@ -102,8 +60,7 @@ pub fn scan_ranks<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let s = sampler_of(sampler, sparsity, integer_bound)?;
     let inner = net.inner.clone();
-    let out =
-        run_pooled(py, threads, move |par, intr| scan::scan_samples(&inner, prime, seed, s, start, count, par, intr))?;
+    let out = run(py, threads, move |par, intr| scan::scan_samples(&inner, prime, seed, s, start, count, par, intr))?;
     scan_dict(py, out)
 }
 
@@ -129,8 +86,7 @@ pub fn scan_ranks_at<'py>(
     }
     let data: Vec<u64> = view.iter().copied().collect();
     let inner = net.inner.clone();
-    let out =
-        run_pooled(py, threads, move |par, intr| scan::scan_thetas(&inner, prime, seed, &data, start, par, intr))?;
+    let out = run(py, threads, move |par, intr| scan::scan_thetas(&inner, prime, seed, &data, start, par, intr))?;
     scan_dict(py, out)
 }
 
@@ -151,7 +107,7 @@ pub fn scan_points<'py>(
     let s = sampler_of(sampler, sparsity, integer_bound)?;
     let idx: Vec<u64> = indices.as_array().iter().copied().collect();
     let inner = net.inner.clone();
-    let data = run_pooled(py, 1, move |_, _| scan::sample_points(&inner, prime, seed, s, &idx))?;
+    let data = run(py, 1, move |_, _| scan::sample_points(&inner, prime, seed, s, &idx))?;
     let rows = if inner_params(net) == 0 { 0 } else { data.len() / inner_params(net) };
     let arr = Array2::from_shape_vec((rows, inner_params(net)), data)
         .map_err(|e| to_pyerr(CoreError::invalid("indices", e.to_string())))?;
@@ -186,7 +142,7 @@ pub fn dimension_batch<'py>(
         }
     };
     let owned: Vec<Network> = nets.iter().map(|n| n.get().inner.clone()).collect();
-    let outcomes = run_pooled(py, threads, move |par, intr| scan::dimension_batch(&owned, seed, timeout, par, intr))?;
+    let outcomes = run(py, threads, move |par, intr| scan::dimension_batch(&owned, seed, timeout, par, intr))?;
     outcomes
         .into_iter()
         .map(|o| {

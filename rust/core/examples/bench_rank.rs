@@ -42,11 +42,7 @@ fn deficient(n: usize, r: usize, p: u64, rng: &mut Rng) -> Mat<u64> {
     for j in 0..n {
         let dependent = j % every == every - 1 && (j / every) < n - r;
         for i in 0..n {
-            a[(i, j)] = if dependent {
-                (a[(i, j - 1)] + a[(i, j - 2)]) % p
-            } else {
-                base[(i, src)]
-            };
+            a[(i, j)] = if dependent { (a[(i, j - 1)] + a[(i, j - 2)]) % p } else { base[(i, src)] };
         }
         src += usize::from(!dependent);
     }
@@ -67,24 +63,11 @@ fn time<T>(reps: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|s| s.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![500, 1000, 2000]
-    } else {
-        sizes
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .expect("rayon pool");
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|s| s.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![500, 1000, 2000] } else { sizes };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("rayon pool");
     let mut rng = Rng(2024);
-    println!(
-        "{:<34} {:>10} {:>10} {:>6}",
-        "case", "seq (s)", "2 thr (s)", "rank"
-    );
+    println!("{:<34} {:>10} {:>10} {:>6}", "case", "seq (s)", "2 thr (s)", "rank");
     let run = |name: String, reps: usize, f: &(dyn Fn(Par) -> usize + Sync)| {
         let (seq, r1) = time(reps, || f(Par::Seq));
         let (par, r2) = pool.install(|| time(reps, || f(Par::Rayon)));
@@ -96,9 +79,7 @@ fn main() {
         for &n in &sizes {
             let a = random(n, n, p, &mut rng);
             let reps = if n <= 1000 { 9 } else { 5 };
-            run(format!("rank {label} {n}x{n}"), reps, &|par| {
-                rank_mod_p(&field, &a, par, &NoInterrupt).expect("rank")
-            });
+            run(format!("rank {label} {n}x{n}"), reps, &|par| rank_mod_p(&field, &a, par, &NoInterrupt).expect("rank"));
         }
         let a = deficient(1800, 1700, p, &mut rng);
         run(format!("rank {label} 1800x1800 rank 1700"), 5, &|par| {

@@ -11,15 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Small primes, both sides of the f64/u64 switch at 2^23, and the extremes of the u64 kernel.
-const PRIMES: [u64; 7] = [
-    3,
-    5,
-    65_537,
-    8_388_593,
-    2_147_483_647,
-    (1 << 61) - 1,
-    9_223_372_036_854_775_783,
-];
+const PRIMES: [u64; 7] = [3, 5, 65_537, 8_388_593, 2_147_483_647, (1 << 61) - 1, 9_223_372_036_854_775_783];
 
 fn mulmod(a: u64, b: u64, p: u64) -> u64 {
     (a as u128 * b as u128 % p as u128) as u64
@@ -39,9 +31,7 @@ fn powmod(mut a: u64, mut e: u64, p: u64) -> u64 {
 
 /// Textbook Gaussian elimination with `u128` arithmetic and Fermat inverses.
 fn naive_rank(a: &Mat<u64>, p: u64) -> usize {
-    let mut m: Vec<Vec<u64>> = (0..a.rows())
-        .map(|i| a.row(i).iter().map(|x| x % p).collect())
-        .collect();
+    let mut m: Vec<Vec<u64>> = (0..a.rows()).map(|i| a.row(i).iter().map(|x| x % p).collect()).collect();
     let mut r = 0;
     for j in 0..a.cols() {
         let Some(piv) = (r..m.len()).find(|&i| m[i][j] != 0) else {
@@ -63,9 +53,7 @@ fn naive_rank(a: &Mat<u64>, p: u64) -> usize {
 
 fn matmul(a: &Mat<u64>, b: &Mat<u64>, p: u64) -> Mat<u64> {
     Mat::from_fn(a.rows(), b.cols(), |i, j| {
-        (0..a.cols()).fold(0, |acc, t| {
-            (acc + mulmod(a[(i, t)] % p, b[(t, j)] % p, p)) % p
-        })
+        (0..a.cols()).fold(0, |acc, t| (acc + mulmod(a[(i, t)] % p, b[(t, j)] % p, p)) % p)
     })
 }
 
@@ -98,11 +86,7 @@ fn random_mat(rows: usize, cols: usize, seed: u64, sparse: bool) -> Mat<u64> {
 /// `B C` with `B` `n x k` and `C` `k x m` random: rank `min(n, k, m)` with probability about
 /// `1 - 2/p`.
 fn low_rank(n: usize, k: usize, m: usize, p: u64, seed: u64) -> Mat<u64> {
-    matmul(
-        &random_mat(n, k, seed, false),
-        &random_mat(k, m, seed ^ 0xABCD, false),
-        p,
-    )
+    matmul(&random_mat(n, k, seed, false), &random_mat(k, m, seed ^ 0xABCD, false), p)
 }
 
 fn seq_rank(f: &PrimeField, a: &Mat<u64>) -> usize {
@@ -214,10 +198,7 @@ proptest! {
 /// Sizes above the parallel thresholds, ranks deficient, both kernels.
 #[test]
 fn parallel_equals_sequential() {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
     for p in [8_388_593u64, (1 << 61) - 1] {
         let f = PrimeField::new(p).unwrap();
         let a = low_rank(260, 230, 300, p, 17);
@@ -232,19 +213,14 @@ fn parallel_equals_sequential() {
             )
         });
         assert_eq!(seq_r.rank, 230);
-        assert_eq!(
-            (par_rank, &par_r, &par_k),
-            (seq_rank(&f, &a), &seq_r, &seq_k)
-        );
+        assert_eq!((par_rank, &par_r, &par_k), (seq_rank(&f, &a), &seq_r, &seq_k));
         let rows = low_rank(400, 250, 300, p, 23);
         let feed = |par: Par| {
             let mut e = Echelon::new(&f, 300);
             let added: Vec<usize> = (0..400)
                 .step_by(100)
                 .map(|s| {
-                    let b =
-                        Mat::from_vec(100, 300, rows.as_slice()[s * 300..(s + 100) * 300].to_vec())
-                            .unwrap();
+                    let b = Mat::from_vec(100, 300, rows.as_slice()[s * 300..(s + 100) * 300].to_vec()).unwrap();
                     e.add_rows(&b, par, &NoInterrupt).unwrap()
                 })
                 .collect();
@@ -277,20 +253,13 @@ fn interruption_stops_eliminations() {
         let a = random_mat(300, 300, 5, false);
         for polls in [0usize, 3, 40] {
             let trip = TripAfter(AtomicUsize::new(polls));
-            assert_eq!(
-                rank_mod_p(&f, &a, Par::Seq, &trip),
-                Err(CoreError::Interrupted)
-            );
+            assert_eq!(rank_mod_p(&f, &a, Par::Seq, &trip), Err(CoreError::Interrupted));
             let trip = TripAfter(AtomicUsize::new(polls));
-            assert_eq!(
-                kernel_basis_mod_p(&f, &a, Par::Seq, &trip),
-                Err(CoreError::Interrupted)
-            );
+            assert_eq!(kernel_basis_mod_p(&f, &a, Par::Seq, &trip), Err(CoreError::Interrupted));
         }
         // An interrupted batch leaves the echelon form as it was.
         let mut e = Echelon::new(&f, 300);
-        e.add_rows(&random_mat(100, 300, 6, false), Par::Seq, &NoInterrupt)
-            .unwrap();
+        e.add_rows(&random_mat(100, 300, 6, false), Par::Seq, &NoInterrupt).unwrap();
         let trip = TripAfter(AtomicUsize::new(2));
         assert_eq!(e.add_rows(&a, Par::Seq, &trip), Err(CoreError::Interrupted));
         assert_eq!(e.rank(), 100);
@@ -311,49 +280,24 @@ fn a_raised_flag_stops_a_large_parallel_elimination() {
             flag.0.store(true, Ordering::Relaxed);
         })
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
     let start = std::time::Instant::now();
     let r = pool.install(|| rank_mod_p(&f, &a, Par::Rayon, flag.as_ref()));
     raiser.join().unwrap();
     assert_eq!(r, Err(CoreError::Interrupted));
-    assert!(
-        start.elapsed().as_secs_f64() < 2.0,
-        "took {:?} to stop",
-        start.elapsed()
-    );
+    assert!(start.elapsed().as_secs_f64() < 2.0, "took {:?} to stop", start.elapsed());
 }
 
 #[test]
 fn degenerate_shapes_do_not_panic() {
     for p in [3u64, (1 << 61) - 1] {
         let f = PrimeField::new(p).unwrap();
-        for (rows, cols) in [
-            (0usize, 0usize),
-            (0, 5),
-            (5, 0),
-            (1, 1),
-            (1, 7),
-            (7, 1),
-            (3, 200),
-            (200, 3),
-        ] {
-            for a in [
-                Mat::zeros(rows, cols),
-                random_mat(rows, cols, 1, false),
-                Mat::from_fn(rows, cols, |_, _| p),
-            ] {
+        for (rows, cols) in [(0usize, 0usize), (0, 5), (5, 0), (1, 1), (1, 7), (7, 1), (3, 200), (200, 3)] {
+            for a in [Mat::zeros(rows, cols), random_mat(rows, cols, 1, false), Mat::from_fn(rows, cols, |_, _| p)] {
                 let r = seq_rank(&f, &a);
                 assert_eq!(r, naive_rank(&a, p));
                 assert_eq!(rref_mod_p(&f, &a, Par::Seq, &NoInterrupt).unwrap().rank, r);
-                assert_eq!(
-                    kernel_basis_mod_p(&f, &a, Par::Seq, &NoInterrupt)
-                        .unwrap()
-                        .rows(),
-                    cols - r
-                );
+                assert_eq!(kernel_basis_mod_p(&f, &a, Par::Seq, &NoInterrupt).unwrap().rows(), cols - r);
                 let mut e = Echelon::new(&f, cols);
                 assert_eq!(e.add_rows(&a, Par::Seq, &NoInterrupt).unwrap(), r);
             }

@@ -1,0 +1,49 @@
+//! Where the time of one `dimension` call goes: `cargo run --release --example profile_dimension`.
+
+use neurocore_core::dimension::{dimension, symmetry_rank, DimensionOptions};
+use neurocore_core::net::{Activation, Dense, Layer, Network};
+use neurocore_core::par::{NoInterrupt, Par};
+use neurocore_core::ring::PrimeField;
+use std::time::Instant;
+
+fn mlp(widths: &[usize], r: u32) -> Network {
+    let mut layers = Vec::new();
+    for (i, w) in widths.windows(2).enumerate() {
+        if i > 0 {
+            layers.push(Layer::Activation(Activation::monomial(w[0], r).unwrap()));
+        }
+        layers.push(Layer::Dense(Dense { input_dim: w[0], output_dim: w[1], bias: false }));
+    }
+    Network::new(layers).unwrap()
+}
+
+fn best<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
+    (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    for (w, r) in [(vec![8, 12, 12, 4], 2), (vec![16, 32, 32, 8], 2)] {
+        let net = mlp(&w, r);
+        pool.install(|| {
+            let opts = DimensionOptions::default();
+            let total = best(10, || dimension(&net, &opts, &NoInterrupt).unwrap());
+            let f = PrimeField::new(7_347_209).unwrap();
+            let sym_small = best(10, || symmetry_rank(&net, f, 0, true, Par::Rayon, &NoInterrupt).unwrap());
+            let g = PrimeField::new((1 << 61) - 1).unwrap();
+            let sym_big = best(10, || symmetry_rank(&net, g, 0, false, Par::Rayon, &NoInterrupt).unwrap());
+            println!(
+                "{w:?}: total {:.3} ms, symmetry small {:.3} ms, symmetry 61-bit {:.3} ms",
+                total * 1e3,
+                sym_small * 1e3,
+                sym_big * 1e3
+            );
+        });
+    }
+}
