@@ -1,6 +1,7 @@
 //! Exact facts about linear CNNs: realizability of filters, shared roots of filters.
 
 use crate::errors::to_pyerr;
+use crate::runtime::run_inline;
 use neurocore_core::cnn::{shared_roots as core_shared_roots, stride_one_realizability};
 use neurocore_core::CoreError;
 use num_bigint::BigInt;
@@ -25,7 +26,7 @@ pub fn cnn_realizability<'py>(
     dens: Vec<BigInt>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let u = rationals("u", nums, dens)?;
-    let r = py.detach(|| stride_one_realizability(&filter_sizes, &u)).map_err(to_pyerr)?;
+    let r = run_inline(py, |_, _| stride_one_realizability(&filter_sizes, &u))?;
     let d = PyDict::new(py);
     d.set_item("realizable", r.realizable)?;
     d.set_item("boundary", r.boundary)?;
@@ -52,7 +53,7 @@ pub fn cnn_shared_roots(
         return Err(to_pyerr(CoreError::invalid("strides", "one positive stride per filter")));
     }
     let polys = filters.into_iter().map(|(n, d)| rationals("filters", n, d)).collect::<PyResult<Vec<_>>>()?;
-    let pairs = py.detach(|| core_shared_roots(&polys, &cumulative_strides));
+    let pairs = run_inline(py, |_, _| Ok(core_shared_roots(&polys, &cumulative_strides)))?;
     Ok(pairs
         .into_iter()
         .map(|(l, m, g)| {

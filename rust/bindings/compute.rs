@@ -7,7 +7,7 @@ use neurocore_core::coefficients::{coefficient_jacobian, coefficients};
 use neurocore_core::dimension::{dimension as core_dimension, DimensionOptions};
 use neurocore_core::jacobian::{evaluate_points, evaluation_jacobian};
 use neurocore_core::linalg::{kernel_basis_mod_p, rank_mod_p as core_rank_mod_p, Mat};
-use neurocore_core::ring::{F64Ring, PrimeField, RationalRing};
+use neurocore_core::ring::{F64Ring, PrimeField, RationalRing, Ring};
 use neurocore_core::CoreError;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -179,6 +179,57 @@ pub fn coefficient_jacobian_exact(
     Ok((rows, cols, n, d))
 }
 
+fn float_inputs(
+    net: &PyNetwork,
+    theta: &PyReadonlyArray1<'_, f64>,
+    points: &PyReadonlyArray2<'_, f64>,
+) -> PyResult<(Vec<f64>, Vec<f64>)> {
+    let theta = theta.as_slice()?.to_vec();
+    check_finite("theta", &theta)?;
+    let pts = points_of(net, points)?;
+    check_finite("x", &pts)?;
+    Ok((theta, pts))
+}
+
+fn mod_p_inputs(
+    net: &PyNetwork,
+    theta: &PyReadonlyArray1<'_, u64>,
+    points: &PyReadonlyArray2<'_, u64>,
+    prime: u64,
+) -> PyResult<(PrimeField, Vec<u64>, Vec<u64>)> {
+    let f = field(prime)?;
+    let theta = residues("theta", &f, theta.as_slice()?)?;
+    let pts = residues("x", &f, &points_of(net, points)?)?;
+    Ok((f, theta, pts))
+}
+
+/// Outputs (`jacobian = false`, one row per point) or evaluation-Jacobian rows (one row per
+/// point and output) at `pts` over `ring`, as a 2-D array.
+fn at_points<'py, R>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    ring: R,
+    theta: &[R::Elem],
+    pts: &[R::Elem],
+    threads: usize,
+    jacobian: bool,
+) -> PyResult<Bound<'py, PyArray2<R::Elem>>>
+where
+    R: Ring,
+    R::Elem: numpy::Element,
+{
+    let bound = net.inner.bind(ring).map_err(to_pyerr)?;
+    let data = run(py, threads, |par, _| {
+        if jacobian {
+            evaluation_jacobian(&bound, theta, pts, par)
+        } else {
+            evaluate_points(&bound, theta, pts, par)
+        }
+    })?;
+    let cols = if jacobian { net.inner.n_params() } else { net.inner.output_dim() };
+    matrix_out(py, data.len() / cols.max(1), cols, data)
+}
+
 /// Network outputs at points, in floating point.
 #[pyfunction]
 #[pyo3(signature = (net, theta, points, threads=0))]
@@ -189,13 +240,8 @@ pub fn evaluate_float<'py>(
     points: PyReadonlyArray2<'py, f64>,
     threads: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let theta = theta.as_slice()?.to_vec();
-    check_finite("theta", &theta)?;
-    let pts = points_of(net, &points)?;
-    check_finite("x", &pts)?;
-    let bound = net.inner.bind(F64Ring).map_err(to_pyerr)?;
-    let vals = run(py, threads, |par, _| evaluate_points(&bound, &theta, &pts, par))?;
-    matrix_out(py, vals.len() / net.inner.output_dim().max(1), net.inner.output_dim(), vals)
+    let (theta, pts) = float_inputs(net, &theta, &points)?;
+    at_points(py, net, F64Ring, &theta, &pts, threads, false)
 }
 
 /// Network outputs at points, modulo a prime.
@@ -209,12 +255,8 @@ pub fn evaluate_mod_p<'py>(
     prime: u64,
     threads: usize,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    let f = field(prime)?;
-    let theta = residues("theta", &f, theta.as_slice()?)?;
-    let pts = residues("x", &f, &points_of(net, &points)?)?;
-    let bound = net.inner.bind(f).map_err(to_pyerr)?;
-    let vals = run(py, threads, |par, _| evaluate_points(&bound, &theta, &pts, par))?;
-    matrix_out(py, vals.len() / net.inner.output_dim().max(1), net.inner.output_dim(), vals)
+    let (f, theta, pts) = mod_p_inputs(net, &theta, &points, prime)?;
+    at_points(py, net, f, &theta, &pts, threads, false)
 }
 
 /// Exact network outputs at rational points (flattened `n_points x input_dim`).
@@ -247,14 +289,8 @@ pub fn evaluation_jacobian_float<'py>(
     points: PyReadonlyArray2<'py, f64>,
     threads: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let theta = theta.as_slice()?.to_vec();
-    check_finite("theta", &theta)?;
-    let pts = points_of(net, &points)?;
-    check_finite("x", &pts)?;
-    let bound = net.inner.bind(F64Ring).map_err(to_pyerr)?;
-    let jac = run(py, threads, |par, _| evaluation_jacobian(&bound, &theta, &pts, par))?;
-    let cols = net.inner.n_params();
-    matrix_out(py, jac.len() / cols.max(1), cols, jac)
+    let (theta, pts) = float_inputs(net, &theta, &points)?;
+    at_points(py, net, F64Ring, &theta, &pts, threads, true)
 }
 
 /// Evaluation-map Jacobian modulo a prime.
@@ -268,13 +304,8 @@ pub fn evaluation_jacobian_mod_p<'py>(
     prime: u64,
     threads: usize,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    let f = field(prime)?;
-    let theta = residues("theta", &f, theta.as_slice()?)?;
-    let pts = residues("x", &f, &points_of(net, &points)?)?;
-    let bound = net.inner.bind(f).map_err(to_pyerr)?;
-    let jac = run(py, threads, |par, _| evaluation_jacobian(&bound, &theta, &pts, par))?;
-    let cols = net.inner.n_params();
-    matrix_out(py, jac.len() / cols.max(1), cols, jac)
+    let (f, theta, pts) = mod_p_inputs(net, &theta, &points, prime)?;
+    at_points(py, net, f, &theta, &pts, threads, true)
 }
 
 /// Rank of a matrix of residues modulo a prime.

@@ -2,6 +2,7 @@
 
 use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
+use crate::runtime::run_inline;
 use neurocore_core::net::symmetry::{hidden_symmetry_generators, symmetry_generators};
 use neurocore_core::ring::{F64Ring, Field, PrimeField, RationalRing};
 use neurocore_core::CoreError;
@@ -28,6 +29,7 @@ fn check_len(net: &PyNetwork, len: usize) -> PyResult<()> {
 #[pyfunction]
 #[pyo3(signature = (net, nums, dens, hidden=false))]
 pub fn symmetry_tangents_exact(
+    py: Python<'_>,
     net: &PyNetwork,
     nums: Vec<BigInt>,
     dens: Vec<BigInt>,
@@ -38,7 +40,7 @@ pub fn symmetry_tangents_exact(
         return Err(to_pyerr(CoreError::invalid("theta", "bad numerators/denominators")));
     }
     let theta: Vec<BigRational> = nums.into_iter().zip(dens).map(|(n, d)| BigRational::new(n, d)).collect();
-    let g = generators(net, &RationalRing, &theta, hidden);
+    let g = run_inline(py, |_, _| Ok(generators(net, &RationalRing, &theta, hidden)))?;
     let rows = g.len();
     let (n, d): (Vec<BigInt>, Vec<BigInt>) = g.into_iter().flatten().map(|r| r.into_raw()).unzip();
     Ok((rows, net.inner.n_params(), n, d))
@@ -57,7 +59,7 @@ pub fn symmetry_tangents_mod_p<'py>(
     let f = PrimeField::new(prime).map_err(to_pyerr)?;
     let theta = theta.as_slice()?.iter().map(|&v| f.reduce_u64(v)).collect::<Vec<_>>();
     check_len(net, theta.len())?;
-    let g = generators(net, &f, &theta, hidden);
+    let g = run_inline(py, |_, _| Ok(generators(net, &f, &theta, hidden)))?;
     let rows = g.len();
     let arr = Array2::from_shape_vec((rows, net.inner.n_params()), g.into_iter().flatten().collect())
         .map_err(|e| to_pyerr(CoreError::invalid("theta", e.to_string())))?;
@@ -75,7 +77,7 @@ pub fn symmetry_tangents_float<'py>(
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let theta = theta.as_slice()?.to_vec();
     check_len(net, theta.len())?;
-    let g = generators(net, &F64Ring, &theta, hidden);
+    let g = run_inline(py, |_, _| Ok(generators(net, &F64Ring, &theta, hidden)))?;
     let rows = g.len();
     let arr = Array2::from_shape_vec((rows, net.inner.n_params()), g.into_iter().flatten().collect())
         .map_err(|e| to_pyerr(CoreError::invalid("theta", e.to_string())))?;

@@ -20,8 +20,8 @@ use crate::jacobian::evaluation_jacobian;
 use crate::linalg::{rank_mod_p, Echelon, Mat};
 use crate::net::degrees::{network_degrees, NetworkDegrees};
 use crate::net::symmetry::{hidden_symmetry_generators, linear_mlp_dim, symmetry_generators};
-use crate::net::{Layer, Network};
-use crate::par::{Interrupt, Par};
+use crate::net::{BoundNetwork, Layer, Network};
+use crate::par::{check_allocation, Interrupt, Par};
 use crate::ring::primes::{prev_prime, validate_prime, DEFAULT_PRIME, SMALL_PRIME_BOUND};
 use crate::ring::PrimeField;
 use crate::rng::SplitMix64;
@@ -204,6 +204,72 @@ fn trial_primes(opts: &DimensionOptions, count: usize) -> Vec<u64> {
     out
 }
 
+/// The outcome of [`rank_at_point`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointSampling {
+    /// Rank of the evaluation Jacobian over all points used (a proven lower bound on the rank
+    /// of the coefficient Jacobian at `theta` modulo p).
+    pub rank: usize,
+    /// Evaluation points used.
+    pub points: usize,
+    /// Points in the last batch (the one whose failure to raise the rank stopped the loop).
+    pub last_batch: usize,
+}
+
+/// Rank of the Jacobian at `theta` (residues mod p) from evaluation points drawn from `rng`:
+/// `ceil(upper / outputs)` points first (in batches of at most `batch_bytes` of rows), then
+/// batches of `extra_points` fresh points until one adds nothing or the rank reaches `upper`.
+/// Shared by [`dimension`] and the scans, so both stop by the same rule (design.md 2.5).
+#[allow(clippy::too_many_arguments)]
+pub fn rank_at_point(
+    bound: &BoundNetwork<'_, PrimeField>,
+    theta: &[u64],
+    upper: usize,
+    extra_points: usize,
+    batch_bytes: usize,
+    rng: &mut SplitMix64,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<PointSampling> {
+    let net = bound.net;
+    let p = bound.ring.modulus();
+    let n = net.n_params();
+    let out = net.output_dim().max(1);
+    let d = net.input_dim();
+    let mut echelon = Echelon::new(&bound.ring, n);
+    let max_batch = (batch_bytes / (8 * out * n.max(1))).max(1);
+    let mut remaining_first = upper.div_ceil(out).max(1);
+    let mut points = 0usize;
+    let mut last_batch;
+    loop {
+        intr.check()?;
+        let first_phase = remaining_first > 0;
+        let batch = if first_phase { remaining_first.min(max_batch) } else { extra_points.max(1) };
+        check_allocation("the evaluation points", (batch * d) as u128, 8)?;
+        let pts: Vec<u64> = (0..batch * d).map(|_| rng.below(p)).collect();
+        let rows = evaluation_jacobian(bound, theta, &pts, par)?;
+        let mat = Mat::from_vec(batch * net.output_dim(), n, rows)?;
+        let added = echelon.add_rows(&mat, par, intr)?;
+        points += batch;
+        last_batch = batch;
+        if echelon.rank() >= upper {
+            break;
+        }
+        if first_phase {
+            remaining_first -= batch;
+        } else if added == 0 {
+            break;
+        }
+    }
+    let rank = echelon.rank();
+    if rank > upper {
+        return Err(CoreError::Unlucky(format!(
+            "internal inconsistency: rank {rank} exceeds the proven upper bound {upper}; please report"
+        )));
+    }
+    Ok(PointSampling { rank, points, last_batch })
+}
+
 /// Runs one trial; see the module documentation for the error bound.
 #[allow(clippy::too_many_arguments)]
 fn run_trial(
@@ -220,55 +286,18 @@ fn run_trial(
     let field = PrimeField::new(prime)?;
     check_prime_for_network(net, prime, degrees)?;
     let bound = net.bind(field)?;
-    let n = net.n_params();
-    let out = net.output_dim().max(1);
-    let d = net.input_dim();
     let mut theta_rng = SplitMix64::derived(seed, STREAM_THETA, trial);
-    let theta: Vec<u64> = (0..n).map(|_| theta_rng.below(prime)).collect();
+    let theta: Vec<u64> = (0..net.n_params()).map(|_| theta_rng.below(prime)).collect();
     let mut point_rng = SplitMix64::derived(seed, STREAM_POINTS, trial);
-
-    let mut echelon = Echelon::new(&field, n);
-    let max_batch_points = (BATCH_BYTES / (8 * out * n.max(1))).max(1);
-    let first_points = upper.div_ceil(out).max(1);
-    let mut remaining_first = first_points;
-    let mut points_used = 0usize;
-    let mut last_batch;
-    let mut in_first_phase = true;
-    loop {
-        intr.check()?;
-        let batch = if in_first_phase { remaining_first.min(max_batch_points) } else { extra_points };
-        let pts: Vec<u64> = (0..batch * d).map(|_| point_rng.below(prime)).collect();
-        let rows = evaluation_jacobian(&bound, &theta, &pts, par)?;
-        let mat = Mat::from_vec(batch * net.output_dim(), n, rows)?;
-        let added = echelon.add_rows(&mat, par, intr)?;
-        points_used += batch;
-        last_batch = batch;
-        if echelon.rank() >= upper {
-            break;
-        }
-        if in_first_phase {
-            remaining_first -= batch;
-            if remaining_first == 0 {
-                in_first_phase = false;
-            }
-        } else if added == 0 {
-            break;
-        }
-    }
-    let rank = echelon.rank();
-    if rank > upper {
-        return Err(CoreError::Unlucky(format!(
-            "internal inconsistency: rank {rank} exceeds the proven upper bound {upper}; please report"
-        )));
-    }
+    let s = rank_at_point(&bound, &theta, upper, extra_points, BATCH_BYTES, &mut point_rng, par, intr)?;
     let pf = prime as f64;
     let theta_term = upper as f64 * degrees.params.saturating_sub(1) as f64 / pf;
-    let points_term = (upper as f64 + 1.0) * (degrees.input.max() as f64 / pf).powi(last_batch as i32);
+    let points_term = (upper as f64 + 1.0) * (degrees.input.max() as f64 / pf).powi(s.last_batch as i32);
     Ok(Trial {
         prime,
-        rank,
-        points: points_used,
-        rows: points_used * net.output_dim(),
+        rank: s.rank,
+        points: s.points,
+        rows: s.points * net.output_dim(),
         error_bound: (theta_term + points_term).min(1.0),
     })
 }

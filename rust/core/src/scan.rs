@@ -29,12 +29,10 @@
 //! chunks, on any number of threads or machines, give identical results.
 
 use crate::dimension::{
-    ambient_dim, check_prime_for_network, dimension, rank_upper_bound, symmetry_rank, DimensionOptions,
-    DimensionReport, UpperBound,
+    ambient_dim, check_prime_for_network, dimension, rank_at_point, rank_upper_bound, symmetry_rank, DimensionOptions,
+    DimensionReport, PointSampling, UpperBound,
 };
 use crate::error::{CoreError, Result};
-use crate::jacobian::evaluation_jacobian;
-use crate::linalg::{Echelon, Mat};
 use crate::net::degrees::{network_degrees, NetworkDegrees};
 use crate::net::symmetry::linear_mlp_dim;
 use crate::net::{BoundNetwork, Network};
@@ -198,41 +196,9 @@ impl<'n> ScanContext<'n> {
         if let Some(i) = theta.iter().position(|&v| v >= p) {
             return Err(CoreError::invalid("theta", format!("entry {i} is not reduced modulo {p}")));
         }
-        let n = net.n_params();
-        let out = net.output_dim().max(1);
-        let d = net.input_dim();
         let upper = self.upper.value;
-        let mut echelon = Echelon::new(&self.field, n);
-        let max_batch = (SAMPLE_BATCH_BYTES / (8 * out * n.max(1))).max(1);
-        let mut remaining_first = upper.div_ceil(out).max(1);
-        let mut points = 0usize;
-        let mut last_batch;
-        loop {
-            intr.check()?;
-            let first_phase = remaining_first > 0;
-            let batch = if first_phase { remaining_first.min(max_batch) } else { self.extra_points };
-            check_allocation("the evaluation points", (batch * d) as u128, 8)?;
-            let pts: Vec<u64> = (0..batch * d).map(|_| points_rng.below(p)).collect();
-            let rows = evaluation_jacobian(&self.bound, theta, &pts, par)?;
-            let mat = Mat::from_vec(batch * net.output_dim(), n, rows)?;
-            let added = echelon.add_rows(&mat, par, intr)?;
-            points += batch;
-            last_batch = batch;
-            if echelon.rank() >= upper {
-                break;
-            }
-            if first_phase {
-                remaining_first -= batch;
-            } else if added == 0 {
-                break;
-            }
-        }
-        let rank = echelon.rank();
-        if rank > upper {
-            return Err(CoreError::Unlucky(format!(
-                "internal inconsistency: rank {rank} at a point exceeds the proven upper bound {upper}; please report"
-            )));
-        }
+        let PointSampling { rank, points, last_batch } =
+            rank_at_point(&self.bound, theta, upper, self.extra_points, SAMPLE_BATCH_BYTES, points_rng, par, intr)?;
         let error_bound = if rank >= upper {
             0.0
         } else {
