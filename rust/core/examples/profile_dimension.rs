@@ -1,6 +1,8 @@
 //! Where the time of one `dimension` call goes: `cargo run --release --example profile_dimension`.
 
 use neurocore_core::dimension::{dimension, symmetry_rank, DimensionOptions};
+use neurocore_core::jacobian::evaluation_jacobian;
+use neurocore_core::linalg::{rank_mod_p, Echelon, Mat};
 use neurocore_core::net::{Activation, Dense, Layer, Network};
 use neurocore_core::par::{NoInterrupt, Par};
 use neurocore_core::ring::PrimeField;
@@ -38,6 +40,26 @@ fn main() {
             let sym_small = best(10, || symmetry_rank(&net, f, 0, true, Par::Rayon, &NoInterrupt).unwrap());
             let g = PrimeField::new((1 << 61) - 1).unwrap();
             let sym_big = best(10, || symmetry_rank(&net, g, 0, false, Par::Rayon, &NoInterrupt).unwrap());
+            let n = net.n_params();
+            let out = net.output_dim();
+            let bound = net.bind(f).unwrap();
+            let theta: Vec<u64> = (0..n as u64).map(|i| (i * 7919 + 13) % f.modulus()).collect();
+            let npts = n.div_ceil(out);
+            let pts: Vec<u64> = (0..(npts * w[0]) as u64).map(|i| (i * 104729 + 7) % f.modulus()).collect();
+            let jac_t = best(5, || evaluation_jacobian(&bound, &theta, &pts, Par::Rayon).unwrap());
+            let rows = evaluation_jacobian(&bound, &theta, &pts, Par::Rayon).unwrap();
+            let m = Mat::from_vec(npts * out, n, rows).unwrap();
+            let rank_t = best(5, || rank_mod_p(&f, &m, Par::Rayon, &NoInterrupt).unwrap());
+            let ech_t = best(5, || {
+                let mut e = Echelon::new(&f, n);
+                e.add_rows(&m, Par::Rayon, &NoInterrupt).unwrap()
+            });
+            println!(
+                "{w:?}: jacobian {:.3} ms, rank {:.3} ms, echelon {:.3} ms",
+                jac_t * 1e3,
+                rank_t * 1e3,
+                ech_t * 1e3
+            );
             println!(
                 "{w:?}: total {:.3} ms, symmetry small {:.3} ms, symmetry 61-bit {:.3} ms",
                 total * 1e3,
