@@ -164,3 +164,19 @@ def test_stratum_is_frozen_and_serializable():
     with pytest.raises(AttributeError):
         s.rank = 0  # type: ignore[misc]
     np.testing.assert_equal(d["is_critical"], s.is_critical)
+
+
+def test_large_networks_use_evaluation_ranks_and_symmetry_certificates():
+    # ambient 218790 x 42 parameters: too large for an exact coefficient Jacobian, so the rank is
+    # bounded below by evaluation Jacobians mod primes and above by exact symmetry tangents.
+    net = nc.attention([3, 3, 3], [2, 2], tokens=3)
+    rng = random.Random(2)
+    theta = [rng.randint(-9, 9) or 1 for _ in range(net.n_params)]
+    s = nc.classify(net, theta)
+    assert s.rank == s.rank_upper_bound == 23 and s.certified and s.kind == "generic"
+    dead = list(theta)
+    dead[: 2 * 2 * 3] = [0] * 12  # Q and K of the first layer vanish: the function is zero
+    z = nc.classify(net, dead)
+    assert z.kind == "zero" and z.rank < 23
+    sf = nc.classify(net, [float(t) for t in theta])
+    assert sf.rank == 23 and not sf.certified
