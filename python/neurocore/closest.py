@@ -402,7 +402,8 @@ def closest_point(
         if metric is not None and not (isinstance(metric, str) and metric.lower() == "data"):
             raise ValueError("metric: samples data=(X, Y) induce their own metric; leave metric unset")
         x, y = _samples(net, data)
-        metric_name, kw = "data", {"x": x, "y": y}
+        kw: dict[str, Any] = {"x": x, "y": y}
+        metric_name = "data"
     else:
         if target is None:
             raise ValueError("target: give a target coefficient vector or data=(X, Y)")

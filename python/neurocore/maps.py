@@ -172,6 +172,7 @@ def evaluate(net: Network, theta: Any, x: Any, *, field: Any = None, threads: in
     f = resolve_field(field, theta)
     th = _theta(net, theta, f)
     pts, single = _points(net, x, f)
+    out: np.ndarray
     if f == "float":
         out = _core.evaluate_float(net._core, th, np.ascontiguousarray(pts, dtype=np.float64), threads)
     elif f == "QQ":

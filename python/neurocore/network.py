@@ -52,6 +52,12 @@ def _int_list(values: Any, arg: str, *, min_len: int = 1) -> list[int]:
     return out
 
 
+def _sequence(v: Any, arg: str) -> Sequence[Any]:
+    if isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise TypeError(f"{arg}: expected an int or a list of ints, got {v!r}")
+    return v
+
+
 def _pair(v: Any, arg: str) -> tuple[int, int]:
     if isinstance(v, numbers.Integral) and not isinstance(v, bool):
         i = _positive_int(v, arg)
@@ -547,14 +553,14 @@ def attention(
     if isinstance(key_dims, numbers.Integral) and not isinstance(key_dims, bool):
         ks = [_positive_int(key_dims, "key_dims")] * n
     else:
-        ks = [_positive_int(v, f"key_dims[{i}]") for i, v in enumerate(key_dims)]  # type: ignore[union-attr]
+        ks = [_positive_int(v, f"key_dims[{i}]") for i, v in enumerate(_sequence(key_dims, "key_dims"))]
     if len(ks) != n:
         raise ValueError(f"key_dims: expected {n} entries (one per layer), got {len(ks)}")
     t = _positive_int(tokens, "tokens")
     if isinstance(heads, numbers.Integral) and not isinstance(heads, bool):
         hs = [_positive_int(heads, "heads")] * n
     else:
-        hs = [_positive_int(v, f"heads[{i}]") for i, v in enumerate(heads)]  # type: ignore[union-attr]
+        hs = [_positive_int(v, f"heads[{i}]") for i, v in enumerate(_sequence(heads, "heads"))]
     if len(hs) != n:
         raise ValueError(f"heads: expected {n} entries (one per layer), got {len(hs)}")
     if residual and len(set(ws)) != 1:

@@ -223,23 +223,22 @@ def _mlp_evidence(net: Network, theta: list[Any], atol: float, exact: bool) -> t
         frank = _matrix_rank(prod, exact, atol)
         details.update(weight_ranks=tuple(ranks), function_rank=frank, max_function_rank=rho)
         if frank < rho:
-            smaller = (widths[0], frank, widths[-1]) if frank > 0 else None
-            details["smaller_architecture"] = smaller
+            details["smaller_architecture"] = (widths[0], frank, widths[-1]) if frank > 0 else None
             details["smaller_dim"] = frank * (widths[0] + widths[-1] - frank) + (widths[-1] if bias else 0)
         return details, frank < rho
     dead: list[tuple[int, int]] = []
     merged: list[tuple[int, int, int]] = []
     monomial = sum(1 for c in act.coefficients if c != 0) == 1
     new_widths = list(widths)
-    for layer in range(len(widths) - 2):  # hidden layer `layer + 1`
-        rows = [mats[layer][i] + ([bvecs[layer][i]] if bias else []) for i in range(widths[layer + 1])]
-        out = mats[layer + 1]
+    for hidden in range(len(widths) - 2):  # hidden layer `hidden + 1`
+        rows = [mats[hidden][i] + ([bvecs[hidden][i]] if bias else []) for i in range(widths[hidden + 1])]
+        out = mats[hidden + 1]
         alive = []
-        for i in range(widths[layer + 1]):
+        for i in range(widths[hidden + 1]):
             incoming_zero = all(_is_zero(v, atol) for v in rows[i])
             outgoing_zero = all(_is_zero(out[k][i], atol) for k in range(len(out)))
             if incoming_zero or outgoing_zero:
-                dead.append((layer + 1, i))
+                dead.append((hidden + 1, i))
             else:
                 alive.append(i)
         kept: list[int] = []
@@ -247,20 +246,19 @@ def _mlp_evidence(net: Network, theta: list[Any], atol: float, exact: bool) -> t
             for j in kept:
                 c = _proportional(rows[j], rows[i], atol)
                 if c is not None and (monomial or abs(float(c) - 1.0) <= atol):
-                    merged.append((layer + 1, j, i))
+                    merged.append((hidden + 1, j, i))
                     break
             else:
                 kept.append(i)
-        new_widths[layer + 1] = len(kept)
+        new_widths[hidden + 1] = len(kept)
     details.update(dead_neurons=tuple(dead), merged_neurons=tuple(merged))
     if dead or merged:
         if min(new_widths[1:-1], default=1) == 0:
             details["smaller_architecture"] = None
             details["smaller_dim"] = 0 if not bias else widths[-1]
         else:
-            smaller = tuple(new_widths)
-            details["smaller_architecture"] = smaller
-            details["smaller_dim"] = _generic_rank(mlp(list(smaller), activation=list(act.coefficients), bias=bias))
+            details["smaller_architecture"] = tuple(new_widths)
+            details["smaller_dim"] = _generic_rank(mlp(new_widths, activation=list(act.coefficients), bias=bias))
     return details, bool(dead or merged)
 
 
