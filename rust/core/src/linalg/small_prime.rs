@@ -5,7 +5,8 @@
 //! `|a b| < 2^44`, and `C - sum_{t < 512} a_t b_t` with `|C| < 2^22` stays below `2^53` in absolute
 //! value at every partial sum, whatever order the GEMM adds in. Every intermediate is therefore
 //! an integer a double represents exactly, so no rounding ever happens; we reduce after each
-//! inner chunk of at most [`K_CHUNK`] = 512 terms. (This is the floating-point approach of
+//! inner chunk of at most `k_chunk` terms (512 for primes just below `2^23`; smaller primes
+//! allow longer chunks, e.g. 32768 below `2^20`, capped at 16384). (This is the floating-point approach of
 //! Dumas, Giorgi and Pernet, "FFPACK: finite field linear algebra package", ISSAC 2004.)
 
 use super::arith::{ModArith, RowSchedule, ScheduleParams};
@@ -15,8 +16,9 @@ use crate::par::{Interrupt, Par};
 use crate::ring::primes::SMALL_PRIME_BOUND;
 use crate::ring::{Field, PrimeField};
 
-/// Largest inner dimension summed by one `dgemm` call before reducing (see the module docs).
-pub(crate) const K_CHUNK: usize = 512;
+/// Upper limit on the inner dimension summed by one `dgemm` call (keeps interrupt polls and
+/// packing buffers bounded for the smallest primes).
+const K_CHUNK_MAX: usize = 1 << 14;
 
 /// About 10 ms of `dgemm` per thread between polls (at 25-50 Gflop/s), one block per thread and
 /// step: every `dgemm` call packs its whole `B` again, so blocks are kept as tall as possible.
@@ -34,6 +36,9 @@ pub(crate) struct F64Arith {
     p: f64,
     p_inv: f64,
     half: f64,
+    /// Inner dimension summed before reducing: the largest `k` with
+    /// `k ((p-1)/2)^2 + (p-1)/2 < 2^53` (512 just below `2^23`, 32768 below `2^20`).
+    k_chunk: usize,
     /// The CPU has AVX (checked once): the reduction pass after each product then runs on
     /// four doubles at a time instead of SSE2's two.
     avx: bool,
@@ -50,8 +55,12 @@ impl F64Arith {
         let avx = std::arch::is_x86_feature_detected!("avx");
         #[cfg(not(target_arch = "x86_64"))]
         let avx = false;
-        let half = ((p - 1) / 2) as f64;
-        Some(F64Arith { field: *field, p: p as f64, p_inv: 1.0 / p as f64, half, avx })
+        let half_int = (p - 1) / 2;
+        let exact_limit = (((1u64 << 53) - 1 - half_int) / (half_int * half_int)).clamp(1, K_CHUNK_MAX as u64) as usize;
+        // Whole multiples of the GEMM's own depth blocking (256) pack best.
+        let k_chunk = if exact_limit >= 256 { exact_limit / 256 * 256 } else { exact_limit };
+        let half = half_int as f64;
+        Some(F64Arith { field: *field, p: p as f64, p_inv: 1.0 / p as f64, half, k_chunk, avx })
     }
 
     /// The centred residue of an integer-valued `x` with `|x| < 2^53` and `|x / p| < 2^50`
@@ -152,9 +161,10 @@ impl ModArith for F64Arith {
     #[inline]
     fn dot_sub(&self, c: f64, a: &[f64], b: &[f64]) -> f64 {
         debug_assert_eq!(a.len(), b.len());
-        // A reduced value minus 511 products stays below 2^53 (module docs).
+        // A reduced value minus k_chunk - 1 products stays below 2^53 (module docs).
+        let step = self.k_chunk.saturating_sub(1).max(1);
         let mut acc = c;
-        for (i, (ca, cb)) in a.chunks(K_CHUNK - 1).zip(b.chunks(K_CHUNK - 1)).enumerate() {
+        for (i, (ca, cb)) in a.chunks(step).zip(b.chunks(step)).enumerate() {
             if i > 0 {
                 acc = self.reduce(acc);
             }
@@ -172,7 +182,7 @@ impl ModArith for F64Arith {
         }
     }
 
-    /// `C <- C - A B` with `dgemm` on inner chunks of at most 512 and a reduction after each.
+    /// `C <- C - A B` with `dgemm` on inner chunks of at most `k_chunk` and a reduction after each.
     fn gemm_sub(
         &self,
         c: MatMut<'_, f64>,
@@ -191,7 +201,7 @@ impl ModArith for F64Arith {
             let rows = cb.rows();
             let mut k0 = 0;
             while k0 < k {
-                let kc = K_CHUNK.min(k - k0);
+                let kc = self.k_chunk.min(k - k0);
                 let ab = a.submatrix(row0, k0, rows, kc);
                 let bb = b.submatrix(k0, 0, kc, n);
                 let (rsc, rsa, rsb) = (cb.stride() as isize, ab.stride() as isize, bb.stride() as isize);
@@ -232,11 +242,11 @@ mod tests {
 
     #[test]
     fn reduce_is_exact_and_centred_at_the_extremes() {
-        for p in [3u64, 5, 65_537, 8_388_593] {
+        for p in [3u64, 5, 65_537, 1_048_573, 8_388_593] {
             let f = PrimeField::new(p).unwrap();
             let k = F64Arith::new(&f).unwrap();
             let half = ((p - 1) / 2) as i64;
-            let lim = K_CHUNK as i64 * half * half + half;
+            let lim = k.k_chunk as i64 * half * half + half;
             let mut xs = vec![0i64, 1, -1, lim, -lim, half, -half, half + 1, -half - 1];
             xs.extend((0..2000i64).map(|t| lim / 2001 * t - (t % 7) * 977));
             // Points just around half-integers multiples of p, where the quotient may round badly.
@@ -259,10 +269,16 @@ mod tests {
 
     #[test]
     fn gemm_matches_naive_with_worst_case_entries() {
-        let p = 8_388_593u64;
+        // 23-bit: chunks of 512; 20-bit: one chunk of up to 16384 (kd = 17000 crosses it).
+        for (p, kd) in [(8_388_593u64, 1100usize), (1_048_573, 17_000)] {
+            gemm_worst_case(p, kd);
+        }
+    }
+
+    fn gemm_worst_case(p: u64, kd: usize) {
         let f = PrimeField::new(p).unwrap();
         let k = F64Arith::new(&f).unwrap();
-        let (m, kd, n) = (7usize, 1100usize, 5usize);
+        let (m, n) = (7usize, 5usize);
         // Entries +-(p-1)/2 maximise every partial sum.
         let a = Mat::from_fn(m, kd, |i, j| k.encode(if (i + j) % 3 == 0 { p / 2 } else { p / 2 + 1 }));
         let b = Mat::from_fn(kd, n, |i, j| k.encode(if (i * j) % 2 == 0 { p / 2 + 1 } else { p / 2 }));
