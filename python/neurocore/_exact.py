@@ -13,14 +13,6 @@ import numpy as np
 from neurocore._core import memory_limit
 from neurocore.errors import ResourceLimitError
 
-#: Exact scalars neurocore accepts.
-ExactScalar = int | Fraction
-
-
-def is_exact_scalar(v: Any) -> bool:
-    """True for Python/numpy integers and Fractions (bools are rejected elsewhere)."""
-    return isinstance(v, (numbers.Integral, Fraction)) and not isinstance(v, bool)
-
 
 def to_fraction(v: Any, arg: str) -> Fraction:
     """Converts an exact scalar (int, numpy integer, Fraction, or a string like ``"3/4"``)."""
@@ -165,11 +157,6 @@ def as_exact_matrix(matrix: Any, arg: str = "matrix") -> tuple[int, int, list[Fr
     check_memory(f"{arg} ({nrows} x {ncols})", nrows * ncols, 8)
     flat = [to_fraction(v, arg) for r in rows_list for v in r]
     return nrows, ncols, flat
-
-
-def fits_int64(values: Iterable[int]) -> bool:
-    """True when every integer fits a signed 64-bit word."""
-    return all(-(2**63) <= v < 2**63 for v in values)
 
 
 def lcm_of(values: Iterable[int]) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -152,15 +151,3 @@ def contains(net: Network, u: Any) -> Realizability:
         real_roots=tuple(tuple(r) for r in raw["real_roots"]),
         root_at_infinity=raw["root_at_infinity"],
     )
-
-
-def filters_of(net: Network, theta: Any) -> list[list[Fraction]]:
-    """The single-channel 1-D filters ``w_l`` of a CNN at exact parameters (biases excluded)."""
-    convs = conv_layers(net)
-    vals = parse_exact(theta, "theta", net.n_params)
-    out, pos = [], 0
-    for c in convs:
-        n = c.out_channels * c.in_channels * c.kernel[0] * c.kernel[1]
-        out.append(vals[pos : pos + n])
-        pos += n + (c.out_channels if c.bias else 0)
-    return out
