@@ -142,3 +142,12 @@ def test_bad_conv_and_attention_arguments():
         nc.Network([nc.Dense(3, 2), nc.Dense(3, 1)])
     with pytest.raises(ValueError, match="filter"):
         nc.Network([nc.Conv(1, 1, (1, 5), (1, 1), (1, 3))])
+
+
+def test_sizes_that_overflow_are_refused():
+    with pytest.raises((nc.IntegerOverflowError, TypeError, ValueError)):
+        nc.mlp([2**40, 2**40, 1], degree=2)
+    with pytest.raises((nc.IntegerOverflowError, TypeError, ValueError)):
+        nc.attention([2**33, 2**33], [2**33], tokens=2**33)
+    with pytest.raises(ValueError, match="too large"):
+        nc.mlp([2**70, 2, 1], degree=2)

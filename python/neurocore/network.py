@@ -38,6 +38,8 @@ def _positive_int(v: Any, arg: str, *, allow_zero: bool = False) -> int:
     v = int(v)
     if v < 0 or (v == 0 and not allow_zero):
         raise ValueError(f"{arg}: must be {'non-negative' if allow_zero else 'positive'}, got {v}")
+    if v >= 2**63:
+        raise ValueError(f"{arg}: {v} is too large (at most 2^63 - 1)")
     return v
 
 

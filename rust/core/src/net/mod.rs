@@ -47,6 +47,29 @@ impl Layer {
         }
     }
 
+    /// `(input_dim, output_dim, n_params)` computed with overflow checks (`None` on overflow).
+    fn checked_sizes(&self) -> Option<(usize, usize, usize)> {
+        let mul = |xs: &[usize]| xs.iter().try_fold(1usize, |acc, &x| acc.checked_mul(x));
+        match self {
+            Layer::Dense(l) => {
+                let w = mul(&[l.input_dim, l.output_dim])?;
+                Some((l.input_dim, l.output_dim, w.checked_add(if l.bias { l.output_dim } else { 0 })?))
+            }
+            Layer::Activation(l) => Some((l.dim, l.dim, 0)),
+            Layer::Conv(l) => {
+                let (oh, ow) = l.output_size();
+                let input = mul(&[l.in_channels, l.input_size.0, l.input_size.1])?;
+                let output = mul(&[l.out_channels, oh, ow])?;
+                let w = mul(&[l.out_channels, l.in_channels, l.kernel.0, l.kernel.1])?;
+                Some((input, output, w.checked_add(if l.bias { l.out_channels } else { 0 })?))
+            }
+            Layer::Attention(l) => {
+                let head = mul(&[l.key_dim.checked_mul(2)?.checked_add(l.output_width)?, l.input_width])?;
+                Some((mul(&[l.input_width, l.tokens])?, mul(&[l.output_width, l.tokens])?, mul(&[head, l.heads])?))
+            }
+        }
+    }
+
     /// Number of trainable parameters.
     pub fn n_params(&self) -> usize {
         match self {
@@ -81,6 +104,11 @@ impl Network {
     pub fn new(layers: Vec<Layer>) -> Result<Self> {
         if layers.is_empty() {
             return Err(CoreError::invalid("layers", "a network needs at least one layer"));
+        }
+        // Sizes are products of user-given numbers: check them once, so that every later
+        // unchecked product of the same factors is known not to wrap.
+        for (i, l) in layers.iter().enumerate() {
+            l.checked_sizes().ok_or_else(|| CoreError::Overflow(format!("the sizes of layer {i} exceed 2^64")))?;
         }
         for (i, pair) in layers.windows(2).enumerate() {
             let (out, inp) = (pair[0].output_dim(), pair[1].input_dim());
