@@ -4,7 +4,7 @@ use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
 use crate::runtime::{run, run_inline};
 use neurocore_core::coefficients::{coefficient_jacobian, coefficients};
-use neurocore_core::dimension::{dimension as core_dimension, DimensionOptions};
+use neurocore_core::dimension::{dimension as core_dimension, DimensionOptions, DimensionReport};
 use neurocore_core::jacobian::{evaluate_points, evaluation_jacobian};
 use neurocore_core::linalg::{kernel_basis_mod_p, rank_mod_p as core_rank_mod_p, Mat};
 use neurocore_core::ring::{F64Ring, PrimeField, RationalRing, Ring};
@@ -333,6 +333,19 @@ pub fn kernel_mod_p<'py>(
     matrix_out(py, r, c, k.into_vec())
 }
 
+/// The fields of a dimension report shared by `dimension` and the sweeps' `dimension_batch`.
+pub(crate) fn set_report_items(d: &Bound<'_, PyDict>, rep: &DimensionReport) -> PyResult<()> {
+    d.set_item("dim", rep.dim)?;
+    d.set_item("n_params", rep.n_params)?;
+    d.set_item("ambient_dim", rep.ambient_dim.clone())?;
+    d.set_item("symmetry_dim", rep.symmetry_dim)?;
+    d.set_item("expected_dim", rep.expected_dim)?;
+    d.set_item("upper_bound", rep.upper_bound.value)?;
+    d.set_item("upper_bound_source", rep.upper_bound.source)?;
+    d.set_item("certified", rep.certified)?;
+    d.set_item("error_bound", rep.error_bound)
+}
+
 /// Dimension of a neurovariety, as a dict of plain values (wrapped by the Python layer).
 #[pyfunction]
 #[pyo3(signature = (net, seed=0, primes=None, trials=2, threads=0))]
@@ -348,15 +361,7 @@ pub fn dimension<'py>(
         DimensionOptions { seed, primes, trials, extra_points: 0, par: neurocore_core::Par::from_threads(threads) };
     let rep = run(py, threads, |_, intr| core_dimension(&net.inner, &opts, intr))?;
     let d = PyDict::new(py);
-    d.set_item("dim", rep.dim)?;
-    d.set_item("n_params", rep.n_params)?;
-    d.set_item("ambient_dim", rep.ambient_dim)?;
-    d.set_item("symmetry_dim", rep.symmetry_dim)?;
-    d.set_item("expected_dim", rep.expected_dim)?;
-    d.set_item("upper_bound", rep.upper_bound.value)?;
-    d.set_item("upper_bound_source", rep.upper_bound.source)?;
-    d.set_item("certified", rep.certified)?;
-    d.set_item("error_bound", rep.error_bound)?;
+    set_report_items(&d, &rep)?;
     d.set_item("seed", rep.seed)?;
     let trials: Vec<(u64, usize, usize, usize, f64)> =
         rep.trials.iter().map(|t| (t.prime, t.rank, t.points, t.rows, t.error_bound)).collect();

@@ -3,6 +3,7 @@
 //! These functions are the unit of work that the Python layer ships to thread pools, process
 //! pools and dask workers; `runtime::run` keeps them on fork-safe pools.
 
+use crate::compute::set_report_items;
 use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
 use crate::runtime::run;
@@ -151,15 +152,7 @@ pub fn dimension_batch<'py>(
                 BatchOutcome::Done { report: rep, seconds } => {
                     d.set_item("status", "ok")?;
                     d.set_item("seconds", seconds)?;
-                    d.set_item("dim", rep.dim)?;
-                    d.set_item("n_params", rep.n_params)?;
-                    d.set_item("ambient_dim", rep.ambient_dim)?;
-                    d.set_item("symmetry_dim", rep.symmetry_dim)?;
-                    d.set_item("expected_dim", rep.expected_dim)?;
-                    d.set_item("upper_bound", rep.upper_bound.value)?;
-                    d.set_item("upper_bound_source", rep.upper_bound.source)?;
-                    d.set_item("certified", rep.certified)?;
-                    d.set_item("error_bound", rep.error_bound)?;
+                    set_report_items(&d, &rep)?;
                 }
                 BatchOutcome::TimedOut { seconds } => {
                     d.set_item("status", "timeout")?;

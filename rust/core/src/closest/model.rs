@@ -130,6 +130,21 @@ impl<R: Ring + Clone> ModelMap<R> for CoefficientMap<'_, R> {
     }
 }
 
+/// Number of samples in a row-major `n_points x input_dim` array of `len` values, after
+/// checking the shape and that the data Jacobian fits the memory limit.
+fn sample_count(net: &Network, len: usize) -> Result<usize> {
+    let d = net.input_dim();
+    if len == 0 || !len.is_multiple_of(d) {
+        return Err(CoreError::invalid(
+            "x",
+            format!("expected a non-empty n_points x {d} array of samples, got {len} values"),
+        ));
+    }
+    let n_points = len / d;
+    check_allocation("the data Jacobian", n_points as u128 * net.output_dim() as u128 * net.n_params() as u128, 16)?;
+    Ok(n_points)
+}
+
 /// The network's outputs at fixed sample points, over a base ring `R`.
 pub struct DataMap<'n, R: Ring> {
     bound: BoundNetwork<'n, R>,
@@ -140,19 +155,7 @@ pub struct DataMap<'n, R: Ring> {
 impl<'n, R: Ring> DataMap<'n, R> {
     /// `points` is `n_points x input_dim`, row-major.
     pub fn new(net: &'n Network, base: R, points: Vec<R::Elem>) -> Result<Self> {
-        let d = net.input_dim();
-        if points.is_empty() || !points.len().is_multiple_of(d) {
-            return Err(CoreError::invalid(
-                "x",
-                format!("expected a non-empty n_points x {d} array of samples, got {} values", points.len()),
-            ));
-        }
-        let n_points = points.len() / d;
-        check_allocation(
-            "the data Jacobian",
-            n_points as u128 * net.output_dim() as u128 * net.n_params() as u128,
-            16,
-        )?;
+        let n_points = sample_count(net, points.len())?;
         Ok(DataMap { bound: net.bind(base)?, points, n_points })
     }
 
@@ -216,18 +219,7 @@ impl<'n> LaneDataMap<'n> {
     /// `points` is `n_points x input_dim`, row-major.
     pub fn new(net: &'n Network, points: &[f64]) -> Result<Self> {
         let d = net.input_dim();
-        if points.is_empty() || !points.len().is_multiple_of(d) {
-            return Err(CoreError::invalid(
-                "x",
-                format!("expected a non-empty n_points x {d} array of samples, got {} values", points.len()),
-            ));
-        }
-        let n_points = points.len() / d;
-        check_allocation(
-            "the data Jacobian",
-            n_points as u128 * net.output_dim() as u128 * net.n_params() as u128,
-            16,
-        )?;
+        let n_points = sample_count(net, points.len())?;
         let batches = points
             .chunks(d * LANES)
             .map(|chunk| {
