@@ -341,7 +341,7 @@ pub(crate) fn set_report_items(d: &Bound<'_, PyDict>, rep: &DimensionReport) -> 
     d.set_item("symmetry_dim", rep.symmetry_dim)?;
     d.set_item("expected_dim", rep.expected_dim)?;
     d.set_item("upper_bound", rep.upper_bound.value)?;
-    d.set_item("upper_bound_source", rep.upper_bound.source)?;
+    d.set_item("upper_bound_source", &rep.upper_bound.source)?;
     d.set_item("certified", rep.certified)?;
     d.set_item("error_bound", rep.error_bound)
 }

@@ -1,6 +1,7 @@
 //! Where the time of one `dimension` call goes: `cargo run --release --example profile_dimension`.
 
-use neurocore_core::dimension::{dimension, symmetry_rank, DimensionOptions};
+use neurocore_core::bounds::orbit::orbit_ranks;
+use neurocore_core::dimension::{dimension, DimensionOptions};
 use neurocore_core::jacobian::evaluation_jacobian;
 use neurocore_core::linalg::{rank_mod_p, Echelon, Mat};
 use neurocore_core::net::{Activation, Dense, Layer, Network};
@@ -37,9 +38,8 @@ fn main() {
             let opts = DimensionOptions::default();
             let total = best(10, || dimension(&net, &opts, &NoInterrupt).unwrap());
             let f = PrimeField::new(7_347_209).unwrap();
-            let sym_small = best(10, || symmetry_rank(&net, f, 0, true, Par::Rayon, &NoInterrupt).unwrap());
-            let g = PrimeField::new((1 << 61) - 1).unwrap();
-            let sym_big = best(10, || symmetry_rank(&net, g, 0, false, Par::Rayon, &NoInterrupt).unwrap());
+            let sym_small = best(10, || orbit_ranks(&net, true, Par::Rayon, &NoInterrupt).unwrap());
+            let sym_big = best(10, || orbit_ranks(&net, false, Par::Rayon, &NoInterrupt).unwrap());
             let n = net.n_params();
             let out = net.output_dim();
             let bound = net.bind(f).unwrap();

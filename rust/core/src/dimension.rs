@@ -2,9 +2,10 @@
 //! computed as ranks modulo primes at random points and certified when it meets a proven upper
 //! bound (design.md 2.5).
 //!
-//! Proven upper bounds used: the ambient dimension; `n_params` minus the rank of the tangent
-//! vectors of the known symmetry group at a point (a lower bound on the generic orbit dimension,
-//! hence on the generic fiber dimension); the closed formula for linear MLPs.
+//! Proven upper bounds (module [`crate::bounds`], each a lemma of docs/certificates.md): the
+//! ambient dimension; `n_params` minus the generic orbit dimension of the known (and hidden)
+//! symmetries; the closed formula for linear MLPs; for MLPs, the composition, interface and
+//! span bounds over all splits. They are computed once per architecture and shared with scans.
 //!
 //! Each trial draws `theta` uniformly from F_p^n and adds evaluation points in batches to an
 //! incremental echelon form until a batch of fresh points adds nothing (or the upper bound is
@@ -15,11 +16,12 @@
 //! Independent trials multiply. The bound assumes that `p` does not divide every coefficient of
 //! that maximal minor, which holds for all but finitely many primes.
 
+use crate::bounds::proven_bounds;
 use crate::error::{CoreError, Result};
 use crate::jacobian::evaluation_jacobian;
-use crate::linalg::{rank_mod_p, Echelon, Mat};
+use crate::linalg::{Echelon, Mat};
 use crate::net::degrees::{network_degrees, NetworkDegrees};
-use crate::net::symmetry::{hidden_symmetry_generators, linear_mlp_dim, symmetry_generators};
+use crate::net::symmetry::linear_mlp_dim;
 use crate::net::{BoundNetwork, Layer, Network};
 use crate::par::{check_allocation, Interrupt, Par};
 use crate::ring::primes::{prev_prime, validate_prime, DEFAULT_PRIME, SMALL_PRIME_BOUND};
@@ -31,7 +33,6 @@ use num_traits::{ToPrimitive, Zero};
 const STREAM_THETA: u64 = 1;
 const STREAM_POINTS: u64 = 2;
 const STREAM_PRIMES: u64 = 3;
-const STREAM_SYMMETRY: u64 = 4;
 
 /// Rows of Jacobian kept in memory at once (per batch), in bytes.
 const BATCH_BYTES: usize = 256 << 20;
@@ -52,7 +53,7 @@ pub struct DimensionOptions {
 
 impl Default for DimensionOptions {
     fn default() -> Self {
-        DimensionOptions { seed: 0, primes: None, trials: 2, extra_points: 0, par: Par::Rayon }
+        DimensionOptions { seed: 0, primes: None, trials: 2, extra_points: 0, par: Par::from_threads(0) }
     }
 }
 
@@ -69,12 +70,7 @@ pub struct Trial {
     pub error_bound: f64,
 }
 
-/// A proven upper bound on the generic rank, and where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpperBound {
-    pub value: usize,
-    pub source: &'static str,
-}
+pub use crate::bounds::UpperBound;
 
 /// The dimension of a neurovariety with its evidence.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,41 +97,10 @@ fn ambient_usize(a: &BigUint) -> usize {
     a.to_usize().unwrap_or(usize::MAX)
 }
 
-/// Rank of tangent vectors of fibers at a random point mod `field`: the known symmetry group
-/// (and, with `include_hidden`, the proven hidden symmetries of
-/// [`hidden_symmetry_generators`]). A lower bound on the generic fiber dimension.
-pub fn symmetry_rank(
-    net: &Network,
-    field: PrimeField,
-    seed: u64,
-    include_hidden: bool,
-    par: Par,
-    intr: &dyn Interrupt,
-) -> Result<usize> {
-    let mut rng = SplitMix64::derived(seed, STREAM_SYMMETRY, field.modulus());
-    let theta: Vec<u64> = (0..net.n_params()).map(|_| rng.below(field.modulus())).collect();
-    let mut gens = symmetry_generators(net, &field, &theta);
-    if include_hidden {
-        gens.extend(hidden_symmetry_generators(net, &field, &theta));
-    }
-    if gens.is_empty() {
-        return Ok(0);
-    }
-    let rows = gens.len();
-    let data: Vec<u64> = gens.into_iter().flatten().collect();
-    let m = Mat::from_vec(rows, net.n_params(), data)?;
-    rank_mod_p(&field, &m, par, intr)
-}
-
-/// The dimension of the generic orbit of the known symmetry group (design.md 2.1-2.3): exact
-/// for linear MLPs; otherwise the rank of the group's tangent vectors at a pseudo-random point
-/// modulo 2^61 - 1, a certified lower bound that equals the generic value unless the point is
-/// a root of a nonzero polynomial (probability below `n_params * deg / 2^61`).
+/// The dimension of the generic orbit of the known symmetry group (design.md 2.1-2.3); see
+/// [`crate::bounds::symmetry_dim`].
 pub fn symmetry_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
-    if let Some(d) = linear_mlp_dim(net) {
-        return Ok(net.n_params() - d.min(net.n_params()));
-    }
-    symmetry_rank(net, PrimeField::new(DEFAULT_PRIME)?, 0, false, Par::Rayon, intr)
+    crate::bounds::symmetry_dim(net, Par::from_threads(0), intr)
 }
 
 /// `min(n_params - symmetry_dim, ambient_dim)`.
@@ -144,25 +109,7 @@ pub fn expected_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
         return Ok(d);
     }
     let sym = symmetry_dim(net, intr)?;
-    Ok((net.n_params() - sym).min(ambient_usize(&ambient_dim(net)?)))
-}
-
-/// The proven upper bound on the generic rank.
-pub fn rank_upper_bound(net: &Network, sym_lower: usize, ambient: &BigUint) -> UpperBound {
-    let mut best = UpperBound {
-        value: net.n_params() - sym_lower.min(net.n_params()),
-        source: "n_params - rank of fiber tangent vectors (symmetries)",
-    };
-    let amb = ambient_usize(ambient);
-    if amb < best.value {
-        best = UpperBound { value: amb, source: "ambient dimension" };
-    }
-    if let Some(d) = linear_mlp_dim(net) {
-        if d <= best.value {
-            best = UpperBound { value: d, source: "linear network formula rho (d0 + dL - rho)" };
-        }
-    }
-    best
+    Ok((net.n_params() - sym.min(net.n_params())).min(ambient_usize(&ambient_dim(net)?)))
 }
 
 /// Rejects primes for which the computation modulo p would not reflect the network over Q:
@@ -314,25 +261,12 @@ pub fn dimension(net: &Network, opts: &DimensionOptions, intr: &dyn Interrupt) -
     }
     let degrees = network_degrees(net)?;
     let ambient = ambient_dim(net)?;
-    // The symmetry orbit dimension is a certified lower bound (see `symmetry_dim`), so
-    // `n_params - symmetry_dim` is a proven upper bound whatever point it was computed at.
-    let symmetry_dim = symmetry_dim(net, intr)?;
-    let expected_dim = (net.n_params() - symmetry_dim).min(ambient_usize(&ambient));
-    // For the certificate, the rank of all proven fiber directions (known and hidden
-    // symmetries) modulo any prime is a valid lower bound on the fiber dimension: first the
-    // fast prime of the first trial, and 2^61 - 1 only if that does not certify.
-    let linear = linear_mlp_dim(net).is_some();
-    let fiber_lower = |p: u64| -> Result<usize> {
-        if linear {
-            Ok(symmetry_dim)
-        } else {
-            symmetry_rank(net, PrimeField::new(p)?, opts.seed, true, opts.par, intr)
-        }
-    };
+    // Every bound is proven (docs/certificates.md) and computed once per architecture.
+    let bounds = proven_bounds(net, opts.par, intr)?;
+    let upper = bounds.upper;
     let trials_wanted = opts.trials.max(2);
     let extra_points = opts.extra_points.max(2).max(32usize.div_ceil(net.output_dim().max(1)));
     let primes = trial_primes(opts, trials_wanted);
-    let mut upper = rank_upper_bound(net, fiber_lower(primes[0])?, &ambient);
 
     let mut trials: Vec<Trial> = Vec::new();
     for (t, &p) in primes.iter().enumerate() {
@@ -341,16 +275,6 @@ pub fn dimension(net: &Network, opts: &DimensionOptions, intr: &dyn Interrupt) -
         trials.push(trial);
         if done {
             break;
-        }
-        if t == 0 && primes[0] != DEFAULT_PRIME {
-            // A small prime may have underestimated the fiber: sharpen the bound once.
-            let better = rank_upper_bound(net, fiber_lower(DEFAULT_PRIME)?, &ambient);
-            if better.value < upper.value {
-                upper = better;
-                if trials[0].rank >= upper.value {
-                    break;
-                }
-            }
         }
     }
     let dim = trials.iter().map(|t| t.rank).max().unwrap_or(0);
@@ -364,8 +288,8 @@ pub fn dimension(net: &Network, opts: &DimensionOptions, intr: &dyn Interrupt) -
         dim,
         n_params: net.n_params(),
         ambient_dim: ambient,
-        symmetry_dim,
-        expected_dim,
+        symmetry_dim: bounds.symmetry_dim,
+        expected_dim: bounds.expected_dim,
         upper_bound: upper,
         certified,
         error_bound,

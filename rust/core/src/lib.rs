@@ -15,6 +15,7 @@ pub mod ring;
 
 pub use error::{CoreError, Result};
 pub use par::{Interrupt, NoInterrupt, Par};
+pub mod bounds;
 pub mod closest;
 pub mod cnn;
 pub mod coefficients;

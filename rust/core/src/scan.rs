@@ -28,16 +28,14 @@
 //! every rank a function of `(network, prime, seed, sampler, i)` alone: scans split into any
 //! chunks, on any number of threads or machines, give identical results.
 
+use crate::bounds::proven_bounds;
 use crate::dimension::{
-    ambient_dim, check_prime_for_network, dimension, rank_at_point, rank_upper_bound, symmetry_rank, DimensionOptions,
-    DimensionReport, PointSampling, UpperBound,
+    check_prime_for_network, dimension, rank_at_point, DimensionOptions, DimensionReport, PointSampling, UpperBound,
 };
 use crate::error::{CoreError, Result};
 use crate::net::degrees::{network_degrees, NetworkDegrees};
-use crate::net::symmetry::linear_mlp_dim;
 use crate::net::{BoundNetwork, Network};
 use crate::par::{check_allocation, Interrupt, Par};
-use crate::ring::primes::DEFAULT_PRIME;
 use crate::ring::PrimeField;
 use crate::rng::SplitMix64;
 use rayon::prelude::*;
@@ -146,20 +144,15 @@ pub struct ScanContext<'n> {
 }
 
 impl<'n> ScanContext<'n> {
-    /// Validates `prime` for `net` and computes the proven upper bound of the generic rank
-    /// (ambient dimension, `n_params` minus the rank of the known and hidden symmetry
-    /// directions modulo 2^61 - 1, the linear-network formula), as [`dimension`] does.
+    /// Validates `prime` for `net` and takes the proven upper bound of the generic rank from
+    /// [`proven_bounds`], the same bound as [`dimension`] (computed once per architecture and
+    /// cached, so the chunks of a scan share it).
     pub fn new(net: &'n Network, prime: u64, par: Par, intr: &dyn Interrupt) -> Result<Self> {
         let field = PrimeField::new(prime)?;
         let degrees = network_degrees(net)?;
         check_prime_for_network(net, prime, &degrees)?;
         let bound = net.bind(field)?;
-        let ambient = ambient_dim(net)?;
-        let fiber_lower = match linear_mlp_dim(net) {
-            Some(d) => net.n_params() - d.min(net.n_params()),
-            None => symmetry_rank(net, PrimeField::new(DEFAULT_PRIME)?, 0, true, par, intr)?,
-        };
-        let upper = rank_upper_bound(net, fiber_lower, &ambient);
+        let upper = proven_bounds(net, par, intr)?.upper;
         let extra_points = 2usize.max(32usize.div_ceil(net.output_dim().max(1)));
         Ok(ScanContext { bound, field, degrees, upper, extra_points })
     }
@@ -396,6 +389,7 @@ mod tests {
     use super::*;
     use crate::net::{Activation, Dense, Layer};
     use crate::par::NoInterrupt;
+    use crate::ring::primes::DEFAULT_PRIME;
 
     fn mlp(widths: &[usize], degree: u32) -> Network {
         let mut layers = Vec::new();

@@ -7,7 +7,7 @@ use num_rational::BigRational;
 use num_traits::{One, Zero};
 
 /// A polynomial activation applied to each of `dim` coordinates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Activation {
     pub dim: usize,
     /// `c_0, ..., c_r`, low to high, trailing zeros removed.

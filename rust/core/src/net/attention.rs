@@ -9,7 +9,7 @@ use crate::error::{CoreError, Result};
 use crate::ring::Ring;
 
 /// A lightning self-attention layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Attention {
     /// Input width `d` (rows of `X`).
     pub input_width: usize,

@@ -9,7 +9,7 @@ use crate::error::{CoreError, Result};
 use crate::ring::Ring;
 
 /// A convolutional layer with fixed input size.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Conv {
     pub in_channels: usize,
     pub out_channels: usize,

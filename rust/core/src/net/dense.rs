@@ -3,7 +3,7 @@
 use crate::ring::Ring;
 
 /// A dense (fully connected) layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Dense {
     pub input_dim: usize,
     pub output_dim: usize,

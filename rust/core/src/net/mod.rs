@@ -18,7 +18,7 @@ use crate::error::{CoreError, Result};
 use crate::ring::Ring;
 
 /// One layer of a network.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Layer {
     Dense(Dense),
     Activation(Activation),
@@ -82,7 +82,7 @@ impl Layer {
 }
 
 /// A validated stack of layers whose dimensions chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Network {
     layers: Vec<Layer>,
     /// Start of each layer's parameters in the flat parameter vector.

@@ -16,6 +16,7 @@
 //! - in every attention head, `GL(a)` on `(Q, K) -> (A Q, A^-T K)` and `(Q, V) -> (lambda Q, V / lambda)`.
 
 use super::{Attention, Layer, Network};
+use crate::error::Result;
 use crate::ring::Ring;
 
 /// How the parameters of one layer respond to a change of basis on its output or input side.
@@ -75,21 +76,25 @@ fn zeros<R: Ring>(ring: &R, n: usize) -> Vec<R::Elem> {
     vec![ring.zero(); n]
 }
 
-/// Tangent vectors of the known symmetry group at `theta` (length `n_params` each).
+/// Tangent vectors of the known symmetry group at `theta` (length `n_params` each), collected.
+/// Callers with large networks should check [`symmetry_generator_count`]` * n_params` against
+/// the memory limit first, or stream with [`for_each_symmetry_generator`].
 pub fn symmetry_generators<R: Ring>(net: &Network, ring: &R, theta: &[R::Elem]) -> Vec<Vec<R::Elem>> {
-    let n = net.n_params();
-    let offs = net.param_offsets();
-    let mut gens: Vec<Vec<R::Elem>> = Vec::new();
+    let mut gens = Vec::new();
+    let collect: Result<()> = for_each_symmetry_generator(net, ring, theta, &mut |g| {
+        gens.push(g);
+        Ok(())
+    });
+    debug_assert!(collect.is_ok(), "collecting never fails");
+    gens
+}
+
+/// Boundaries between consecutive parameter layers that carry known symmetries: the layer
+/// indices `(a, b)`, the monomial degree of the activation between them (1 for none), and the
+/// number of generators there.
+fn symmetric_boundaries(net: &Network) -> Vec<(usize, usize, u32, usize)> {
     let pl = param_layers(net);
-
-    // Per-head attention symmetries.
-    for &li in &pl {
-        if let Layer::Attention(att) = &net.layers()[li] {
-            attention_head_generators(att, ring, theta, offs[li], n, &mut gens);
-        }
-    }
-
-    // Boundaries between consecutive parameter layers.
+    let mut out = Vec::new();
     for w in pl.windows(2) {
         let (a, b) = (w[0], w[1]);
         let Ok(act) = boundary_activation(net, a, b) else { continue };
@@ -98,6 +103,88 @@ pub fn symmetry_generators<R: Ring>(net: &Network, ring: &R, theta: &[R::Elem]) 
             Some(act) => act.monomial_degree(),
         };
         let Some(r) = degree else { continue };
+        let (la, lb) = (&net.layers()[a], &net.layers()[b]);
+        let count = match (la, lb) {
+            (Layer::Dense(_) | Layer::Attention(_), Layer::Dense(_) | Layer::Attention(_))
+                if r == 1 && linear_side_ok(la) && linear_side_ok(lb) =>
+            {
+                let t = match (la, lb) {
+                    (Layer::Attention(a), _) => a.tokens,
+                    (_, Layer::Attention(b)) => b.tokens,
+                    _ => 1,
+                };
+                let d = la.output_dim() / t;
+                d.saturating_mul(d)
+            }
+            (Layer::Dense(da), Layer::Dense(_)) => da.output_dim,
+            (Layer::Conv(ca), Layer::Conv(_)) => ca.out_channels,
+            _ => 0,
+        };
+        if count > 0 {
+            out.push((a, b, r, count));
+        }
+    }
+    out
+}
+
+/// The number of rows [`symmetry_generators`] produces (saturating), computed without building
+/// them: the size function that memory checks use.
+pub fn symmetry_generator_count(net: &Network) -> usize {
+    let heads: usize = net
+        .layers()
+        .iter()
+        .map(|l| match l {
+            Layer::Attention(att) => {
+                att.heads.saturating_mul(att.key_dim.saturating_mul(att.key_dim).saturating_add(1))
+            }
+            _ => 0,
+        })
+        .fold(0, usize::saturating_add);
+    symmetric_boundaries(net).iter().map(|b| b.3).fold(heads, usize::saturating_add)
+}
+
+/// The generic orbit dimension of the known symmetry group in closed form, when it is proven:
+/// networks without attention layers whose symmetric boundaries are all rescalings (monomial
+/// activations of degree `r >= 2` between two dense or two convolutional layers).
+///
+/// Proof: the generator of unit (or channel) `i` at a boundary `(a, b)` vanishes on every layer
+/// before `a` and, on layer `a`, equals `theta` on row (filter) `i` and zero elsewhere. Ordering
+/// the generators by boundary, the matrix of generators is block upper triangular, and each
+/// diagonal block has disjoint row supports that are nonzero at a generic `theta`, hence full
+/// rank. So the generic rank is the number of generators.
+pub fn rescaling_orbit_dim(net: &Network) -> Option<usize> {
+    if net.layers().iter().any(|l| matches!(l, Layer::Attention(_))) {
+        return None;
+    }
+    let bs = symmetric_boundaries(net);
+    if bs.iter().any(|b| b.2 < 2) {
+        return None;
+    }
+    Some(bs.iter().map(|b| b.3).sum())
+}
+
+/// Streams the tangent vectors of the known symmetry group at `theta` (each of length
+/// `n_params`) into `emit`, one at a time, so that callers can reduce them in blocks without
+/// holding all of them.
+pub fn for_each_symmetry_generator<R: Ring>(
+    net: &Network,
+    ring: &R,
+    theta: &[R::Elem],
+    emit: &mut dyn FnMut(Vec<R::Elem>) -> Result<()>,
+) -> Result<()> {
+    let n = net.n_params();
+    let offs = net.param_offsets();
+    let pl = param_layers(net);
+
+    // Per-head attention symmetries.
+    for &li in &pl {
+        if let Layer::Attention(att) = &net.layers()[li] {
+            attention_head_generators(att, ring, theta, offs[li], n, emit)?;
+        }
+    }
+
+    // Boundaries between consecutive parameter layers (the same list that the counts use).
+    for (a, b, r, _) in symmetric_boundaries(net) {
         let (la, lb) = (&net.layers()[a], &net.layers()[b]);
         let (oa, ob) = (offs[a], offs[b]);
         match (la, lb) {
@@ -117,7 +204,7 @@ pub fn symmetry_generators<R: Ring>(net: &Network, ring: &R, theta: &[R::Elem]) 
                         let mut g = zeros(ring, n);
                         left_action::<R>(la, theta, oa, i, j, t, &mut g);
                         right_action(lb, ring, theta, ob, i, j, t, &mut g);
-                        gens.push(g);
+                        emit(g)?;
                     }
                 }
             }
@@ -136,7 +223,7 @@ pub fn symmetry_generators<R: Ring>(net: &Network, ring: &R, theta: &[R::Elem]) 
                         let idx = ob + k * db.input_dim + i;
                         g[idx] = ring.mul(&mr, &theta[idx]);
                     }
-                    gens.push(g);
+                    emit(g)?;
                 }
             }
             (Layer::Conv(ca), Layer::Conv(cb)) => {
@@ -158,13 +245,13 @@ pub fn symmetry_generators<R: Ring>(net: &Network, ring: &R, theta: &[R::Elem]) 
                             g[idx] = ring.mul(&mr, &theta[idx]);
                         }
                     }
-                    gens.push(g);
+                    emit(g)?;
                 }
             }
             _ => {}
         }
     }
-    gens
+    Ok(())
 }
 
 fn linear_side_ok(l: &Layer) -> bool {
@@ -250,8 +337,8 @@ fn attention_head_generators<R: Ring>(
     theta: &[R::Elem],
     off: usize,
     n: usize,
-    gens: &mut Vec<Vec<R::Elem>>,
-) {
+    emit: &mut dyn FnMut(Vec<R::Elem>) -> Result<()>,
+) -> Result<()> {
     let (a, d) = (att.key_dim, att.input_width);
     for h in 0..att.heads {
         let q = off + h * att.head_params();
@@ -265,7 +352,7 @@ fn attention_head_generators<R: Ring>(
                     g[q + i * d + c] = theta[q + j * d + c].clone();
                     g[k + j * d + c] = ring.neg(&theta[k + i * d + c]);
                 }
-                gens.push(g);
+                emit(g)?;
             }
         }
         // The scalar between Q^T K and V.
@@ -274,8 +361,9 @@ fn attention_head_generators<R: Ring>(
         for c in 0..att.output_width * d {
             g[v + c] = ring.neg(&theta[v + c]);
         }
-        gens.push(g);
+        emit(g)?;
     }
+    Ok(())
 }
 
 /// Fiber directions beyond the known symmetry group that are proven to lie in the kernel of the
@@ -294,18 +382,8 @@ pub fn hidden_symmetry_generators<F: crate::ring::Field>(
     theta: &[F::Elem],
 ) -> Vec<Vec<F::Elem>> {
     let mut gens = Vec::new();
-    let layers = net.layers();
-    let n = layers.len();
-    if n < 3 {
-        return gens;
-    }
-    let (Layer::Dense(a), Layer::Activation(act), Layer::Dense(b)) = (&layers[n - 3], &layers[n - 2], &layers[n - 1])
-    else {
-        return gens;
-    };
-    if b.output_dim != 1 || act.monomial_degree() != Some(2) {
-        return gens;
-    }
+    let Some(a) = quadratic_last_layer(net) else { return gens };
+    let n = net.layers().len();
     let offs = net.param_offsets();
     let (oa, ob) = (offs[n - 3], offs[n - 1]);
     let k = a.output_dim;
@@ -330,4 +408,24 @@ pub fn hidden_symmetry_generators<F: crate::ring::Field>(
         }
     }
     gens
+}
+
+/// The dense layer `W` of a single-output ending `Dense(W) -> c t^2 -> Dense(v)`, if any.
+fn quadratic_last_layer(net: &Network) -> Option<&super::Dense> {
+    let layers = net.layers();
+    let n = layers.len();
+    if n < 3 {
+        return None;
+    }
+    let (Layer::Dense(a), Layer::Activation(act), Layer::Dense(b)) = (&layers[n - 3], &layers[n - 2], &layers[n - 1])
+    else {
+        return None;
+    };
+    (b.output_dim == 1 && act.monomial_degree() == Some(2)).then_some(a)
+}
+
+/// An upper bound on the number of rows [`hidden_symmetry_generators`] produces:
+/// `binom(k, 2)` for a quadratic last hidden layer of width `k`, else 0.
+pub fn hidden_symmetry_generator_count(net: &Network) -> usize {
+    quadratic_last_layer(net).map_or(0, |a| a.output_dim.saturating_mul(a.output_dim.saturating_sub(1)) / 2)
 }
