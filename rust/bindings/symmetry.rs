@@ -3,7 +3,10 @@
 use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
 use crate::runtime::run_inline;
-use neurocore_core::net::symmetry::{hidden_symmetry_generators, symmetry_generators};
+use neurocore_core::net::symmetry::{
+    hidden_symmetry_generator_count, hidden_symmetry_generators, symmetry_generator_count, symmetry_generators,
+};
+use neurocore_core::par::check_allocation;
 use neurocore_core::ring::{F64Ring, Field, PrimeField, RationalRing};
 use neurocore_core::CoreError;
 use num_bigint::BigInt;
@@ -22,7 +25,11 @@ fn generators<F: Field>(net: &PyNetwork, field: &F, theta: &[F::Elem], hidden: b
 }
 
 fn check_len(net: &PyNetwork, len: usize) -> PyResult<()> {
-    net.inner.check_params_len(len).map_err(to_pyerr)
+    net.inner.check_params_len(len).map_err(to_pyerr)?;
+    // The generators are dense rows: refuse them before building when they would not fit.
+    let rows = symmetry_generator_count(&net.inner).saturating_add(hidden_symmetry_generator_count(&net.inner));
+    check_allocation("the symmetry tangent vectors", rows as u128 * len as u128, 8).map_err(to_pyerr)?;
+    Ok(())
 }
 
 /// Exact tangent vectors (rows) at rational `theta`: `(rows, cols, numerators, denominators)`.
