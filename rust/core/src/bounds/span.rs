@@ -38,9 +38,8 @@ pub fn span_upper_bounds(sk: &Skeleton) -> Result<(Vec<usize>, Vec<usize>)> {
         pre.push(sk.width(j).min(with_bias));
         let mut best = sk.width(j);
         // In the inputs (i = 0) and in each earlier pre-activation basis (i = 1..=j).
-        for i in 0..=j {
+        for (i, &vars) in pre.iter().enumerate() {
             let degrees = degrees_from(sk, i, j)?;
-            let vars = pre[i];
             let count = degrees.monomial_count(vars).to_usize().unwrap_or(usize::MAX);
             best = best.min(count);
         }
