@@ -93,6 +93,7 @@ def _family(widths: list[int]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the rows of the given files (skipping those already in ``--out``) and summarise."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("csv", nargs="+", help="Dao-Rodriguez CSV files")
     ap.add_argument("--out", default="dao_rodriguez_certified.csv", help="resumable output table")
