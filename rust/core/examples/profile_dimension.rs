@@ -38,8 +38,8 @@ fn main() {
             let opts = DimensionOptions::default();
             let total = best(10, || dimension(&net, &opts, &NoInterrupt).unwrap());
             let f = PrimeField::new(7_347_209).unwrap();
-            let sym_small = best(10, || orbit_ranks(&net, true, Par::Rayon, &NoInterrupt).unwrap());
-            let sym_big = best(10, || orbit_ranks(&net, false, Par::Rayon, &NoInterrupt).unwrap());
+            let sym_small = best(10, || orbit_ranks(&net, true, Par::from_threads(0), &NoInterrupt).unwrap());
+            let sym_big = best(10, || orbit_ranks(&net, false, Par::from_threads(0), &NoInterrupt).unwrap());
             let n = net.n_params();
             let out = net.output_dim();
             let bound = net.bind(f).unwrap();
