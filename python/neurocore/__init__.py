@@ -16,7 +16,13 @@ from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
 from neurocore.compare import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
 from neurocore.dimension import DimensionReport, Trial, dimension
-from neurocore.errors import CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError
+from neurocore.errors import (
+    CertificationError,
+    IntegerOverflowError,
+    InternalError,
+    NeurocoreError,
+    ResourceLimitError,
+)
 from neurocore.exact_matrix import ExactMatrix
 from neurocore.maps import coefficients, evaluate, jacobian, monomials
 from neurocore.network import Activation, Attention, Conv, Dense, Network, attention, conv1d, conv2d, mlp
@@ -39,6 +45,7 @@ __all__ = [
     "DimensionReport",
     "ExactMatrix",
     "IntegerOverflowError",
+    "InternalError",
     "Network",
     "NeurocoreError",
     "RankResult",

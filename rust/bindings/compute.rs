@@ -369,16 +369,18 @@ pub fn dimension<'py>(
     Ok(d)
 }
 
-/// Sets the byte limit for any single result the core allocates.
+/// Sets the process-wide memory limit in bytes (0 restores the default: 75% of the memory
+/// available when it is first needed). Every computation estimates what it needs and raises
+/// `ResourceLimitError` above the limit before allocating anything.
 #[pyfunction]
 pub fn set_memory_limit(bytes: u64) {
     neurocore_core::par::set_memory_limit(bytes)
 }
 
-/// The current byte limit.
+/// The process-wide memory limit in bytes.
 #[pyfunction]
 pub fn memory_limit() -> u64 {
-    neurocore_core::par::memory_limit()
+    neurocore_core::par::process_memory_limit()
 }
 
 /// Deterministic primality test for 64-bit integers.

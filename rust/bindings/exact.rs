@@ -1,6 +1,6 @@
 //! Certified rank and verified kernel over Q: argument adaptation only.
 
-use crate::errors::to_pyerr;
+use crate::errors::BindResult;
 use crate::runtime::run;
 use neurocore_core::exact::{kernel_qq as core_kernel_qq, rank_qq as core_rank_qq, ExactOptions, IntMatrix};
 use neurocore_core::par::check_allocation;
@@ -11,22 +11,23 @@ use pyo3::prelude::*;
 
 /// An owned integer matrix from a C-contiguous `(rows, cols)` int64 array or a flat row-major
 /// list of Python ints.
-fn int_matrix(rows: usize, cols: usize, entries: &Bound<'_, PyAny>) -> PyResult<IntMatrix> {
-    check_allocation("a copy of the matrix", rows as u128 * cols as u128, 8).map_err(to_pyerr)?;
+fn int_matrix(rows: usize, cols: usize, entries: &Bound<'_, PyAny>) -> BindResult<IntMatrix> {
+    check_allocation("a copy of the matrix", rows as u128 * cols as u128, 8)?;
     if let Ok(arr) = entries.extract::<PyReadonlyArray2<'_, i64>>() {
         let view = arr.as_array();
         if view.dim() != (rows, cols) {
-            return Err(to_pyerr(CoreError::invalid(
+            return Err(CoreError::invalid(
                 "entries",
                 format!("expected shape ({rows}, {cols}), got {:?}", view.dim()),
-            )));
+            )
+            .into());
         }
-        return IntMatrix::from_i64(rows, cols, view.iter().copied().collect()).map_err(to_pyerr);
+        return Ok(IntMatrix::from_i64(rows, cols, view.iter().copied().collect())?);
     }
-    let values: Vec<BigInt> = entries.extract().map_err(|_| {
-        to_pyerr(CoreError::wrong_type("entries", "expected a 2-D int64 numpy array or a flat list of ints"))
-    })?;
-    IntMatrix::from_bigints(rows, cols, values).map_err(to_pyerr)
+    let values: Vec<BigInt> = entries
+        .extract()
+        .map_err(|_| CoreError::wrong_type("entries", "expected a 2-D int64 numpy array or a flat list of ints"))?;
+    Ok(IntMatrix::from_bigints(rows, cols, values)?)
 }
 
 /// Certified rank over Q of an integer matrix:
@@ -45,7 +46,7 @@ pub fn rank_qq(
     entries: &Bound<'_, PyAny>,
     seed: u64,
     threads: usize,
-) -> PyResult<(usize, usize, usize, bool, Vec<u64>)> {
+) -> BindResult<(usize, usize, usize, bool, Vec<u64>)> {
     let a = int_matrix(rows, cols, entries)?;
     let opts = ExactOptions::with_seed(seed);
     let c = run(py, threads, |par, intr| core_rank_qq(&a, &opts, par, intr))?;
@@ -65,7 +66,7 @@ pub fn kernel_qq(
     entries: &Bound<'_, PyAny>,
     seed: u64,
     threads: usize,
-) -> PyResult<(usize, usize, Vec<BigInt>, Vec<BigInt>)> {
+) -> BindResult<(usize, usize, Vec<BigInt>, Vec<BigInt>)> {
     let a = int_matrix(rows, cols, entries)?;
     let opts = ExactOptions::with_seed(seed);
     let k = run(py, threads, |par, intr| core_kernel_qq(&a, &opts, par, intr))?;

@@ -28,7 +28,7 @@ mod _core {
         set_memory_limit,
     };
     #[pymodule_export]
-    use super::errors::{CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError};
+    use super::errors::{CertificationError, IntegerOverflowError, InternalError, NeurocoreError};
     #[pymodule_export]
     use super::exact::{kernel_qq, rank_qq};
     #[pymodule_export]
@@ -43,6 +43,7 @@ mod _core {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("DEFAULT_PRIME", neurocore_core::ring::primes::DEFAULT_PRIME)?;
+        m.add("ResourceLimitError", super::errors::resource_limit_error(m.py())?)?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         Ok(())
     }

@@ -122,8 +122,9 @@ impl PyNetwork {
     }
 
     /// Generic orbit dimension of the known symmetry group.
-    fn symmetry_dim(&self, py: Python<'_>) -> PyResult<usize> {
-        run(py, 0, |_, intr| dimension::symmetry_dim(&self.inner, intr))
+    #[pyo3(signature = (threads=0))]
+    fn symmetry_dim(&self, py: Python<'_>, threads: usize) -> PyResult<usize> {
+        run(py, threads, |par, intr| dimension::symmetry_dim(&self.inner, par, intr))
     }
 
     /// The exponent table of one output's coefficient coordinates.

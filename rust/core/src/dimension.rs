@@ -52,7 +52,7 @@ pub struct DimensionOptions {
 
 impl Default for DimensionOptions {
     fn default() -> Self {
-        DimensionOptions { seed: 0, primes: None, trials: 2, extra_points: 0, par: Par::Rayon }
+        DimensionOptions { seed: 0, primes: None, trials: 2, extra_points: 0, par: Par::from_threads(0) }
     }
 }
 
@@ -131,19 +131,19 @@ pub fn symmetry_rank(
 /// for linear MLPs; otherwise the rank of the group's tangent vectors at a pseudo-random point
 /// modulo 2^61 - 1, a certified lower bound that equals the generic value unless the point is
 /// a root of a nonzero polynomial (probability below `n_params * deg / 2^61`).
-pub fn symmetry_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
+pub fn symmetry_dim(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<usize> {
     if let Some(d) = linear_mlp_dim(net) {
         return Ok(net.n_params() - d.min(net.n_params()));
     }
-    symmetry_rank(net, PrimeField::new(DEFAULT_PRIME)?, 0, false, Par::Rayon, intr)
+    symmetry_rank(net, PrimeField::new(DEFAULT_PRIME)?, 0, false, par, intr)
 }
 
 /// `min(n_params - symmetry_dim, ambient_dim)`.
-pub fn expected_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
+pub fn expected_dim(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<usize> {
     if let Some(d) = linear_mlp_dim(net) {
         return Ok(d);
     }
-    let sym = symmetry_dim(net, intr)?;
+    let sym = symmetry_dim(net, par, intr)?;
     Ok((net.n_params() - sym).min(ambient_usize(&ambient_dim(net)?)))
 }
 
@@ -263,9 +263,7 @@ pub fn rank_at_point(
     }
     let rank = echelon.rank();
     if rank > upper {
-        return Err(CoreError::Unlucky(format!(
-            "internal inconsistency: rank {rank} exceeds the proven upper bound {upper}; please report"
-        )));
+        return Err(CoreError::internal(format!("rank {rank} exceeds the proven upper bound {upper}")));
     }
     Ok(PointSampling { rank, points, last_batch })
 }
@@ -316,7 +314,7 @@ pub fn dimension(net: &Network, opts: &DimensionOptions, intr: &dyn Interrupt) -
     let ambient = ambient_dim(net)?;
     // The symmetry orbit dimension is a certified lower bound (see `symmetry_dim`), so
     // `n_params - symmetry_dim` is a proven upper bound whatever point it was computed at.
-    let symmetry_dim = symmetry_dim(net, intr)?;
+    let symmetry_dim = symmetry_dim(net, opts.par, intr)?;
     let expected_dim = (net.n_params() - symmetry_dim).min(ambient_usize(&ambient));
     // For the certificate, the rank of all proven fiber directions (known and hidden
     // symmetries) modulo any prime is a valid lower bound on the fiber dimension: first the

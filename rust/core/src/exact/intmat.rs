@@ -190,7 +190,7 @@ impl IntMatrix {
         for k in 0..len {
             let ok = self.with_magnitude(k, |mag, neg| balanced_digits(mag, neg, b, &mut digits));
             if !ok {
-                return Err(CoreError::Unlucky("internal error: digit split too short".into()));
+                return Err(CoreError::internal("digit split too short"));
             }
             for (piece, d) in pieces.iter_mut().zip(&digits) {
                 piece[k] = *d as f64;
