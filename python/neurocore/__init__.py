@@ -11,7 +11,7 @@ convolutional networks and lightning self-attention networks.
 5
 """
 
-from neurocore._core import DEFAULT_PRIME, __version__, memory_limit, set_memory_limit
+from neurocore._core import DEFAULT_PRIME, ExactMatrix, __version__, memory_limit, set_memory_limit
 from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
 from neurocore.compare import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
@@ -23,7 +23,6 @@ from neurocore.errors import (
     NeurocoreError,
     ResourceLimitError,
 )
-from neurocore.exact_matrix import ExactMatrix
 from neurocore.maps import coefficients, evaluate, jacobian, monomials
 from neurocore.network import Activation, Attention, Conv, Dense, Network, attention, conv1d, conv2d, mlp
 from neurocore.rank import RankResult, kernel, rank

@@ -3,7 +3,7 @@
 //! These functions are the unit of work that the Python layer ships to thread pools, process
 //! pools and dask workers; `runtime::run` keeps them on fork-safe pools.
 
-use crate::compute::set_report_items;
+use crate::dimension::set_report_items;
 use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
 use crate::runtime::run;

@@ -61,9 +61,7 @@ fn naive_kernel(a: &IntMatrix) -> Vec<Vec<BigRational>> {
 fn kernel_rows(k: &RationalKernel) -> Vec<Vec<BigRational>> {
     (0..k.rows)
         .map(|i| {
-            (0..k.cols)
-                .map(|j| BigRational::new(k.numerators[i * k.cols + j].clone(), k.denominators[i * k.cols + j].clone()))
-                .collect()
+            (0..k.cols).map(|j| BigRational::new(k.numerators[i * k.cols + j].clone(), k.denominator.clone())).collect()
         })
         .collect()
 }

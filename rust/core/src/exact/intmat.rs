@@ -152,7 +152,7 @@ impl IntMatrix {
     }
 
     /// Every entry modulo `p`, as canonical residues.
-    pub(crate) fn residues(&self, f: &PrimeField) -> Result<Mat<u64>> {
+    pub fn residues(&self, f: &PrimeField) -> Result<Mat<u64>> {
         check_allocation("residues of the matrix", (self.rows as u128) * self.cols as u128, 8)?;
         let data = match &self.data {
             Entries::Small(v) => v.iter().map(|&x| f.from_i128(x as i128)).collect(),
