@@ -10,7 +10,7 @@ import pytest
 
 import neurocore as nc
 from neurocore.cli import main
-from neurocore.compare import CompareReport, compare, special_points
+from neurocore.comparison import CompareReport, compare, special_points
 
 
 @pytest.fixture(scope="module")

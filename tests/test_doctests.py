@@ -16,7 +16,7 @@ MODULES = [
     "neurocore.exact_matrix",
     "neurocore.strata",
     "neurocore.convolution",
-    "neurocore.compare",
+    "neurocore.comparison",
 ]
 
 

@@ -15,7 +15,7 @@ from conftest import build_network, load_jsonl
 
 import neurocore as nc
 from neurocore.cli import main
-from neurocore.scan import sample_generator
+from neurocore.scanning import sample_generator
 
 P = nc.DEFAULT_PRIME
 SMALL_GOLD = [r for r in load_jsonl("dimensions.jsonl") if r.get("n_params", 99) <= 30][:12]
@@ -266,5 +266,5 @@ def test_docstring_examples():
     import doctest
     import importlib
 
-    module = importlib.import_module("neurocore.scan")  # `neurocore.scan` is the function
+    module = importlib.import_module("neurocore.scanning")  # `neurocore.scan` is the function
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE).failed == 0

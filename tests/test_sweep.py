@@ -16,9 +16,9 @@ from conftest import build_network, load_jsonl
 
 import neurocore as nc
 from neurocore.cli import main
-from neurocore.sweep import COLUMNS, _KillablePool
+from neurocore.sweeping import COLUMNS, _KillablePool
 
-sweep_module = importlib.import_module("neurocore.sweep")  # `neurocore.sweep` is the function
+sweep_module = importlib.import_module("neurocore.sweeping")  # `neurocore.sweep` is the function
 
 GOLD_MLP = [r for r in load_jsonl("dimensions.jsonl") if r["family"] == "mlp"]
 
@@ -241,7 +241,7 @@ def test_cli_bench(capsys):
     assert "8-12-12-4 r=2" in out and "numpy+flint" in out and "x" in out
 
 
-@pytest.mark.parametrize("name", ["neurocore.sweep", "neurocore.bench"])
+@pytest.mark.parametrize("name", ["neurocore.sweeping", "neurocore.bench"])
 def test_docstring_examples(name):
     import doctest
 

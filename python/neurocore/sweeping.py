@@ -29,7 +29,7 @@ from typing import Any
 
 from neurocore import _core
 from neurocore.network import Network, mlp
-from neurocore.scan import (
+from neurocore.scanning import (
     check_chunk_size,
     check_seed,
     check_threads,
@@ -418,7 +418,7 @@ def _mp_context() -> Any:
     # Never fork: a forked child inherits thread pools without their threads.
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["neurocore", "neurocore.sweep"])
+        ctx.set_forkserver_preload(["neurocore", "neurocore.sweeping"])
         return ctx
     return multiprocessing.get_context("spawn")
 
