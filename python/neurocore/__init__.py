@@ -24,12 +24,14 @@ from neurocore.errors import (
     ResourceLimitError,
 )
 from neurocore.exact_matrix import ExactMatrix
+from neurocore.grids import mlp_grid, mlp_widths
 from neurocore.maps import coefficients, evaluate, jacobian, monomials
 from neurocore.network import Activation, Attention, Conv, Dense, Network, attention, conv1d, conv2d, mlp
 from neurocore.rank import RankResult, kernel, rank
 from neurocore.scanning import ScanResult, scan
+from neurocore.spec import architecture_spec
 from neurocore.strata import KINDS, Stratum, SymmetryReport, classify, symmetries
-from neurocore.sweeping import SweepResult, mlp_grid, mlp_widths, sweep
+from neurocore.sweeping import SweepResult, sweep
 
 __all__ = [
     "DEFAULT_PRIME",
@@ -57,6 +59,7 @@ __all__ = [
     "SweepResult",
     "Trial",
     "__version__",
+    "architecture_spec",
     "attention",
     "closest_point",
     "classify",

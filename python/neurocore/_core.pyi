@@ -1,7 +1,7 @@
 """Type stubs of the Rust extension ``neurocore._core`` (PyO3 glue; use the ``neurocore`` API)."""
 
 from collections.abc import Sequence
-from typing import Any, final
+from typing import Any, Literal, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
@@ -34,9 +34,11 @@ __all__ = [
     "IntegerOverflowError",
     "InternalError",
     "NeurocoreError",
+    "ResourceLimitError",
     "kernel_qq",
     "rank_qq",
     "NetworkCore",
+    "BatchError",
     "dimension_batch",
     "scan_points",
     "scan_ranks",
@@ -60,6 +62,25 @@ class CertificationError(NeurocoreError): ...
 _U64 = npt.NDArray[np.uint64]
 _F64 = npt.NDArray[np.float64]
 _Ints = Sequence[int]
+_Sampler: TypeAlias = Literal["uniform", "integer", "sparse"]
+_BatchErrorKind: TypeAlias = Literal[
+    "ValueError",
+    "TypeError",
+    "ZeroDivisionError",
+    "IntegerOverflowError",
+    "ResourceLimitError",
+    "CertificationError",
+    "InternalError",
+]
+
+@final
+class BatchError:
+    def __new__(cls, kind: _BatchErrorKind, message: str) -> BatchError: ...
+    @property
+    def kind(self) -> _BatchErrorKind: ...
+    @property
+    def message(self) -> str: ...
+    def __getnewargs__(self) -> tuple[str, str]: ...
 
 @final
 class NetworkCore:
@@ -131,7 +152,7 @@ def dimension(
 ) -> dict[str, Any]: ...
 def dimension_batch(
     nets: Sequence[NetworkCore], seed: int, *, timeout: float | None = None, threads: int = 0
-) -> list[Any]: ...
+) -> list[dict[str, Any]]: ...
 def evaluate_exact(
     net: NetworkCore, nums: _Ints, dens: _Ints, point_nums: _Ints, point_dens: _Ints
 ) -> tuple[list[int], list[int]]: ...
@@ -153,7 +174,7 @@ def scan_points(
     net: NetworkCore,
     prime: int,
     seed: int,
-    sampler: str,
+    sampler: _Sampler,
     indices: npt.NDArray[np.uint64] | _Ints,
     *,
     sparsity: float = 0.5,
@@ -163,7 +184,7 @@ def scan_ranks(
     net: NetworkCore,
     prime: int,
     seed: int,
-    sampler: str,
+    sampler: _Sampler,
     start: int,
     count: int,
     *,

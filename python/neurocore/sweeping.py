@@ -1,151 +1,48 @@
 """Architecture sweeps: dimension reports for many networks, as table rows.
 
-Rows are written incrementally to CSV or Parquet; sweeps are resumable and each network has a
-timeout.
+Rows are written incrementally to CSV or Parquet (:mod:`neurocore.sweep_table`); sweeps are
+resumable and each network has a timeout.
 
 Rows are plain dicts with the columns of :data:`COLUMNS`; ``pandas.DataFrame(result.rows)``
 (or :meth:`SweepResult.to_pandas`) turns them into a table. Every row except ``seconds`` is a
 function of the network and the seed alone, so sweeps give identical tables sequentially, on
 threads, on a process pool and on a dask cluster.
+
+A row's ``key`` is the network's :func:`neurocore.architecture_spec` (``"v1 dense(3,2) ..."``),
+built from its layers. Tables written before that format keyed rows by ``repr(net)``; such a
+row is still found (and skipped) when its network comes again. A retried old-format row is
+superseded in the result of that call, but stays in the file beside its new row.
 """
 
 from __future__ import annotations
 
-import csv
-import itertools
 import json
-import math
-import multiprocessing
-import numbers
 import os
-import signal
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from multiprocessing.connection import wait as wait_connections
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from neurocore import _core
-from neurocore.network import Network, mlp
-from neurocore.scanning import (
-    check_chunk_size,
-    check_seed,
-    check_threads,
-    executor_kind,
-    progress_bar,
-    run_tasks,
-)
+from neurocore._checks import check_bool, check_optional_positive_int, check_seed, check_threads, check_timeout
+from neurocore.dimension import DimensionReport
+from neurocore.executors import chunks, executor_kind, run_tasks
+from neurocore.network import Network
+from neurocore.process_pool import KillablePool
+from neurocore.progress import progress_bar
+from neurocore.spec import SPEC_VERSION, architecture_spec
+from neurocore.sweep_table import COLUMNS, CsvSink, ParquetSink, open_sink, read_rows, table_format
 
-__all__ = ["COLUMNS", "SweepResult", "mlp_grid", "mlp_widths", "sweep"]
+__all__ = ["COLUMNS", "SweepResult", "status_class", "sweep"]
 
-#: Columns of a sweep row, in order, with their types (``None`` when not computed).
-COLUMNS: dict[str, type] = {
-    "key": str,
-    "family": str,
-    "arch": str,
-    "widths": str,
-    "n_params": int,
-    "ambient_dim": int,
-    "expected_dim": int,
-    "symmetry_dim": int,
-    "dim": int,
-    "defect": int,
-    "filling": bool,
-    "certified": bool,
-    "error_bound": float,
-    "seconds": float,
-    "status": str,
-}
+#: What a row's status says, without its error message.
+StatusClass = Literal["ok", "timeout", "error"]
 
 
-# ---------------------------------------------------------------------------------------------
-# Architecture grids
-
-
-def _depths(depth: Any) -> list[int]:
-    if isinstance(depth, numbers.Integral) and not isinstance(depth, bool):
-        values = [int(depth)]
-    elif isinstance(depth, Iterable) and not isinstance(depth, (str, bytes)):
-        values = list(depth)
-        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
-            raise TypeError(f"depth: expected an int or a range of ints, got {depth!r}")
-        values = [int(v) for v in values]
-    else:
-        raise TypeError(f"depth: expected an int or a range of ints, got {depth!r}")
-    if not values or min(values) < 1:
-        raise ValueError(f"depth: depths (numbers of weight matrices) must be >= 1, got {depth!r}")
-    return values
-
-
-def _positive(v: Any, arg: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{arg}: expected an int, got {v!r}")
-    if int(v) < 1:
-        raise ValueError(f"{arg}: must be positive, got {v}")
-    return int(v)
-
-
-def mlp_widths(
-    input: int, output: int, depth: int | Iterable[int], max_width: int, *, min_width: int = 1
-) -> Iterator[tuple[int, ...]]:
-    """All MLP width tuples ``(input, d_1, ..., d_{L-1}, output)`` of the given depths.
-
-    Every hidden width lies in ``[min_width, max_width]``; the depth ``L`` (the number of weight
-    matrices) runs over ``depth``. Depths ascend; within a depth, hidden widths run lexicographically.
-
-    Parameters
-    ----------
-    input, output : int
-        ``d_0`` and ``d_L``.
-    depth : int or iterable of int
-        One depth, or several (e.g. ``range(1, 5)``).
-    max_width, min_width : int
-        Range of the hidden widths.
-
-    Examples
-    --------
-    >>> import neurocore as nc
-    >>> list(nc.mlp_widths(input=2, output=1, depth=3, max_width=2))
-    [(2, 1, 1, 1), (2, 1, 2, 1), (2, 2, 1, 1), (2, 2, 2, 1)]
-    >>> sum(1 for _ in nc.mlp_widths(2, 1, range(1, 5), 5))
-    156
-    """
-    d0 = _positive(input, "input")
-    dl = _positive(output, "output")
-    hi = _positive(max_width, "max_width")
-    lo = _positive(min_width, "min_width")
-    if lo > hi:
-        raise ValueError(f"min_width: must not exceed max_width={hi}, got {lo}")
-    for L in _depths(depth):
-        for hidden in itertools.product(range(lo, hi + 1), repeat=L - 1):
-            yield (d0, *hidden, dl)
-
-
-def mlp_grid(
-    input: int,
-    output: int,
-    depth: int | Iterable[int],
-    max_width: int,
-    *,
-    min_width: int = 1,
-    degree: int | None = None,
-    activation: Sequence[int | Fraction | str] | None = None,
-    bias: bool = False,
-) -> Iterator[Network]:
-    """The networks :func:`neurocore.mlp` of every width tuple of :func:`mlp_widths`, lazily.
-
-    Examples
-    --------
-    >>> import neurocore as nc
-    >>> [net.n_params for net in nc.mlp_grid(2, 1, depth=2, max_width=3, degree=2)]
-    [3, 6, 9]
-    """
-    if degree is None and activation is None:
-        raise ValueError("give exactly one of degree= (activation t^r) or activation= (coefficients c_0..c_r)")
-    for widths in mlp_widths(input, output, depth, max_width, min_width=min_width):
-        yield mlp(list(widths), degree=degree, activation=activation, bias=bias)
+def status_class(status: str) -> StatusClass:
+    """``"ok"``, ``"timeout"``, or ``"error"`` for the ``"error: {kind}: {message}"`` statuses."""
+    return "ok" if status == "ok" else "timeout" if status == "timeout" else "error"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,38 +57,59 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _row(net: Network, raw: dict[str, Any]) -> dict[str, Any]:
+def _status(outcome: dict[str, Any]) -> str:
+    """The status column: ``"ok"``, ``"timeout"`` or ``"error: {kind}: {message}"``."""
+    if outcome["status"] != "error":
+        return str(outcome["status"])
+    err = outcome["error"]
+    if isinstance(err, _core.BatchError):
+        return f"error: {err.kind}: {err.message}"
+    return f"error: {err}"  # the process pool's own failures, already "{kind}: {message}"
+
+
+def _report(outcome: dict[str, Any], seed: int, key: str) -> DimensionReport:
+    """The dimension report of an ``"ok"`` batch outcome (batches keep no per-trial record)."""
+    return DimensionReport(
+        dim=int(outcome["dim"]),
+        expected_dim=int(outcome["expected_dim"]),
+        ambient_dim=int(outcome["ambient_dim"]),
+        n_params=int(outcome["n_params"]),
+        symmetry_dim=int(outcome["symmetry_dim"]),
+        upper_bound=int(outcome["upper_bound"]),
+        upper_bound_source=str(outcome["upper_bound_source"]),
+        certified=bool(outcome["certified"]),
+        error_bound=float(outcome["error_bound"]),
+        seed=seed,
+        trials=(),
+        network=key,
+    )
+
+
+def _row(net: Network, key: str, outcome: dict[str, Any], seed: int) -> dict[str, Any]:
     widths = net.arch.get("widths") if net.family == "mlp" else None
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update(
-        key=repr(net),
+        key=key,
         family=net.family,
         arch=json.dumps({k: _plain(v) for k, v in net.arch.items()}),
         widths=",".join(map(str, widths)) if widths else "",
         n_params=net.n_params,
         ambient_dim=net.ambient_dim,
-        seconds=float(raw.get("seconds", 0.0)),
-        status=str(raw["status"]),
+        seconds=float(outcome.get("seconds", 0.0)),
+        status=_status(outcome),
     )
-    if raw["status"] == "ok":
+    if outcome["status"] == "ok":
+        rep = _report(outcome, seed, key)
         row.update(
-            expected_dim=int(raw["expected_dim"]),
-            symmetry_dim=int(raw["symmetry_dim"]),
-            dim=int(raw["dim"]),
-            defect=int(raw["expected_dim"]) - int(raw["dim"]),
-            filling=int(raw["dim"]) == int(raw["ambient_dim"]),
-            certified=bool(raw["certified"]),
-            error_bound=float(raw["error_bound"]),
+            expected_dim=rep.expected_dim,
+            symmetry_dim=rep.symmetry_dim,
+            dim=rep.dim,
+            defect=rep.defect,
+            filling=rep.filling,
+            certified=rep.certified,
+            error_bound=rep.error_bound,
         )
     return row
-
-
-def _parse_cell(text: Any, kind: type) -> Any:
-    if text is None or text == "":
-        return None
-    if kind is bool:
-        return text if isinstance(text, bool) else str(text) == "True"
-    return kind(text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,10 +145,10 @@ class SweepResult:
 
     @property
     def status_counts(self) -> dict[str, int]:
-        """``{status: number of rows}``."""
+        """``{status: number of rows}``, errors of every kind counted together as ``"error"``."""
         out: dict[str, int] = {}
         for r in self.rows:
-            s = "error" if str(r["status"]).startswith("error") else str(r["status"])
+            s = status_class(str(r["status"]))
             out[s] = out.get(s, 0) + 1
         return out
 
@@ -284,238 +202,149 @@ class SweepResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Output files
+# The rows known so far, and which architectures still need one
 
 
-def _out_format(out: Any) -> tuple[Path, str]:
-    if not isinstance(out, (str, os.PathLike)):
-        raise TypeError(f"out: expected a path (str or os.PathLike), got {type(out).__name__}")
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return path, "csv"
-    if suffix in (".parquet", ".pq"):
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise ImportError("out: Parquet output needs pyarrow (pip install 'neurocore[parquet]')") from None
-        return path, "parquet"
-    raise ValueError(f"out: expected a .csv or .parquet file, got {str(out)!r}")
+class _Table:
+    """The sweep's rows by key: those read from ``out``, then the new ones.
 
-
-def _read_rows(path: Path, fmt: str) -> list[dict[str, Any]]:
-    if not path.exists() or path.stat().st_size == 0:
-        return []
-    if fmt == "csv":
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if reader.fieldnames is None:
-                return []
-            _check_columns(path, list(reader.fieldnames))
-            return [{c: _parse_cell(r.get(c), t) for c, t in COLUMNS.items()} for r in reader if r.get("key")]
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    _check_columns(path, table.column_names)
-    return [{c: _parse_cell(r.get(c), t) for c, t in COLUMNS.items()} for r in table.to_pylist()]
-
-
-def _check_columns(path: Path, names: list[str]) -> None:
-    if names != list(COLUMNS):
-        raise ValueError(f"out: {path} is not a neurocore sweep table (columns {names}, expected {list(COLUMNS)})")
-
-
-class _CsvSink:
-    """Appends rows to a CSV file, flushed after every write: a crash loses no finished row."""
-
-    def __init__(self, path: Path):
-        new = not path.exists() or path.stat().st_size == 0
-        self.fh = open(path, "a", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        self.writer = csv.DictWriter(self.fh, fieldnames=list(COLUMNS))
-        if new:
-            self.writer.writeheader()
-            self.fh.flush()
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        self.writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-
-    def close(self) -> None:
-        self.fh.close()
-
-
-class _ParquetSink:
-    """Parquet output that survives exceptions and Ctrl-C.
-
-    Writes the old rows and then the new ones, a row group at a time, to ``<out>.partial``, and
-    moves it over ``out`` when closed (also on exceptions and Ctrl-C).
+    The last stored row of a key wins (retries append to the file).
     """
 
-    def __init__(self, path: Path, existing: list[dict[str, Any]], flush_rows: int = 256):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    def __init__(self, stored: list[dict[str, Any]], retry_failed: bool):
+        self.rows: dict[str, dict[str, Any]] = {}
+        for r in stored:
+            self.rows[str(r["key"])] = r
+        self.has_legacy_keys = any(not k.startswith(SPEC_VERSION + " ") for k in self.rows)
+        self.retry_failed = retry_failed
+        self.skipped = 0
 
-        types = {str: pa.string(), int: pa.int64(), bool: pa.bool_(), float: pa.float64()}
-        self.pa = pa
-        self.schema = pa.schema([(c, types[t]) for c, t in COLUMNS.items()])
-        self.path = path
-        self.tmp = path.with_name(path.name + ".partial")
-        self.writer = pq.ParquetWriter(self.tmp, self.schema)
-        self.buffer: list[dict[str, Any]] = []
-        self.flush_rows = flush_rows
-        if existing:
-            self.writer.write_table(self.pa.Table.from_pylist(existing, schema=self.schema))
+    def _stored_key(self, net: Network, key: str) -> str | None:
+        if key in self.rows:
+            return key
+        if self.has_legacy_keys and (legacy := repr(net)) in self.rows:
+            return legacy  # a table written before architecture specs were the key
+        return None
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        self.buffer.extend(rows)
-        if len(self.buffer) >= self.flush_rows:
-            self._flush()
+    def pending(self, architectures: Iterable[Any]) -> Iterator[tuple[str, Network]]:
+        """``(key, net)`` for every architecture without a finished row, each key once."""
+        seen: set[str] = set()
+        for i, net in enumerate(architectures):
+            if not isinstance(net, Network):
+                raise TypeError(f"architectures[{i}]: expected a neurocore Network, got {type(net).__name__}")
+            key = architecture_spec(net)
+            stored = self._stored_key(net, key)
+            if stored is not None:
+                if self.rows[stored]["status"] == "ok" or not self.retry_failed:
+                    self.skipped += 1
+                    continue
+                if stored != key:
+                    del self.rows[stored]  # the retried row supersedes the old-format one
+            if key in seen:
+                continue
+            seen.add(key)
+            yield key, net
 
-    def _flush(self) -> None:
-        if self.buffer:
-            self.writer.write_table(self.pa.Table.from_pylist(self.buffer, schema=self.schema))
-            self.buffer = []
-
-    def close(self) -> None:
-        try:
-            self._flush()
-        finally:
-            self.writer.close()
-            os.replace(self.tmp, self.path)
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            self.rows[str(r["key"])] = r
 
 
 # ---------------------------------------------------------------------------------------------
-# Workers
+# Running the chunks
 
 
 def _sweep_chunk(nets: list[Network], seed: int, timeout: float | None, threads: int) -> list[dict[str, Any]]:
-    """Raw dimension results of a chunk of networks (the unit of work of every executor)."""
+    """Dimension outcomes of a chunk of networks (the unit of work of every executor)."""
     return _core.dimension_batch([n._core for n in nets], seed, timeout=timeout, threads=threads)
 
 
-def _slot_main(conn: Any) -> None:  # pragma: no cover - runs in a worker process
-    """A worker process: runs ``(fn, args)`` messages until it receives ``None``."""
-    # Ctrl-C is the parent's business: it stops the sweep and kills the workers, so that an
-    # interrupted task is never recorded as a failed row.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        fn, args = msg
-        try:
-            reply = ("ok", fn(*args))
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent as a row status
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        conn.send(reply)
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How a sweep runs: where, in chunks of how many networks, with how many threads each."""
+
+    kind: str
+    isolate: bool  # every network in a killable worker process (a timeout without an executor)
+    chunk_size: int
+    task_threads: int
+    workers: int
 
 
-def _mp_context() -> Any:
-    # Never fork: a forked child inherits thread pools without their threads.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["neurocore", "neurocore.sweeping"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+def _plan(kind: str, timeout: float | None, threads: int, chunk_size: int | None) -> _Plan:
+    isolate = kind == "none" and timeout is not None
+    if isolate:
+        chunk_size = 1
+    elif chunk_size is None:
+        chunk_size = 32 if kind == "none" else 4
+    task_threads = threads if kind == "none" and not isolate else 1
+    return _Plan(kind, isolate, chunk_size, task_threads, threads or (os.cpu_count() or 1))
 
 
-class _Slot:
-    def __init__(self, ctx: Any):
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_slot_main, args=(child,), daemon=True)
-        self.proc.start()
-        child.close()
-        self.task: int | None = None
-        self.started = 0.0
-
-    def kill(self) -> None:
-        if self.proc.is_alive():
-            self.proc.kill()
-        self.proc.join()
-        self.conn.close()
+def _run_isolated(
+    plan: _Plan, timeout: float, tasks: Iterator[tuple[Any, ...]]
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Runs one-network chunks in worker processes killed ``max(1, timeout / 4)`` s after the deadline."""
+    pool = KillablePool(plan.workers, timeout + max(1.0, timeout / 4), preload=("neurocore", __name__))
+    for i, (status, value) in pool.run(_sweep_chunk, tasks):
+        if status == "ok":
+            yield i, value
+        elif status == "timeout":
+            yield i, [{"status": "timeout", "seconds": timeout}]
+        else:
+            yield i, [{"status": "error", "error": value, "seconds": 0.0}]
 
 
-class _KillablePool:
-    """Worker processes that each run one task at a time, killed when a task overruns.
+def _run(
+    plan: _Plan, executor: Any, timeout: float | None, tasks: Iterator[tuple[Any, ...]]
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """``(chunk index, outcomes)`` as chunks finish, on the executor the plan names."""
+    if plan.isolate:
+        assert timeout is not None
+        return _run_isolated(plan, timeout, tasks)
+    if plan.kind == "none":
+        return ((i, _sweep_chunk(*args)) for i, args in enumerate(tasks))
+    return run_tasks(executor, _sweep_chunk, tasks)
 
-    A task that overruns its hard limit has its process killed (a computation that does not
-    return cannot be stopped from inside) and is reported as timed out.
+
+def _record_in_order(
+    results: Iterator[tuple[int, list[dict[str, Any]]]],
+    chunk_keys: dict[int, list[tuple[str, Network]]],
+    seed: int,
+    table: _Table,
+    sink: CsvSink | ParquetSink | None,
+    bar: Any,
+) -> int:
+    """Turns outcomes into rows and records them in input order; returns the number recorded.
+
+    Chunks that finished out of order before an interruption are recorded too.
     """
+    computed = 0
+    finished: dict[int, list[dict[str, Any]]] = {}
+    next_write = 0
 
-    def __init__(self, workers: int, hard_limit: float):
-        self.ctx = _mp_context()
-        self.workers = workers
-        self.hard_limit = hard_limit
+    def emit(rows: list[dict[str, Any]]) -> None:
+        nonlocal computed
+        table.add(rows)
+        computed += len(rows)
+        if sink is not None:
+            sink.write(rows)
 
-    def run(self, fn: Any, tasks: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, Any]]:
-        """Yields ``(i, ("ok", result) | ("error", message) | ("timeout", None))``."""
-        it = enumerate(tasks)
-        slots: list[_Slot] = []
-        exhausted = False
-        try:
-            while True:
-                idle = [s for s in slots if s.task is None]
-                while not exhausted and (idle or len(slots) < self.workers):
-                    nxt = next(it, None)
-                    if nxt is None:
-                        exhausted = True
-                        break
-                    if idle:
-                        slot = idle.pop()
-                    else:
-                        slot = _Slot(self.ctx)
-                        slots.append(slot)
-                    slot.conn.send((fn, nxt[1]))
-                    slot.task, slot.started = nxt[0], time.monotonic()
-                busy = [s for s in slots if s.task is not None]
-                if not busy:
-                    return
-                now = time.monotonic()
-                wait_for = max(0.0, min(s.started + self.hard_limit - now for s in busy))
-                ready = wait_connections([s.conn for s in busy], timeout=wait_for)
-                for s in busy:
-                    task = s.task
-                    assert task is not None
-                    if s.conn in ready:
-                        try:
-                            reply = s.conn.recv()
-                        except (EOFError, OSError):
-                            s.proc.join(timeout=1.0)
-                            code = s.proc.exitcode
-                            s.kill()
-                            slots[slots.index(s)] = _Slot(self.ctx)
-                            yield task, ("error", f"worker process died (exit code {code})")
-                            continue
-                        s.task = None
-                        yield task, reply
-                    elif time.monotonic() - s.started >= self.hard_limit:
-                        s.kill()
-                        slots[slots.index(s)] = _Slot(self.ctx)
-                        yield task, ("timeout", None)
-        finally:
-            for s in slots:
-                if s.task is None and s.proc.is_alive():
-                    try:
-                        s.conn.send(None)
-                    except OSError:
-                        pass
-            for s in slots:
-                s.proc.join(timeout=1.0)
-                s.kill()
+    try:
+        for i, outcomes in results:
+            keyed = chunk_keys.pop(i)
+            finished[i] = [_row(net, key, o, seed) for (key, net), o in zip(keyed, outcomes, strict=True)]
+            bar.update(len(outcomes))
+            while next_write in finished:  # keep the file in input order
+                emit(finished.pop(next_write))
+                next_write += 1
+    finally:
+        for i in sorted(finished):
+            emit(finished.pop(i))
+    return computed
 
 
 # ---------------------------------------------------------------------------------------------
 # The sweep
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
 
 
 def sweep(
@@ -535,8 +364,8 @@ def sweep(
     Parameters
     ----------
     architectures : iterable of Network
-        A list or a generator (consumed lazily), e.g. :func:`mlp_grid`. Networks whose row key
-        (``repr(net)``) was already seen are skipped.
+        A list or a generator (consumed lazily), e.g. :func:`neurocore.mlp_grid`. Networks whose row key
+        (:func:`neurocore.architecture_spec`) was already seen are skipped.
     out : str or path, optional
         A ``.csv`` or ``.parquet`` file. Rows are written as they finish (in input order); an
         existing file is read first and its architectures are skipped, so an interrupted sweep
@@ -565,11 +394,11 @@ def sweep(
     Returns
     -------
     SweepResult
-        Columns :data:`COLUMNS`: ``key`` (``repr(net)``), ``family``, ``arch`` (JSON of the
-        builder's arguments), ``widths`` (MLPs), ``n_params``, ``ambient_dim``,
-        ``expected_dim``, ``symmetry_dim``, ``dim``, ``defect``, ``filling``, ``certified``,
-        ``error_bound``, ``seconds`` and ``status`` (``"ok"``, ``"timeout"`` or
-        ``"error: ..."``; the dimension columns are ``None`` unless ``"ok"``).
+        Columns :data:`COLUMNS`: ``key`` (:func:`neurocore.architecture_spec`), ``family``,
+        ``arch`` (JSON of the builder's arguments), ``widths`` (MLPs), ``n_params``,
+        ``ambient_dim``, ``expected_dim``, ``symmetry_dim``, ``dim``, ``defect``, ``filling``,
+        ``certified``, ``error_bound``, ``seconds`` and ``status`` (``"ok"``, ``"timeout"`` or
+        ``"error: {kind}: {message}"``; the dimension columns are ``None`` unless ``"ok"``).
 
     Examples
     --------
@@ -577,118 +406,42 @@ def sweep(
     >>> res = nc.sweep(nc.mlp_grid(2, 1, depth=2, max_width=3, degree=2), progress=False)
     >>> [(r["widths"], r["dim"], r["filling"]) for r in res.rows]
     [('2,1,1', 2, False), ('2,2,1', 3, True), ('2,3,1', 3, True)]
+    >>> res.rows[1]["key"]
+    'v1 dense(2,2) act(2;0,0,1) dense(2,1)'
     """
     started = time.perf_counter()
     if isinstance(architectures, Network) or not isinstance(architectures, Iterable):
         raise TypeError(f"architectures: expected a list or generator of Networks, got {type(architectures).__name__}")
     seed = check_seed(seed)
     threads = check_threads(threads)
-    chunk_size = check_chunk_size(chunk_size)
+    chunk_size = check_optional_positive_int(chunk_size, "chunk_size")
     kind = executor_kind(executor)
-    if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not float(timeout) > 0:
-            raise ValueError(f"timeout: expected a positive number of seconds, got {timeout!r}")
-        if not math.isfinite(float(timeout)):
-            timeout = None
-        else:
-            timeout = float(timeout)
-    if not isinstance(retry_failed, bool):
-        raise TypeError(f"retry_failed: expected a bool, got {retry_failed!r}")
+    timeout = check_timeout(timeout)
+    retry_failed = check_bool(retry_failed, "retry_failed")
+    target = table_format(out) if out is not None else None
 
-    path, fmt = _out_format(out) if out is not None else (None, "")
-    table: dict[str, dict[str, Any]] = {}
-    if path is not None:
-        for r in _read_rows(path, fmt):
-            table[str(r["key"])] = r  # the last row of a key wins (retries append)
-    done = {k for k, r in table.items() if r["status"] == "ok" or not retry_failed}
-    skipped = 0
-    seen: set[str] = set()
-
-    def todo() -> Iterator[Network]:
-        nonlocal skipped
-        for i, net in enumerate(architectures):
-            if not isinstance(net, Network):
-                raise TypeError(f"architectures[{i}]: expected a neurocore Network, got {type(net).__name__}")
-            key = repr(net)
-            if key in done:
-                skipped += 1
-                continue
-            if key in seen:
-                continue
-            seen.add(key)
-            yield net
-
-    isolate = kind == "none" and timeout is not None
-    if chunk_size is None:
-        chunk_size = 1 if isolate else (32 if kind == "none" else 4)
-    if isolate:
-        chunk_size = 1
-    task_threads = threads if kind == "none" and not isolate else 1
-    chunk_nets: dict[int, list[Network]] = {}
+    table = _Table(read_rows(*target) if target is not None else [], retry_failed)
+    plan = _plan(kind, timeout, threads, chunk_size)
+    chunk_keys: dict[int, list[tuple[str, Network]]] = {}
 
     def tasks() -> Iterator[tuple[Any, ...]]:
-        for i, chunk in enumerate(_chunks(todo(), chunk_size)):
-            chunk_nets[i] = chunk
-            yield (chunk, seed, timeout, task_threads)
+        for i, chunk in enumerate(chunks(table.pending(architectures), plan.chunk_size)):
+            chunk_keys[i] = chunk
+            yield ([net for _, net in chunk], seed, timeout, plan.task_threads)
 
-    results: Iterator[tuple[int, list[dict[str, Any]]]]
-    if isolate:
-        assert timeout is not None
-        workers = threads or (os.cpu_count() or 1)
-        pool = _KillablePool(workers, timeout + max(1.0, timeout / 4))
-
-        def isolated() -> Iterator[tuple[int, list[dict[str, Any]]]]:
-            for i, (status, value) in pool.run(_sweep_chunk, tasks()):
-                if status == "ok":
-                    yield i, value
-                elif status == "timeout":
-                    yield i, [{"status": "timeout", "seconds": timeout}]
-                else:
-                    yield i, [{"status": f"error: {value}", "seconds": 0.0}]
-
-        results = isolated()
-    elif kind == "none":
-        results = ((i, _sweep_chunk(*args)) for i, args in enumerate(tasks()))
-    else:
-        results = run_tasks(executor, _sweep_chunk, tasks())
-
-    sink: _CsvSink | _ParquetSink | None = None
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sink = _CsvSink(path) if fmt == "csv" else _ParquetSink(path, list(table.values()))
-    total = len(architectures) if isinstance(architectures, Sequence) else None  # type: ignore[arg-type]
+    sink = open_sink(*target, list(table.rows.values())) if target is not None else None
+    total = len(architectures) if isinstance(architectures, Sequence) else None
     bar = progress_bar(progress, total, "sweep", "arch")
-    computed = 0
-    finished: dict[int, list[dict[str, Any]]] = {}
-    next_write = 0
-
-    def emit(rows: list[dict[str, Any]]) -> None:
-        nonlocal computed
-        for r in rows:
-            table[str(r["key"])] = r
-        computed += len(rows)
-        if sink is not None:
-            sink.write(rows)
-
     try:
-        for i, raws in results:
-            finished[i] = [_row(net, raw) for net, raw in zip(chunk_nets.pop(i), raws, strict=True)]
-            bar.update(len(raws))
-            while next_write in finished:  # keep the file in input order
-                emit(finished.pop(next_write))
-                next_write += 1
+        computed = _record_in_order(_run(plan, executor, timeout, tasks()), chunk_keys, seed, table, sink, bar)
     finally:
-        try:
-            for i in sorted(finished):  # finished out of order before an interruption: keep them
-                emit(finished.pop(i))
-        finally:
-            bar.close()
-            if sink is not None:
-                sink.close()
+        bar.close()
+        if sink is not None:
+            sink.close()
     return SweepResult(
-        rows=tuple(table.values()),
+        rows=tuple(table.rows.values()),
         computed=computed,
-        skipped=skipped,
-        out=None if path is None else str(path),
+        skipped=table.skipped,
+        out=None if target is None else str(target[0]),
         seconds=time.perf_counter() - started,
     )
