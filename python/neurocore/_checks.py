@@ -3,6 +3,15 @@
 Each check returns the normalised value (a plain ``int``, ``float`` or ``bool``) or raises an
 exception that names the argument: ``TypeError`` when the value has the wrong type (``bool`` is
 never accepted as an int), ``ValueError`` when it is out of range.
+
+Used by scanning, sweeping, grids and comparison. Still to switch (their own copies of these
+rules, left alone while those modules are being rewritten): ``network._positive_int``
+(-> ``check_positive_int``/``check_int``; keep its ``< 2^63`` bound), ``closest._int_arg``
+(-> ``check_int``), ``closest._float_arg``, ``dimension.dimension``'s seed and trials checks and
+``dimension._check_threads`` (-> ``check_seed``, ``check_positive_int``, ``check_threads``; note
+that these raise ValueError for a wrong type today, TypeError here), and the
+``isinstance(net, Network)`` tests in ``closest.py``, ``dimension.py``, ``strata.py`` (twice) and
+``maps.py`` (-> ``check_network``).
 """
 
 from __future__ import annotations

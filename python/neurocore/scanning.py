@@ -34,7 +34,7 @@ from neurocore.executors import executor_kind, run_tasks
 from neurocore.network import Network
 from neurocore.progress import progress_bar
 
-__all__ = ["SAMPLERS", "ScanResult", "scan"]
+__all__ = ["SAMPLERS", "SamplerName", "ScanResult", "scan"]
 
 #: The name of a built-in sampler (implemented in Rust from the seed).
 SamplerName = Literal["uniform", "integer", "sparse"]
