@@ -148,17 +148,19 @@ def test_an_interrupted_sweep_resumes_without_recomputing(tmp_path, suffix, monk
 
 
 def test_timeouts_are_recorded_and_can_be_retried(tmp_path):
-    big = nc.mlp([40, 80, 40, 1], degree=2)  # about a second of work
+    # About a second of work (more under load): well over the timeout; the small ones take ms, so
+    # 0.5 s leaves them room on a loaded machine.
+    big = nc.mlp([40, 80, 40, 1], degree=2)
     nets = [nc.mlp([2, 3, 1], degree=2), big, nc.mlp([3, 3, 1], degree=2)]
     out = tmp_path / "t.csv"
     t0 = time.perf_counter()
-    res = nc.sweep(nets, out=out, timeout=0.05, threads=2, progress=False)
+    res = nc.sweep(nets, out=out, timeout=0.5, threads=2, progress=False)
     assert time.perf_counter() - t0 < 20
     assert [r["status"] for r in res.rows] == ["ok", "timeout", "ok"]
     row = res.rows[1]
     assert row["dim"] is None and row["n_params"] == big.n_params
     with cf.ThreadPoolExecutor(1) as ex:  # cooperative deadline under an executor
-        assert [r["status"] for r in nc.sweep(nets, executor=ex, timeout=0.05, progress=False).rows][1] == "timeout"
+        assert [r["status"] for r in nc.sweep(nets, executor=ex, timeout=0.5, progress=False).rows][1] == "timeout"
     # A plain rerun skips the timed-out row; retry_failed recomputes it.
     assert nc.sweep(nets, out=out, progress=False).computed == 0
     nets[1] = nc.mlp([4, 8, 4, 1], degree=2)
