@@ -15,7 +15,7 @@ MODULES = [
     "neurocore.dimension",
     "neurocore.strata",
     "neurocore.convolution",
-    "neurocore.compare",
+    "neurocore.comparison",
 ]
 
 

@@ -1,7 +1,7 @@
 """Type stubs of the Rust extension ``neurocore._core`` (PyO3 glue; use the ``neurocore`` API)."""
 
 from collections.abc import Sequence
-from typing import Any, Literal, final
+from typing import Any, Literal, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,8 @@ __all__ = [
     "DenseLayer",
     "NetworkCore",
     "RankResult",
+    "ResourceLimitError",
+    "BatchError",
     "dimension_batch",
     "scan_points",
     "scan_ranks",
@@ -44,7 +46,6 @@ __all__ = [
     "symmetry_tangents_float",
     "symmetry_tangents_mod_p",
     "DEFAULT_PRIME",
-    "ResourceLimitError",
     "__version__",
 ]
 
@@ -205,6 +206,25 @@ class AttentionLayer:
 
 _Layer = DenseLayer | ActivationLayer | ConvLayer | AttentionLayer
 _Matrix = ExactMatrix | npt.NDArray[np.int64] | _U64
+_Sampler: TypeAlias = Literal["uniform", "integer", "sparse"]
+_BatchErrorKind: TypeAlias = Literal[
+    "ValueError",
+    "TypeError",
+    "ZeroDivisionError",
+    "IntegerOverflowError",
+    "ResourceLimitError",
+    "CertificationError",
+    "InternalError",
+]
+
+@final
+class BatchError:
+    def __new__(cls, kind: _BatchErrorKind, message: str) -> BatchError: ...
+    @property
+    def kind(self) -> _BatchErrorKind: ...
+    @property
+    def message(self) -> str: ...
+    def __getnewargs__(self) -> tuple[str, str]: ...
 
 @final
 class NetworkCore:
@@ -277,7 +297,7 @@ def dimension(
 ) -> DimensionRecord: ...
 def dimension_batch(
     nets: Sequence[NetworkCore], seed: int, *, timeout: float | None = None, threads: int = 0
-) -> list[Any]: ...
+) -> list[dict[str, Any]]: ...
 def evaluate(net: NetworkCore, theta: Any, x: Any, field: _Field, threads: int = 0) -> ExactMatrix | _U64 | _F64: ...
 def evaluation_jacobian(
     net: NetworkCore, theta: Any, x: Any, field: _Field, threads: int = 0
@@ -291,7 +311,7 @@ def scan_points(
     net: NetworkCore,
     prime: int,
     seed: int,
-    sampler: str,
+    sampler: _Sampler,
     indices: npt.NDArray[np.uint64] | _Ints,
     *,
     sparsity: float = 0.5,
@@ -301,7 +321,7 @@ def scan_ranks(
     net: NetworkCore,
     prime: int,
     seed: int,
-    sampler: str,
+    sampler: _Sampler,
     start: int,
     count: int,
     *,

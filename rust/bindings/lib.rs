@@ -41,7 +41,7 @@ mod _core {
     #[pymodule_export]
     use super::rank_result::RankResult;
     #[pymodule_export]
-    use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at};
+    use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at, BatchError};
     #[pymodule_export]
     use super::symmetry::{symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p};
 
