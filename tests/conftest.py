@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +37,20 @@ def build_network(row: dict[str, Any]) -> nc.Network:
 @pytest.fixture(scope="session")
 def gold_dimensions() -> list[dict[str, Any]]:
     return load_jsonl("dimensions.jsonl")
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A local dask cluster of two single-threaded worker processes (skips without distributed)."""
+    distributed = pytest.importorskip("distributed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        )
+        client = distributed.Client(cluster)
+    yield client
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        client.close()
+        cluster.close()

@@ -10,6 +10,24 @@ import neurocore as nc
 ROWS = load_jsonl("dimensions.jsonl")
 
 
+def design_symmetry_dim(row: dict) -> int:
+    """The generic orbit dimension of the known symmetries, from design.md 2.1-2.3 (not the code)."""
+    arch = row["arch"]
+    if row["family"] == "mlp":
+        widths, act = arch["widths"], arch["activation"]
+        if act == [0, 1]:  # linear: n_params - rho (d_0 + d_L - rho), rho = min width
+            rho = min(widths)
+            return row["n_params"] - rho * (widths[0] + widths[-1] - rho)
+        monomial = sum(1 for c in act if c != 0) == 1
+        return sum(widths[1:-1]) if monomial else 0  # one rescaling per hidden neuron, or none
+    if row["family"] == "conv1d":
+        return len(arch["filters"]) - 1  # rescaling between consecutive layers
+    widths, key_dims = arch["widths"], arch["key_dims"]
+    assert all(a <= d for a, d in zip(key_dims, widths, strict=False)), "a > d is outside design.md's formula"
+    # GL(a) on (Q, K) and the scalar between Q^T K and V per layer; GL(d_l) at internal widths.
+    return sum(a * a + 1 for a in key_dims) + sum(d * d for d in widths[1:-1])
+
+
 @pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])
 def test_gold_dimension(row):
     net = build_network(row)
@@ -18,11 +36,14 @@ def test_gold_dimension(row):
         assert net.ambient_dim == row["ambient_dim"]
     rep = nc.dimension(net, seed=0)
     assert rep.dim == row["dim"]
-    # dim is always a proven lower bound, the upper bound is proven: consistent by construction.
-    assert rep.dim <= rep.upper_bound <= rep.expected_dim <= rep.ambient_dim
+    assert rep.expected_dim == min(row["n_params"] - design_symmetry_dim(row), row["ambient_dim"])
+    # The upper bound is claimed proven: it may not fall below the true (gold) dimension, and a
+    # certified answer is exactly the gold one, met by the bound.
+    assert row["dim"] <= rep.upper_bound <= rep.expected_dim
     if rep.certified:
-        assert rep.dim == rep.upper_bound and rep.error_bound == 0.0
+        assert rep.upper_bound == row["dim"] and rep.error_bound == 0.0
     else:
+        assert rep.upper_bound > row["dim"]  # else the report should have said certified
         assert 0.0 < rep.error_bound < 1e-12
         assert len(rep.trials) >= 2
 

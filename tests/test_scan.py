@@ -6,7 +6,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import multiprocessing
-import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -14,8 +13,12 @@ import pytest
 from conftest import build_network, load_jsonl
 
 import neurocore as nc
+import neurocore._checks
+import neurocore.executors
+import neurocore.progress
+import neurocore.scanning
 from neurocore.cli import main
-from neurocore.scan import sample_generator
+from neurocore.scanning import sample_generator
 
 P = nc.DEFAULT_PRIME
 SMALL_GOLD = [r for r in load_jsonl("dimensions.jsonl") if r.get("n_params", 99) <= 30][:12]
@@ -157,22 +160,6 @@ def test_fork_started_workers_do_not_inherit_dead_thread_pools():
     np.testing.assert_array_equal(forked.ranks, local.ranks)
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
-        )
-        client = distributed.Client(cluster)
-    yield client
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        client.close()
-        cluster.close()
-
-
 @pytest.mark.filterwarnings("ignore")
 def test_dask_cluster_gives_identical_results(dask_client):
     net = nc.mlp([2, 2, 2, 1], degree=2)
@@ -262,9 +249,9 @@ def test_cli_scan(capsys):
     assert main(["scan", "mlp", "2,2,1", "--samples", "0"]) == 2
 
 
-def test_docstring_examples():
+@pytest.mark.parametrize("module", [neurocore.scanning, neurocore._checks, neurocore.executors, neurocore.progress])
+def test_docstring_examples(module):
     import doctest
-    import importlib
 
-    module = importlib.import_module("neurocore.scan")  # `neurocore.scan` is the function
-    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE).failed == 0
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

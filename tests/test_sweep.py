@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
-import importlib
 import json
 import multiprocessing
+import pickle
 import time
-import warnings
+from fractions import Fraction
 
 import pytest
 from conftest import build_network, load_jsonl
 
 import neurocore as nc
+import neurocore.bench
+import neurocore.grids
+import neurocore.spec
+import neurocore.sweeping
+from neurocore import _core
 from neurocore.cli import main
-from neurocore.sweep import COLUMNS, _KillablePool
-
-sweep_module = importlib.import_module("neurocore.sweep")  # `neurocore.sweep` is the function
+from neurocore.process_pool import KillablePool
+from neurocore.sweeping import COLUMNS
 
 GOLD_MLP = [r for r in load_jsonl("dimensions.jsonl") if r["family"] == "mlp"]
 
@@ -63,7 +67,7 @@ def test_sweep_reproduces_the_gold_mlp_dimensions():
         assert row["defect"] == row["expected_dim"] - row["dim"] >= 0
         assert list(row) == list(COLUMNS)
     by_key = {r["key"]: r for r in res.rows}
-    row = by_key[repr(nc.mlp([3, 2, 1], degree=2))]
+    row = by_key[nc.architecture_spec(nc.mlp([3, 2, 1], degree=2))]
     assert row["defect"] == 1 and not row["filling"]  # Alexander-Hirschowitz
     assert json.loads(row["arch"]) == {"widths": [3, 2, 1], "activation": "t^2"} and row["widths"] == "3,2,1"
 
@@ -84,22 +88,6 @@ def test_threads_processes_and_isolated_workers_give_identical_tables(sequential
         assert comparable(nc.sweep(iter(grid()), executor=ex, chunk_size=5, progress=False).rows) == expected
     # With a timeout, every architecture runs in a killable worker process.
     assert comparable(nc.sweep(grid(), threads=2, timeout=60, progress=False).rows) == expected
-
-
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
-        )
-        client = distributed.Client(cluster)
-    yield client
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        client.close()
-        cluster.close()
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -145,13 +133,13 @@ def test_an_interrupted_sweep_resumes_without_recomputing(tmp_path, suffix, monk
     partial = nc.sweep([], out=out, progress=False)
     assert len(partial) == 8  # four finished chunks of two; the ninth network never ran
     computed: list[str] = []
-    real = sweep_module._sweep_chunk
+    real = neurocore.sweeping._sweep_chunk
 
     def counting(chunk, *args):
         computed.extend(repr(n) for n in chunk)
         return real(chunk, *args)
 
-    monkeypatch.setattr(sweep_module, "_sweep_chunk", counting)
+    monkeypatch.setattr(neurocore.sweeping, "_sweep_chunk", counting)
     res = nc.sweep(nets, out=out, progress=False)
     assert res.skipped == 8 and res.computed == len(nets) - 8
     assert computed == [repr(n) for n in nets[8:]]
@@ -160,17 +148,19 @@ def test_an_interrupted_sweep_resumes_without_recomputing(tmp_path, suffix, monk
 
 
 def test_timeouts_are_recorded_and_can_be_retried(tmp_path):
-    big = nc.mlp([40, 80, 40, 1], degree=2)  # about a second of work
+    # About a second of work (more under load): well over the timeout; the small ones take ms, so
+    # 0.5 s leaves them room on a loaded machine.
+    big = nc.mlp([40, 80, 40, 1], degree=2)
     nets = [nc.mlp([2, 3, 1], degree=2), big, nc.mlp([3, 3, 1], degree=2)]
     out = tmp_path / "t.csv"
     t0 = time.perf_counter()
-    res = nc.sweep(nets, out=out, timeout=0.05, threads=2, progress=False)
+    res = nc.sweep(nets, out=out, timeout=0.5, threads=2, progress=False)
     assert time.perf_counter() - t0 < 20
     assert [r["status"] for r in res.rows] == ["ok", "timeout", "ok"]
     row = res.rows[1]
     assert row["dim"] is None and row["n_params"] == big.n_params
     with cf.ThreadPoolExecutor(1) as ex:  # cooperative deadline under an executor
-        assert [r["status"] for r in nc.sweep(nets, executor=ex, timeout=0.05, progress=False).rows][1] == "timeout"
+        assert [r["status"] for r in nc.sweep(nets, executor=ex, timeout=0.5, progress=False).rows][1] == "timeout"
     # A plain rerun skips the timed-out row; retry_failed recomputes it.
     assert nc.sweep(nets, out=out, progress=False).computed == 0
     nets[1] = nc.mlp([4, 8, 4, 1], degree=2)
@@ -181,11 +171,89 @@ def test_timeouts_are_recorded_and_can_be_retried(tmp_path):
 
 
 def test_a_hung_task_is_killed():
-    pool = _KillablePool(1, hard_limit=0.5)
+    pool = KillablePool(1, hard_limit=0.5)
     t0 = time.perf_counter()
     results = dict(pool.run(time.sleep, [(30,), (0,)]))
     assert results == {0: ("timeout", None), 1: ("ok", None)}
     assert time.perf_counter() - t0 < 15
+
+
+def test_architecture_spec_is_built_from_the_layers(monkeypatch):
+    spec = "v1 dense(3,2) act(2;0,0,1) dense(2,1)"
+    t2 = nc.Activation((Fraction(0), Fraction(0), Fraction(1), Fraction(0)))  # trailing zero: same polynomial
+    same = [
+        nc.mlp([3, 2, 1], degree=2),
+        nc.mlp([3, 2, 1], activation=[0, 0, 1]),
+        nc.Network([nc.Dense(3, 2), t2, nc.Dense(2, 1)]),  # no builder, no arch
+    ]
+    assert [nc.architecture_spec(n) for n in same] == [spec] * 3
+    half = nc.mlp([3, 2, 1], activation=[Fraction(1, 2), 0, -3], bias=True)
+    assert nc.architecture_spec(half) == "v1 dense(3,2,bias) act(2;1/2,0,-3) dense(2,1,bias)"
+    # conv1d([3, 2], strides [2, 1]): widths d_1 = 1 (1 - 1) + 2 = 2, d_0 = 2 (2 - 1) + 3 = 5.
+    assert (
+        nc.architecture_spec(nc.conv1d([3, 2], [2, 1], degree=1))
+        == "v1 conv(1,1;k=1x3;s=1x2;in=1x5) act(2;0,1) conv(1,1;k=1x2;s=1x1;in=1x2)"
+    )
+    assert (
+        nc.architecture_spec(nc.attention([2, 2], [1], 3, heads=2, residual=True))
+        == "v1 attn(2,2;a=1;t=3;h=2;residual)"
+    )
+    nets = grid()
+    assert len({nc.architecture_spec(n) for n in nets}) == len(set(nets))  # one key per distinct network
+    # The key does not depend on repr (it used to: repr quoted '2*t^2' but not 't^2').
+    monkeypatch.setattr(nc.Network, "__repr__", lambda self: "the same for every network")
+    rows = nc.sweep([same[0], nc.mlp([3, 2, 1], degree=3)], progress=False).rows
+    assert [r["key"] for r in rows] == [spec, "v1 dense(3,2) act(2;0,0,0,1) dense(2,1)"]
+
+
+def rewrite_csv(path, change):
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for i, r in enumerate(rows):
+        change(i, r)
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_tables_keyed_by_repr_still_resume(tmp_path):
+    nets = grid()[:6]
+    out = tmp_path / "old.csv"
+    fresh = nc.sweep(nets, out=out, progress=False)
+
+    def as_before_v1(i, row):  # tables written before architecture specs were keyed by repr(net)
+        row["key"] = repr(nets[i])
+        if i == 2:
+            row.update(status="timeout", dim="", defect="", filling="", certified="", error_bound="")
+
+    rewrite_csv(out, as_before_v1)
+    again = nc.sweep(nets, out=out, progress=False)
+    assert again.computed == 0 and again.skipped == 6
+    retried = nc.sweep(nets, out=out, retry_failed=True, progress=False)
+    assert retried.computed == 1 and retried.skipped == 5 and len(retried) == 6
+    assert comparable(retried.rows[-1:]) == comparable(fresh.rows[2:3])  # the new row, under its spec key
+
+
+def test_a_failed_network_is_a_typed_error_row(tmp_path):
+    big, small = nc.mlp([5, 5, 3, 1], degree=2), nc.mlp([2, 2, 1], degree=2)  # gold: dims 32 and 3
+    limit = nc.memory_limit()
+    nc.set_memory_limit(4096)  # the big network's elimination needs more; the small one's does not
+    try:
+        outcomes = _core.dimension_batch([big._core, small._core], 0)
+        res = nc.sweep([big, small], out=tmp_path / "t.csv", progress=False)
+    finally:
+        nc.set_memory_limit(limit)
+    err = outcomes[0]["error"]
+    assert outcomes[0]["status"] == "error" and outcomes[1]["status"] == "ok" and "error" not in outcomes[1]
+    assert isinstance(err, _core.BatchError) and err.kind == "ResourceLimitError" and "memory limit" in err.message
+    assert pickle.loads(pickle.dumps(err)) == err  # batches come back from process pools pickled
+    assert res.rows[0]["status"] == f"error: ResourceLimitError: {err.message}" and res.rows[0]["dim"] is None
+    assert res.status_counts == {"error": 1, "ok": 1}
+    retried = nc.sweep([big, small], out=tmp_path / "t.csv", retry_failed=True, progress=False)
+    assert retried.computed == 1 and retried.rows[0]["status"] == "ok" and retried.rows[0]["dim"] == 32
+    with pytest.raises(ValueError, match="kind"):
+        _core.BatchError("Trouble", "not an exception class neurocore raises")
 
 
 def test_duplicates_and_bad_arguments(tmp_path):
@@ -241,10 +309,9 @@ def test_cli_bench(capsys):
     assert "8-12-12-4 r=2" in out and "numpy+flint" in out and "x" in out
 
 
-@pytest.mark.parametrize("name", ["neurocore.sweep", "neurocore.bench"])
-def test_docstring_examples(name):
+@pytest.mark.parametrize("module", [neurocore.sweeping, neurocore.grids, neurocore.spec, neurocore.bench])
+def test_docstring_examples(module):
     import doctest
 
-    module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

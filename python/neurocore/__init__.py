@@ -11,19 +11,26 @@ convolutional networks and lightning self-attention networks.
 5
 """
 
-from neurocore._core import DEFAULT_PRIME, __version__, memory_limit, set_memory_limit
+from neurocore._core import DEFAULT_PRIME, ExactMatrix, __version__, memory_limit, set_memory_limit
 from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
-from neurocore.compare import CompareReport, compare
+from neurocore.comparison import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
 from neurocore.dimension import DimensionReport, Trial, dimension
-from neurocore.errors import CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError
-from neurocore.exact_matrix import ExactMatrix
+from neurocore.errors import (
+    CertificationError,
+    IntegerOverflowError,
+    InternalError,
+    NeurocoreError,
+    ResourceLimitError,
+)
+from neurocore.grids import mlp_grid, mlp_widths
 from neurocore.maps import coefficients, evaluate, jacobian, monomials
 from neurocore.network import Activation, Attention, Conv, Dense, Network, attention, conv1d, conv2d, mlp
 from neurocore.rank import RankResult, kernel, rank
-from neurocore.scan import ScanResult, scan
+from neurocore.scanning import ScanResult, scan
+from neurocore.spec import architecture_spec
 from neurocore.strata import KINDS, Stratum, SymmetryReport, classify, symmetries
-from neurocore.sweep import SweepResult, mlp_grid, mlp_widths, sweep
+from neurocore.sweeping import SweepResult, sweep
 
 __all__ = [
     "DEFAULT_PRIME",
@@ -39,6 +46,7 @@ __all__ = [
     "DimensionReport",
     "ExactMatrix",
     "IntegerOverflowError",
+    "InternalError",
     "Network",
     "NeurocoreError",
     "RankResult",
@@ -50,6 +58,7 @@ __all__ = [
     "SweepResult",
     "Trial",
     "__version__",
+    "architecture_spec",
     "attention",
     "closest_point",
     "classify",

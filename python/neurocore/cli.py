@@ -235,7 +235,7 @@ def _scan_options(p: argparse.ArgumentParser) -> None:
 
 def _run_scan(args: argparse.Namespace) -> int:
     from neurocore import DEFAULT_PRIME
-    from neurocore.scan import scan
+    from neurocore.scanning import scan
 
     net = network_from_args(args)
     res = scan(
@@ -291,7 +291,8 @@ def _sweep_options(p: argparse.ArgumentParser) -> None:
 
 
 def _run_sweep(args: argparse.Namespace) -> int:
-    from neurocore.sweep import mlp_grid, sweep
+    from neurocore.grids import mlp_grid
+    from neurocore.sweeping import sweep
 
     nets = mlp_grid(
         args.input,
@@ -384,9 +385,7 @@ def _run_classify(args: argparse.Namespace) -> int:
 
 
 def _compare_options(p: argparse.ArgumentParser) -> None:
-    import importlib
-
-    c = importlib.import_module("neurocore.compare")  # the module, not the exported function
+    from neurocore import comparison as c
 
     p.add_argument("--mlp", type=_ints, default=list(c.DEFAULT_MLP), help="MLP widths (default 4,3,1)")
     p.add_argument("--degree", "-r", type=int, default=c.DEFAULT_MLP_DEGREE, help="MLP activation t^r (default 2)")
@@ -405,7 +404,7 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from neurocore.compare import compare
+    from neurocore.comparison import compare
 
     rep = compare(
         mlp_widths=args.mlp,

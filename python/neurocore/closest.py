@@ -426,7 +426,9 @@ def closest_point(
     status: list[str] = raw["status"]
     grad_norm: np.ndarray = raw["grad_norm"]
     # Everything reported is recomputed from theta, never read off the optimizer's state.
-    functions = [_core.coefficients_float(net._core, np.ascontiguousarray(t)) for t in thetas]
+    functions = [
+        np.asarray(_core.coefficients(net._core, np.ascontiguousarray(t), "float")).reshape(-1) for t in thetas
+    ]
     sq = np.array([_core.closest_sq_distance(net._core, np.ascontiguousarray(t), **kw) for t in thetas])
 
     strata: list[Any] = [None] * len(thetas)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from neurocore import _core
-from neurocore._exact import check_prime_arg
 from neurocore.network import Network
 
 __all__ = ["DimensionReport", "Trial", "dimension"]
@@ -140,6 +139,7 @@ def dimension(
     primes: Sequence[int] | int | None = None,
     trials: int = 2,
     threads: int = 0,
+    memory_limit: int | None = None,
 ) -> DimensionReport:
     """The dimension of the neurovariety of ``net``: the generic rank of its Jacobian.
 
@@ -162,6 +162,10 @@ def dimension(
         Minimum number of trials when the first is not certified (>= 2).
     threads : int
         0 = all cores, 1 = sequential; the result does not depend on it.
+    memory_limit : int, optional
+        Bytes this call may plan to use (default: the process limit, see
+        :func:`neurocore.set_memory_limit`); above it ``ResourceLimitError`` is raised before
+        anything is allocated.
 
     Examples
     --------
@@ -177,27 +181,20 @@ def dimension(
     if isinstance(trials, bool) or not isinstance(trials, numbers.Integral) or int(trials) < 1:
         raise ValueError(f"trials: expected a positive int, got {trials!r}")
     _check_threads(threads)
-    plist: list[int] | None = None
+    plist: list[Any] | None = None
     if primes is not None:
-        seq = [primes] if isinstance(primes, numbers.Integral) else list(primes)
-        if not seq:
+        plist = [primes] if isinstance(primes, numbers.Integral) else list(primes)
+        if not plist:
             raise ValueError("primes: must not be empty")
-        plist = [check_prime_arg(p, "primes") for p in seq]
-    raw = _core.dimension(net._core, int(seed), plist, int(trials), int(threads))
-    return DimensionReport(
-        dim=raw["dim"],
-        expected_dim=raw["expected_dim"],
-        ambient_dim=int(raw["ambient_dim"]),
-        n_params=raw["n_params"],
-        symmetry_dim=raw["symmetry_dim"],
-        upper_bound=raw["upper_bound"],
-        upper_bound_source=raw["upper_bound_source"],
-        certified=raw["certified"],
-        error_bound=raw["error_bound"],
-        seed=raw["seed"],
-        trials=tuple(Trial(prime=p, rank=r, points=n, rows=rows, error_bound=e) for p, r, n, rows, e in raw["trials"]),
-        network=repr(net),
-    )
+    raw = _core.dimension(net._core, int(seed), plist, int(trials), int(threads), memory_limit)
+    return report_from_record(raw, network=repr(net))
+
+
+def report_from_record(raw: Any, *, network: str = "") -> DimensionReport:
+    """The report of a core ``DimensionRecord``: every field read by name, none copied by hand."""
+    values = {f.name: getattr(raw, f.name) for f in fields(DimensionReport) if f.name not in ("trials", "network")}
+    trials = tuple(Trial(**{f.name: getattr(t, f.name) for f in fields(Trial)}) for t in raw.trials)
+    return DimensionReport(**values, trials=trials, network=network)
 
 
 def _check_threads(threads: Any) -> None:

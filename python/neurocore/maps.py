@@ -1,32 +1,24 @@
 """The parametrisation map and its derivatives: monomials, coefficients, evaluation, Jacobians.
 
-Fields: ``"QQ"`` (exact rationals), an int prime ``p`` (arithmetic modulo p), or ``"float"``
-(float64). When ``field`` is omitted, integer/Fraction parameters give exact results and float
-parameters give float64 results.
+Fields: ``"QQ"`` (exact rationals), an int prime ``p`` (arithmetic modulo p), or
+``"float"`` (float64): one spelling each, parsed once by the core. When ``field`` is
+omitted, integer/Fraction parameters give exact results and float parameters give float64.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from neurocore import _core
-from neurocore._exact import (
-    check_memory,
-    check_prime_arg,
-    flat_values,
-    is_float_input,
-    join_fractions,
-    parse_exact,
-    parse_float,
-    reduce_mod,
-    split_fractions,
-)
-from neurocore.exact_matrix import ExactMatrix
+from neurocore._exact import check_memory, flat_values, is_float_input, parse_exact, parse_float
 from neurocore.network import Network
 
 __all__ = ["coefficients", "evaluate", "jacobian", "monomials", "resolve_field"]
+
+Field = Literal["QQ", "float"] | int
+"""A field argument: ``"QQ"`` (exact rationals), ``"float"`` (float64) or a prime ``int``."""
 
 
 def _check_net(net: Any) -> Network:
@@ -35,22 +27,16 @@ def _check_net(net: Any) -> Network:
     return net
 
 
-def resolve_field(field: Any, values: Any) -> str | int:
-    """``"QQ"``, ``"float"`` or a validated prime; ``None`` picks from the input's type."""
+def resolve_field(field: Any, values: Any) -> Field:
+    """The field of a computation: ``field`` itself, or a default chosen from ``values``.
+
+    For ``None``: ``"float"`` when any of ``values`` is a float, ``"QQ"`` otherwise. The
+    spelling is checked by the core, once.
+    """
     if field is None:
-        return (
-            "float"
-            if is_float_input(values if isinstance(values, np.ndarray) else flat_values(values, "theta"))
-            else "QQ"
-        )
-    if isinstance(field, str):
-        f = field.lower()
-        if f in ("qq", "q", "exact"):
-            return "QQ"
-        if f in ("float", "float64", "rr"):
-            return "float"
-        raise ValueError(f"field: expected 'QQ', 'float' or a prime int, got {field!r}")
-    return check_prime_arg(field)
+        flat = values if isinstance(values, np.ndarray) else flat_values(values, "theta")
+        return "float" if is_float_input(flat) else "QQ"
+    return field  # type: ignore[no-any-return]
 
 
 def monomials(net: Network) -> np.ndarray:
@@ -71,17 +57,22 @@ def monomials(net: Network) -> np.ndarray:
     return net._core.monomials()
 
 
-def _theta(net: Network, theta: Any, field: str | int) -> Any:
+def _numbers(values: Any, arg: str, field: Field, length: int | None = None) -> Any:
+    """Values for the core: a float64 array for ``"float"``, else exact ints/Fractions."""
     if field == "float":
-        return parse_float(theta, "theta", net.n_params)
-    if is_float_input(theta if isinstance(theta, np.ndarray) else flat_values(theta, "theta")):
+        return parse_float(values, arg, length)
+    flat = values if isinstance(values, np.ndarray) and values.ndim == 1 else flat_values(values, arg)
+    if is_float_input(flat):
         raise TypeError(
-            "theta: float parameters cannot give an exact result; pass ints or fractions.Fraction, or use field='float'"
+            f"{arg}: float values cannot give an exact result; pass ints or fractions.Fraction, or use field='float'"
         )
-    exact = parse_exact(theta, "theta", net.n_params)
-    if field == "QQ":
-        return exact
-    return reduce_mod(exact, int(field), "theta")
+    return parse_exact(values, arg, length)
+
+
+def _vector(out: Any) -> np.ndarray:
+    """A ``1 x n`` core result as a flat array (object array of Fractions for Q)."""
+    arr = out if isinstance(out, np.ndarray) else out.to_numpy()
+    return arr.reshape(-1)
 
 
 def coefficients(net: Network, theta: Any, *, field: Any = None) -> np.ndarray:
@@ -107,34 +98,19 @@ def coefficients(net: Network, theta: Any, *, field: Any = None) -> np.ndarray:
     net = _check_net(net)
     f = resolve_field(field, theta)
     check_memory("the coefficient vector", net.ambient_dim, 8)
-    th = _theta(net, theta, f)
-    if f == "float":
-        return _core.coefficients_float(net._core, th)
-    if f == "QQ":
-        nums, dens = _core.coefficients_exact(net._core, *split_fractions(th))
-        out = np.empty(len(nums), dtype=object)
-        out[:] = join_fractions(nums, dens)
-        return out
-    return _core.coefficients_mod_p(net._core, th, int(f))
+    return _vector(_core.coefficients(net._core, _numbers(theta, "theta", f, net.n_params), f))
 
 
-def _points(net: Network, x: Any, field: str | int) -> tuple[Any, bool]:
+def _points(net: Network, x: Any, field: Field) -> tuple[Any, int, bool]:
+    """Flat row-major points for the core, their number, and whether one point was given."""
     arr = np.asarray(x, dtype=object) if not isinstance(x, np.ndarray) else x
-    single = arr.ndim == 1
     if arr.ndim not in (1, 2):
         raise ValueError(f"x: expected shape (n_points, {net.input_dim}) or ({net.input_dim},), got {arr.shape}")
+    single = arr.ndim == 1
     arr2 = arr.reshape(1, -1) if single else arr
     if arr2.shape[1] != net.input_dim:
         raise ValueError(f"x: points must have {net.input_dim} coordinates (the input dimension), got {arr2.shape[1]}")
-    if field == "float":
-        flat = parse_float(arr2.reshape(-1), "x")
-        return flat.reshape(arr2.shape), single
-    if is_float_input(arr2.reshape(-1)):
-        raise TypeError("x: float inputs cannot give an exact result; use field='float'")
-    exact = parse_exact(arr2.reshape(-1), "x")
-    if field == "QQ":
-        return (arr2.shape[0], exact), single
-    return reduce_mod(exact, int(field), "x").reshape(arr2.shape), single
+    return _numbers(arr2.reshape(-1), "x", field), arr2.shape[0], single
 
 
 def evaluate(net: Network, theta: Any, x: Any, *, field: Any = None, threads: int = 0) -> np.ndarray:
@@ -170,18 +146,12 @@ def evaluate(net: Network, theta: Any, x: Any, *, field: Any = None, threads: in
         x_arr = np.asarray(x, dtype=object).reshape(-1)
         field = "float" if (is_float_input(flat_values(theta, "theta")) or is_float_input(list(x_arr))) else "QQ"
     f = resolve_field(field, theta)
-    th = _theta(net, theta, f)
-    pts, single = _points(net, x, f)
-    out: np.ndarray
-    if f == "float":
-        out = _core.evaluate_float(net._core, th, np.ascontiguousarray(pts, dtype=np.float64), threads)
-    elif f == "QQ":
-        n_points, exact = pts
-        nums, dens = _core.evaluate_exact(net._core, *split_fractions(th), *split_fractions(exact))
-        out = np.empty((n_points, net.output_dim), dtype=object)
-        out.reshape(-1)[:] = join_fractions(nums, dens)
-    else:
-        out = _core.evaluate_mod_p(net._core, th, np.ascontiguousarray(pts, dtype=np.uint64), int(f), threads)
+    th = _numbers(theta, "theta", f, net.n_params)
+    pts, n_points, single = _points(net, x, f)
+    check_memory("the outputs", n_points * net.output_dim, 8)
+    raw = _core.evaluate(net._core, th, pts, f, threads)
+    out = raw if isinstance(raw, np.ndarray) else raw.to_numpy()
+    out = out.reshape(n_points, net.output_dim)
     return out[0] if single else out
 
 
@@ -214,10 +184,4 @@ def jacobian(net: Network, theta: Any, *, field: Any = None, threads: int = 0) -
     net = _check_net(net)
     f = resolve_field(field, theta)
     check_memory("the coefficient Jacobian", net.ambient_dim * net.n_params, 8)
-    th = _theta(net, theta, f)
-    if f == "float":
-        return _core.coefficient_jacobian_float(net._core, th, threads)
-    if f == "QQ":
-        rows, cols, nums, dens = _core.coefficient_jacobian_exact(net._core, *split_fractions(th), threads)
-        return ExactMatrix.from_fractions(rows, cols, join_fractions(nums, dens))
-    return _core.coefficient_jacobian_mod_p(net._core, th, int(f), threads)
+    return _core.jacobian(net._core, _numbers(theta, "theta", f, net.n_params), f, threads)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Union
 
-from neurocore._core import NetworkCore
+from neurocore._core import ActivationLayer, AttentionLayer, ConvLayer, DenseLayer, NetworkCore
 from neurocore._exact import to_fraction
 
 __all__ = [
@@ -112,8 +112,8 @@ class Dense:
     output_dim: int
     bias: bool = False
 
-    def _spec(self) -> tuple[Any, ...]:
-        return ("dense", self.input_dim, self.output_dim, self.bias)
+    def _spec(self) -> DenseLayer:
+        return DenseLayer(input_dim=self.input_dim, output_dim=self.output_dim, bias=self.bias)
 
     @property
     def n_params(self) -> int:
@@ -133,8 +133,10 @@ class Activation:
         """The activation ``t^degree``."""
         return Activation(_activation_coefficients(degree, None))
 
-    def _spec(self) -> tuple[Any, ...]:
-        return ("activation", self.dim, [(c.numerator, c.denominator) for c in self.coefficients])
+    def _spec(self) -> ActivationLayer:
+        if self.dim is None:
+            raise ValueError("activation: dim= is needed when the activation is not placed after a layer")
+        return ActivationLayer(dim=self.dim, coefficients=list(self.coefficients))
 
     @property
     def degree(self) -> int:
@@ -156,8 +158,15 @@ class Conv:
     input_size: tuple[int, int]
     bias: bool = False
 
-    def _spec(self) -> tuple[Any, ...]:
-        return ("conv", self.in_channels, self.out_channels, *self.kernel, *self.stride, *self.input_size, self.bias)
+    def _spec(self) -> ConvLayer:
+        return ConvLayer(
+            in_channels=self.in_channels,
+            out_channels=self.out_channels,
+            kernel=self.kernel,
+            stride=self.stride,
+            input_size=self.input_size,
+            bias=self.bias,
+        )
 
     @property
     def output_size(self) -> tuple[int, int]:
@@ -178,15 +187,14 @@ class Attention:
     heads: int = 1
     residual: bool = False
 
-    def _spec(self) -> tuple[Any, ...]:
-        return (
-            "attention",
-            self.input_width,
-            self.output_width,
-            self.key_dim,
-            self.tokens,
-            self.heads,
-            self.residual,
+    def _spec(self) -> AttentionLayer:
+        return AttentionLayer(
+            input_width=self.input_width,
+            output_width=self.output_width,
+            key_dim=self.key_dim,
+            tokens=self.tokens,
+            heads=self.heads,
+            residual=self.residual,
         )
 
 
@@ -218,6 +226,7 @@ class Network:
         if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
             raise TypeError("layers: expected a list of Dense/Conv/Attention/Activation layers")
         resolved: list[Layer] = []
+        specs: list[Any] = []
         width: int | None = None
         for i, layer in enumerate(layers):
             if isinstance(layer, Activation):
@@ -229,9 +238,12 @@ class Network:
                 raise TypeError(
                     f"layers[{i}]: expected Dense, Conv, Attention or Activation, got {type(layer).__name__}"
                 )
+            spec = layer._spec()
             resolved.append(layer)
-            width = _layer_output_dim(layer)
-        self._core = NetworkCore([layer._spec() for layer in resolved])
+            specs.append(spec)
+            width = spec.output_dim
+        self._core = NetworkCore(specs)
+        self._offsets = tuple(self._core.param_offsets())
         self.layers = tuple(resolved)
         self.family = family
         self.arch = dict(arch or {})
@@ -301,22 +313,16 @@ class Network:
         """
         return self._core.symmetry_dim()
 
-    @property
+    @functools.cached_property
     def expected_dim(self) -> int:
         """``min(n_params - symmetry_dim, ambient_dim)``: an upper bound, not the dimension."""
-        return min(self.n_params - self.symmetry_dim, self.ambient_dim)
+        return self._core.expected_dim()
 
     @property
     def parameter_layers(self) -> tuple[tuple[int, Layer, int, int], ...]:
         """``(layer index, layer, first parameter, end)`` for every layer with parameters."""
-        out = []
-        start = 0
-        for i, layer in enumerate(self.layers):
-            n = _layer_n_params(layer)
-            if n:
-                out.append((i, layer, start, start + n))
-            start += n
-        return tuple(out)
+        o = self._offsets
+        return tuple((i, layer, o[i], o[i + 1]) for i, layer in enumerate(self.layers) if o[i + 1] > o[i])
 
 
 def _rebuild(layers: tuple[Layer, ...], family: str, arch: dict[str, Any]) -> Network:
@@ -327,30 +333,6 @@ def _fmt_arg(v: Any) -> str:
     if isinstance(v, tuple):
         return repr(list(v))
     return repr(v) if not isinstance(v, str) else v if v.startswith("t") else repr(v)
-
-
-def _layer_output_dim(layer: Layer) -> int:
-    if isinstance(layer, Dense):
-        return layer.output_dim
-    if isinstance(layer, Activation):
-        assert layer.dim is not None
-        return layer.dim
-    if isinstance(layer, Conv):
-        oh, ow = layer.output_size
-        return layer.out_channels * oh * ow
-    return layer.output_width * layer.tokens
-
-
-def _layer_n_params(layer: Layer) -> int:
-    if isinstance(layer, Dense):
-        return layer.n_params
-    if isinstance(layer, Activation):
-        return 0
-    if isinstance(layer, Conv):
-        return layer.out_channels * layer.in_channels * layer.kernel[0] * layer.kernel[1] + (
-            layer.out_channels if layer.bias else 0
-        )
-    return layer.heads * (2 * layer.key_dim + layer.output_width) * layer.input_width
 
 
 def mlp(

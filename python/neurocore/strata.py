@@ -125,8 +125,8 @@ def _exact_rank(net: Network, theta: list[Fraction], seed: int) -> tuple[int, in
         th = np.array([(t.numerator % p) * pow(t.denominator, -1, p) % p for t in theta], dtype=np.uint64)
         n_points = math.ceil(upper / max(net.output_dim, 1)) + max(2, math.ceil(32 / max(net.output_dim, 1)))
         pts = rng.integers(0, p, size=(n_points, net.input_dim), dtype=np.uint64)
-        jac = _core.evaluation_jacobian_mod_p(net._core, th, pts, p, 0)
-        lower = max(lower, _core.rank_mod_p(jac, p, 0))
+        jac = _core.evaluation_jacobian(net._core, [int(v) for v in th], [int(v) for v in pts.reshape(-1)], p, 0)
+        lower = max(lower, _core.rank(np.asarray(jac), p).rank)
         if lower == upper:
             break
     return lower, upper, lower == upper
@@ -139,7 +139,7 @@ def _float_rank(net: Network, theta: np.ndarray, rtol: float, seed: int) -> tupl
         rng = np.random.default_rng(seed)
         n_points = math.ceil(net.n_params / max(net.output_dim, 1)) + 8
         pts = rng.normal(size=(n_points, net.input_dim))
-        jac = _core.evaluation_jacobian_float(net._core, theta, pts, 0)
+        jac = _core.evaluation_jacobian(net._core, theta, np.ascontiguousarray(pts).reshape(-1), "float", 0)
     if jac.size == 0:
         return 0, 0.0, None
     s = np.linalg.svd(jac, compute_uv=False)
@@ -565,26 +565,26 @@ def symmetries(net: Network, *, seed: int = 0) -> SymmetryReport:
         th = np.array([v % p for v in point], dtype=np.uint64)
         n_points = math.ceil(rep.upper_bound / max(net.output_dim, 1)) + max(2, math.ceil(32 / max(net.output_dim, 1)))
         pts = rng.integers(0, p, size=(n_points, net.input_dim), dtype=np.uint64)
-        jac = _core.evaluation_jacobian_mod_p(net._core, th, pts, p, 0)
+        jac = _core.evaluation_jacobian(net._core, [int(v) for v in th], [int(v) for v in pts.reshape(-1)], p, 0)
         ker_mod = kernel(jac, field=p)
         ker_rows = None
     th_mod = np.array([v % p for v in point], dtype=np.uint64)
     known = _core.symmetry_tangents_mod_p(net._core, th_mod, p, False)
     with_hidden = _core.symmetry_tangents_mod_p(net._core, th_mod, p, True)
-    s_known = _core.rank_mod_p(known, p, 0) if known.size else 0
-    s_all = _core.rank_mod_p(with_hidden, p, 0) if with_hidden.size else 0
+    s_known = _core.rank(known, p).rank if known.size else 0
+    s_all = _core.rank(with_hidden, p).rank if with_hidden.size else 0
     # Greedily extend the known generators by kernel vectors that raise the rank.
     chosen: list[int] = []
     current = known
     r_cur = s_known
     for i in range(ker_mod.shape[0]):
         cand = np.vstack([current, ker_mod[i : i + 1]]) if current.size else ker_mod[i : i + 1]
-        r_new = _core.rank_mod_p(np.ascontiguousarray(cand), p, 0)
+        r_new = _core.rank(np.ascontiguousarray(cand), p).rank
         if r_new > r_cur:
             chosen.append(i)
             current, r_cur = cand, r_new
     if exact:
-        from neurocore.exact_matrix import ExactMatrix
+        from neurocore._core import ExactMatrix
 
         assert ker_rows is not None
         basis: Any = ExactMatrix.from_fractions(len(chosen), net.n_params, [v for i in chosen for v in ker_rows[i]])

@@ -5,9 +5,13 @@
 mod closest;
 mod cnn;
 mod compute;
+mod dimension;
 mod errors;
 mod exact;
+mod exact_matrix;
+mod field;
 mod network;
+mod rank_result;
 mod runtime;
 mod scan;
 mod symmetry;
@@ -22,19 +26,22 @@ mod _core {
     use super::cnn::{cnn_realizability, cnn_shared_roots};
     #[pymodule_export]
     use super::compute::{
-        coefficient_jacobian_exact, coefficient_jacobian_float, coefficient_jacobian_mod_p, coefficients_exact,
-        coefficients_float, coefficients_mod_p, dimension, evaluate_exact, evaluate_float, evaluate_mod_p,
-        evaluation_jacobian_float, evaluation_jacobian_mod_p, is_prime, kernel_mod_p, memory_limit, rank_mod_p,
-        set_memory_limit,
+        coefficients, evaluate, evaluation_jacobian, is_prime, jacobian, memory_limit, set_memory_limit,
     };
     #[pymodule_export]
-    use super::errors::{CertificationError, IntegerOverflowError, NeurocoreError, ResourceLimitError};
+    use super::dimension::{dimension, DimensionRecord, TrialRecord};
     #[pymodule_export]
-    use super::exact::{kernel_qq, rank_qq};
+    use super::errors::{CertificationError, IntegerOverflowError, InternalError, NeurocoreError};
     #[pymodule_export]
-    use super::network::PyNetwork;
+    use super::exact::{kernel, rank};
     #[pymodule_export]
-    use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at};
+    use super::exact_matrix::ExactMatrix;
+    #[pymodule_export]
+    use super::network::{ActivationLayer, AttentionLayer, ConvLayer, DenseLayer, PyNetwork};
+    #[pymodule_export]
+    use super::rank_result::RankResult;
+    #[pymodule_export]
+    use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at, BatchError};
     #[pymodule_export]
     use super::symmetry::{symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p};
 
@@ -43,6 +50,7 @@ mod _core {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("DEFAULT_PRIME", neurocore_core::ring::primes::DEFAULT_PRIME)?;
+        m.add("ResourceLimitError", super::errors::resource_limit_error(m.py())?)?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         Ok(())
     }

@@ -1,91 +1,161 @@
-//! `NetworkCore`: the Python handle of a core `Network`, built from plain layer tuples.
+//! `NetworkCore`: the Python handle of a core `Network`, built from typed layer specs.
 
-use crate::errors::to_pyerr;
+use crate::errors::{to_pyerr, BindResult};
+use crate::field::{Field, Numbers};
 use crate::runtime::run;
 use neurocore_core::net::degrees::network_degrees;
 use neurocore_core::net::monomials::network_monomials;
 use neurocore_core::net::{Activation, Attention, Conv, Dense, Layer, Network};
 use neurocore_core::{dimension, CoreError};
-use num_bigint::{BigInt, BigUint};
-use num_rational::BigRational;
-use num_traits::Zero;
+use num_bigint::BigUint;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray2};
-use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
-/// A validated network (layers whose dimensions chain). Built by the Python layer from tuples:
-/// `("dense", in, out, bias)`, `("activation", dim, [(num, den), ...])`,
-/// `("conv", c_in, c_out, k_h, k_w, s_h, s_w, height, width, bias)`,
-/// `("attention", d_in, d_out, key_dim, tokens, heads, residual)`.
+/// A dense layer spec: `x -> W x (+ b)`.
+#[pyclass(frozen, module = "neurocore._core")]
+pub struct DenseLayer(Dense);
+
+#[pymethods]
+impl DenseLayer {
+    /// The number of values this layer outputs.
+    #[getter]
+    fn output_dim(&self) -> usize {
+        Layer::Dense(self.0.clone()).output_dim()
+    }
+
+    #[new]
+    #[pyo3(signature = (*, input_dim, output_dim, bias))]
+    fn new(input_dim: usize, output_dim: usize, bias: bool) -> Self {
+        DenseLayer(Dense { input_dim, output_dim, bias })
+    }
+}
+
+/// An elementwise polynomial activation spec: `dim` coordinates, coefficients `c_0..c_r` (ints
+/// or `Fraction`s, low to high).
+#[pyclass(frozen, module = "neurocore._core")]
+pub struct ActivationLayer(Activation);
+
+#[pymethods]
+impl ActivationLayer {
+    /// The number of values this layer outputs.
+    #[getter]
+    fn output_dim(&self) -> usize {
+        Layer::Activation(self.0.clone()).output_dim()
+    }
+
+    #[new]
+    #[pyo3(signature = (*, dim, coefficients))]
+    fn new(dim: usize, coefficients: &Bound<'_, PyAny>) -> BindResult<Self> {
+        let Numbers::Exact(c) = Numbers::parse(coefficients, &Field::Rational, "activation")? else {
+            return Err(CoreError::internal("exact coefficients expected").into());
+        };
+        Ok(ActivationLayer(Activation::new(dim, c)?))
+    }
+}
+
+/// A valid strided convolution spec with channels (`(height, width)` input, `(k_h, k_w)` kernel).
+#[pyclass(frozen, module = "neurocore._core")]
+pub struct ConvLayer(Conv);
+
+#[pymethods]
+impl ConvLayer {
+    /// The number of values this layer outputs.
+    #[getter]
+    fn output_dim(&self) -> usize {
+        Layer::Conv(self.0.clone()).output_dim()
+    }
+
+    #[new]
+    #[pyo3(signature = (*, in_channels, out_channels, kernel, stride, input_size, bias))]
+    fn new(
+        in_channels: usize,
+        out_channels: usize,
+        kernel: (usize, usize),
+        stride: (usize, usize),
+        input_size: (usize, usize),
+        bias: bool,
+    ) -> BindResult<Self> {
+        Ok(ConvLayer(Conv::new(in_channels, out_channels, kernel, stride, input_size, bias)?))
+    }
+}
+
+/// A lightning self-attention layer spec.
+#[pyclass(frozen, module = "neurocore._core")]
+pub struct AttentionLayer(Attention);
+
+#[pymethods]
+impl AttentionLayer {
+    /// The number of values this layer outputs.
+    #[getter]
+    fn output_dim(&self) -> usize {
+        Layer::Attention(self.0.clone()).output_dim()
+    }
+
+    #[new]
+    #[pyo3(signature = (*, input_width, output_width, key_dim, tokens, heads, residual))]
+    fn new(
+        input_width: usize,
+        output_width: usize,
+        key_dim: usize,
+        tokens: usize,
+        heads: usize,
+        residual: bool,
+    ) -> BindResult<Self> {
+        Ok(AttentionLayer(Attention::new(input_width, output_width, key_dim, tokens, heads, residual)?))
+    }
+}
+
+fn layer_of(spec: &Bound<'_, PyAny>, i: usize) -> BindResult<Layer> {
+    if let Ok(l) = spec.cast::<DenseLayer>() {
+        return Ok(Layer::Dense(l.get().0.clone()));
+    }
+    if let Ok(l) = spec.cast::<ActivationLayer>() {
+        return Ok(Layer::Activation(l.get().0.clone()));
+    }
+    if let Ok(l) = spec.cast::<ConvLayer>() {
+        return Ok(Layer::Conv(l.get().0.clone()));
+    }
+    if let Ok(l) = spec.cast::<AttentionLayer>() {
+        return Ok(Layer::Attention(l.get().0.clone()));
+    }
+    Err(CoreError::wrong_type(
+        format!("layers[{i}]"),
+        "expected a DenseLayer, ActivationLayer, ConvLayer or AttentionLayer",
+    )
+    .into())
+}
+
+/// A validated network (layers whose dimensions chain), built from typed layer specs.
 #[pyclass(frozen, name = "NetworkCore", module = "neurocore._core")]
 pub struct PyNetwork {
     pub inner: Network,
 }
 
-fn field<'py, T: for<'a> FromPyObject<'a, 'py>>(t: &Bound<'py, PyTuple>, i: usize, what: &str) -> PyResult<T> {
-    t.get_item(i)
-        .and_then(|v| v.extract::<T>().map_err(Into::into))
-        .map_err(|_| PyTypeError::new_err(format!("layers: bad field {what} in layer spec {t}")))
-}
-
-fn parse_layer(spec: &Bound<'_, PyAny>) -> PyResult<Layer> {
-    let t = spec.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("layers: each layer spec must be a tuple"))?;
-    let kind: String = field(t, 0, "kind")?;
-    let layer = match kind.as_str() {
-        "dense" => Layer::Dense(Dense {
-            input_dim: field(t, 1, "input_dim")?,
-            output_dim: field(t, 2, "output_dim")?,
-            bias: field(t, 3, "bias")?,
-        }),
-        "activation" => {
-            let dim: usize = field(t, 1, "dim")?;
-            let pairs: Vec<(BigInt, BigInt)> = field(t, 2, "coefficients")?;
-            let mut coeffs = Vec::with_capacity(pairs.len());
-            for (n, d) in pairs {
-                if d.is_zero() {
-                    return Err(pyo3::exceptions::PyZeroDivisionError::new_err(
-                        "activation: a coefficient has denominator 0",
-                    ));
-                }
-                coeffs.push(BigRational::new(n, d));
-            }
-            Layer::Activation(Activation::new(dim, coeffs).map_err(to_pyerr)?)
-        }
-        "conv" => Layer::Conv(
-            Conv::new(
-                field(t, 1, "in_channels")?,
-                field(t, 2, "out_channels")?,
-                (field(t, 3, "k_h")?, field(t, 4, "k_w")?),
-                (field(t, 5, "s_h")?, field(t, 6, "s_w")?),
-                (field(t, 7, "height")?, field(t, 8, "width")?),
-                field(t, 9, "bias")?,
-            )
-            .map_err(to_pyerr)?,
-        ),
-        "attention" => Layer::Attention(
-            Attention::new(
-                field(t, 1, "d_in")?,
-                field(t, 2, "d_out")?,
-                field(t, 3, "key_dim")?,
-                field(t, 4, "tokens")?,
-                field(t, 5, "heads")?,
-                field(t, 6, "residual")?,
-            )
-            .map_err(to_pyerr)?,
-        ),
-        other => return Err(PyValueError::new_err(format!("layers: unknown layer kind {other:?}"))),
-    };
-    Ok(layer)
-}
-
 #[pymethods]
 impl PyNetwork {
     #[new]
-    fn new(layers: Vec<Bound<'_, PyAny>>) -> PyResult<Self> {
-        let layers = layers.iter().map(parse_layer).collect::<PyResult<Vec<_>>>()?;
-        Ok(PyNetwork { inner: Network::new(layers).map_err(to_pyerr)? })
+    fn new(layers: Vec<Bound<'_, PyAny>>) -> BindResult<Self> {
+        let layers = layers.iter().enumerate().map(|(i, l)| layer_of(l, i)).collect::<BindResult<Vec<_>>>()?;
+        Ok(PyNetwork { inner: Network::new(layers)? })
+    }
+
+    /// The output dimension of every layer, in order.
+    fn layer_output_dims(&self) -> Vec<usize> {
+        self.inner.layers().iter().map(|l| l.output_dim()).collect()
+    }
+
+    /// The first parameter index of every layer, then `n_params`.
+    fn param_offsets(&self) -> Vec<usize> {
+        let mut o = self.inner.param_offsets().to_vec();
+        o.push(self.inner.n_params());
+        o
+    }
+
+    /// `min(n_params - symmetry_dim, ambient_dim)` (the linear-network formula for linear MLPs).
+    #[pyo3(signature = (threads=0))]
+    fn expected_dim(&self, py: Python<'_>, threads: usize) -> PyResult<usize> {
+        run(py, threads, |par, intr| dimension::expected_dim(&self.inner, par, intr))
     }
 
     /// Number of parameters.
@@ -122,8 +192,9 @@ impl PyNetwork {
     }
 
     /// Generic orbit dimension of the known symmetry group.
-    fn symmetry_dim(&self, py: Python<'_>) -> PyResult<usize> {
-        run(py, 0, |_, intr| dimension::symmetry_dim(&self.inner, intr))
+    #[pyo3(signature = (threads=0))]
+    fn symmetry_dim(&self, py: Python<'_>, threads: usize) -> PyResult<usize> {
+        run(py, threads, |par, intr| dimension::symmetry_dim(&self.inner, par, intr))
     }
 
     /// The exponent table of one output's coefficient coordinates.

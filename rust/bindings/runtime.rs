@@ -8,7 +8,7 @@
 //! own `KeyboardInterrupt`.
 
 use crate::errors::to_pyerr;
-use neurocore_core::par::FlagInterrupt;
+use neurocore_core::par::{with_memory_limit, FlagInterrupt};
 use neurocore_core::{CoreError, Interrupt, NoInterrupt, Par};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -26,7 +26,7 @@ use std::time::Duration;
 pub fn fork_safe_pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     type Pools = Mutex<HashMap<usize, (u32, Arc<rayon::ThreadPool>)>>;
     static POOLS: OnceLock<Pools> = OnceLock::new();
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let threads = if threads == 0 { neurocore_core::par::available_cores() } else { threads };
     let pid = std::process::id();
     let mut map = POOLS
         .get_or_init(|| Mutex::new(HashMap::new()))
@@ -55,19 +55,31 @@ fn internal_panic(payload: Box<dyn std::any::Any + Send>) -> CoreError {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown".into());
-    CoreError::Unlucky(format!("internal error in the Rust core ({what}); please report it"))
+    CoreError::internal(format!("a panic in the Rust core ({what})"))
 }
 
 /// Runs potentially long `work` without the interpreter lock on `threads` threads (0 = all
-/// cores, 1 = sequential) in this process's own pool, interruptible by Ctrl-C. A panic in the core becomes a Python
-/// exception, never an abort.
+/// cores, 1 = sequential) in this process's own pool, interruptible by Ctrl-C. A panic in the
+/// core becomes `InternalError`, never an abort.
 pub fn run<T, F>(py: Python<'_>, threads: usize, work: F) -> PyResult<T>
 where
     T: Send,
     F: FnOnce(Par, &dyn Interrupt) -> Result<T, CoreError> + Send,
 {
+    run_limited(py, threads, None, work)
+}
+
+/// [`run`] with a per-call memory limit (`None`: the process-wide limit) in force on the thread
+/// that runs `work`, where its up-front size estimates are checked.
+pub fn run_limited<T, F>(py: Python<'_>, threads: usize, memory_limit: Option<u64>, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(Par, &dyn Interrupt) -> Result<T, CoreError> + Send,
+{
+    // The thread count is decided here, once; the pool and `Par` agree on it, and `threads=1`
+    // starts no pool at all.
     let par = Par::from_threads(threads);
-    let pool = if threads == 1 { None } else { Some(fork_safe_pool(threads)?) };
+    let pool = if par.is_parallel() { Some(fork_safe_pool(par.threads())?) } else { None };
     let flag = FlagInterrupt::default();
     let mut signal: Option<PyErr> = None;
     let result = py.detach(|| {
@@ -77,8 +89,8 @@ where
             let pool_ref = &pool;
             scope.spawn(move || {
                 let outcome = catch_unwind(AssertUnwindSafe(|| match pool_ref {
-                    Some(p) => p.install(|| work(par, flag_ref)),
-                    None => work(par, flag_ref),
+                    Some(p) => p.install(|| with_memory_limit(memory_limit, || work(par, flag_ref))),
+                    None => with_memory_limit(memory_limit, || work(par, flag_ref)),
                 }));
                 let _ = tx.send(outcome.unwrap_or_else(|p| Err(internal_panic(p))));
             });
@@ -94,7 +106,7 @@ where
                         }
                     }
                     Err(RecvTimeoutError::Disconnected) => {
-                        return Err(CoreError::Unlucky("internal error: worker thread vanished".into()))
+                        return Err(CoreError::internal("the worker thread vanished"))
                     }
                 }
             }

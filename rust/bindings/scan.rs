@@ -3,8 +3,8 @@
 //! These functions are the unit of work that the Python layer ships to thread pools, process
 //! pools and dask workers; `runtime::run` keeps them on fork-safe pools.
 
-use crate::compute::set_report_items;
-use crate::errors::to_pyerr;
+use crate::dimension::set_report_items;
+use crate::errors::{to_pyerr, BindResult};
 use crate::network::PyNetwork;
 use crate::runtime::run;
 use neurocore_core::net::Network;
@@ -13,7 +13,7 @@ use neurocore_core::CoreError;
 use numpy::ndarray::{Array1, Array2};
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 use std::time::Duration;
 
 fn sampler_of(name: &str, sparsity: f64, integer_bound: u64) -> PyResult<Sampler> {
@@ -119,10 +119,68 @@ fn inner_params(net: &PyNetwork) -> usize {
     net.inner.n_params()
 }
 
+/// Why one network of a `dimension_batch` failed: the Python exception its `dimension` call
+/// would have raised, as the class name `kind` (one of [`BATCH_ERROR_KINDS`]) and its message.
+#[pyclass(frozen, get_all, eq, module = "neurocore._core")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchError {
+    kind: String,
+    message: String,
+}
+
+/// The exception classes `errors::to_pyerr` maps a core error to (without `KeyboardInterrupt`:
+/// Ctrl-C stops the whole batch instead of failing one network).
+pub const BATCH_ERROR_KINDS: [&str; 7] = [
+    "ValueError",
+    "TypeError",
+    "ZeroDivisionError",
+    "IntegerOverflowError",
+    "ResourceLimitError",
+    "CertificationError",
+    "InternalError",
+];
+
+#[pymethods]
+impl BatchError {
+    #[new]
+    fn new(kind: String, message: String) -> BindResult<Self> {
+        if !BATCH_ERROR_KINDS.contains(&kind.as_str()) {
+            return Err(
+                CoreError::invalid("kind", format!("expected one of {BATCH_ERROR_KINDS:?}, got {kind:?}")).into()
+            );
+        }
+        Ok(BatchError { kind, message })
+    }
+
+    /// Pickling (process pools and dask ship batch results between processes).
+    fn __getnewargs__(&self) -> (String, String) {
+        (self.kind.clone(), self.message.clone())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let kind = PyString::new(py, &self.kind).repr()?;
+        let message = PyString::new(py, &self.message).repr()?;
+        Ok(format!("BatchError(kind={kind}, message={message})"))
+    }
+}
+
+impl BatchError {
+    fn of(py: Python<'_>, error: CoreError) -> PyResult<Self> {
+        let err = to_pyerr(error);
+        let kind = err.get_type(py).name()?.to_string();
+        let message = err.value(py).to_string();
+        if BATCH_ERROR_KINDS.contains(&kind.as_str()) {
+            Ok(BatchError { kind, message })
+        } else {
+            Ok(BatchError { kind: "InternalError".into(), message: format!("unexpected {kind}: {message}") })
+        }
+    }
+}
+
 /// Dimensions of many networks (as `neurocore.dimension` with `seed`), parallel over networks
 /// on `threads` threads, each network allowed `timeout` seconds (checked cooperatively). One
-/// dict per network: `status` ("ok", "timeout" or "error: ..."), `seconds`, and for "ok" the
-/// fields of the dimension report.
+/// dict per network: `status` ("ok", "timeout" or "error"), `seconds`, for "ok" the fields of
+/// the dimension report, and for "error" a `BatchError` under `error`.
 #[pyfunction]
 #[pyo3(signature = (nets, seed, *, timeout=None, threads=0))]
 pub fn dimension_batch<'py>(
@@ -159,10 +217,9 @@ pub fn dimension_batch<'py>(
                     d.set_item("seconds", seconds)?;
                 }
                 BatchOutcome::Failed { error, seconds } => {
-                    let err = to_pyerr(error);
-                    let kind = err.get_type(py).name()?.to_string();
-                    d.set_item("status", format!("error: {kind}: {}", err.value(py)))?;
+                    d.set_item("status", "error")?;
                     d.set_item("seconds", seconds)?;
+                    d.set_item("error", BatchError::of(py, error)?)?;
                 }
             }
             Ok(d)

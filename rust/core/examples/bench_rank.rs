@@ -70,7 +70,7 @@ fn main() {
     println!("{:<34} {:>10} {:>10} {:>6}", "case", "seq (s)", "2 thr (s)", "rank");
     let run = |name: String, reps: usize, f: &(dyn Fn(Par) -> usize + Sync)| {
         let (seq, r1) = time(reps, || f(Par::Seq));
-        let (par, r2) = pool.install(|| time(reps, || f(Par::Rayon)));
+        let (par, r2) = pool.install(|| time(reps, || f(Par::from_threads(0))));
         assert_eq!(r1, r2, "sequential and parallel disagree");
         println!("{name:<34} {seq:>10.4} {par:>10.4} {r1:>6}");
     };

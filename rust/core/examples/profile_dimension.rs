@@ -46,13 +46,13 @@ fn main() {
             let theta: Vec<u64> = (0..n as u64).map(|i| (i * 7919 + 13) % f.modulus()).collect();
             let npts = n.div_ceil(out);
             let pts: Vec<u64> = (0..(npts * w[0]) as u64).map(|i| (i * 104729 + 7) % f.modulus()).collect();
-            let jac_t = best(5, || evaluation_jacobian(&bound, &theta, &pts, Par::Rayon).unwrap());
-            let rows = evaluation_jacobian(&bound, &theta, &pts, Par::Rayon).unwrap();
+            let jac_t = best(5, || evaluation_jacobian(&bound, &theta, &pts, Par::from_threads(0)).unwrap());
+            let rows = evaluation_jacobian(&bound, &theta, &pts, Par::from_threads(0)).unwrap();
             let m = Mat::from_vec(npts * out, n, rows).unwrap();
-            let rank_t = best(5, || rank_mod_p(&f, &m, Par::Rayon, &NoInterrupt).unwrap());
+            let rank_t = best(5, || rank_mod_p(&f, &m, Par::from_threads(0), &NoInterrupt).unwrap());
             let ech_t = best(5, || {
                 let mut e = Echelon::new(&f, n);
-                e.add_rows(&m, Par::Rayon, &NoInterrupt).unwrap()
+                e.add_rows(&m, Par::from_threads(0), &NoInterrupt).unwrap()
             });
             println!(
                 "{w:?}: jacobian {:.3} ms, rank {:.3} ms, echelon {:.3} ms",

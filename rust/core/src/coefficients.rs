@@ -47,8 +47,8 @@ impl<R: Ring + Clone> CoefficientSpace<R> {
     fn scatter(&self, p: &Poly<R::Elem>, out: &mut [R::Elem]) -> Result<()> {
         for (code, c) in &p.terms {
             let i = *self.index.get(code).ok_or_else(|| {
-                CoreError::Unlucky(format!(
-                    "internal error: monomial {:?} outside the predicted degree set",
+                CoreError::internal(format!(
+                    "monomial {:?} outside the predicted degree set",
                     self.ring.exponents(*code)
                 ))
             })?;

@@ -99,16 +99,16 @@ fn ambient_usize(a: &BigUint) -> usize {
 
 /// The dimension of the generic orbit of the known symmetry group (design.md 2.1-2.3); see
 /// [`crate::bounds::symmetry_dim`].
-pub fn symmetry_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
-    crate::bounds::symmetry_dim(net, Par::from_threads(0), intr)
+pub fn symmetry_dim(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<usize> {
+    crate::bounds::symmetry_dim(net, par, intr)
 }
 
 /// `min(n_params - symmetry_dim, ambient_dim)`.
-pub fn expected_dim(net: &Network, intr: &dyn Interrupt) -> Result<usize> {
+pub fn expected_dim(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<usize> {
     if let Some(d) = linear_mlp_dim(net) {
         return Ok(d);
     }
-    let sym = symmetry_dim(net, intr)?;
+    let sym = symmetry_dim(net, par, intr)?;
     Ok((net.n_params() - sym.min(net.n_params())).min(ambient_usize(&ambient_dim(net)?)))
 }
 
@@ -210,9 +210,7 @@ pub fn rank_at_point(
     }
     let rank = echelon.rank();
     if rank > upper {
-        return Err(CoreError::Unlucky(format!(
-            "internal inconsistency: rank {rank} exceeds the proven upper bound {upper}; please report"
-        )));
+        return Err(CoreError::internal(format!("rank {rank} exceeds the proven upper bound {upper}")));
     }
     Ok(PointSampling { rank, points, last_batch })
 }

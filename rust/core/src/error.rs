@@ -30,12 +30,21 @@ pub enum CoreError {
     /// prime tried was unlucky. Retrying with another seed is the remedy.
     #[error("{0}")]
     Unlucky(String),
+    /// An internal invariant failed: a bug in neurocore, never the caller's bad luck (Python
+    /// `neurocore.InternalError`). The message carries the context for a bug report.
+    #[error("internal error in the neurocore core: {0}; this is a bug, please report it")]
+    Internal(String),
 }
 
 impl CoreError {
     /// Shorthand for [`CoreError::InvalidArgument`].
     pub fn invalid(arg: impl Into<String>, message: impl Into<String>) -> Self {
         CoreError::InvalidArgument { arg: arg.into(), message: message.into() }
+    }
+
+    /// Shorthand for [`CoreError::Internal`].
+    pub fn internal(context: impl Into<String>) -> Self {
+        CoreError::Internal(context.into())
     }
 
     /// Shorthand for [`CoreError::WrongType`].

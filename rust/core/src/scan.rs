@@ -237,7 +237,7 @@ fn over_samples<F>(count: usize, par: Par, f: F) -> Result<Vec<PointRank>>
 where
     F: Fn(usize, Par) -> Result<PointRank> + Sync,
 {
-    let threads = if par.is_parallel() { rayon::current_num_threads() } else { 1 };
+    let threads = par.threads();
     if threads > 1 && count >= 2 * threads {
         (0..count).into_par_iter().map(|i| f(i, Par::Seq)).collect()
     } else {
@@ -415,7 +415,7 @@ mod tests {
         let net = mlp(&[2, 2, 1], 2);
         let s = Sampler::Sparse { sparsity: 0.5 };
         let seq = scan_samples(&net, DEFAULT_PRIME, 1, s, 0, 64, Par::Seq, &NoInterrupt).unwrap();
-        let par = scan_samples(&net, DEFAULT_PRIME, 1, s, 0, 64, Par::Rayon, &NoInterrupt).unwrap();
+        let par = scan_samples(&net, DEFAULT_PRIME, 1, s, 0, 64, Par::from_threads(2), &NoInterrupt).unwrap();
         assert_eq!(seq, par);
         assert!(seq.ranks.iter().any(|r| r.rank < 3));
         // Chunks agree with the whole.
@@ -440,7 +440,7 @@ mod tests {
     #[test]
     fn batch_matches_dimension_and_times_out() {
         let nets = vec![mlp(&[3, 2, 1], 2), mlp(&[2, 2, 2, 1], 2)];
-        let out = dimension_batch(&nets, 0, None, Par::Rayon, &NoInterrupt).unwrap();
+        let out = dimension_batch(&nets, 0, None, Par::from_threads(2), &NoInterrupt).unwrap();
         let dims: Vec<usize> = out
             .iter()
             .map(|o| match o {

@@ -61,9 +61,7 @@ fn naive_kernel(a: &IntMatrix) -> Vec<Vec<BigRational>> {
 fn kernel_rows(k: &RationalKernel) -> Vec<Vec<BigRational>> {
     (0..k.rows)
         .map(|i| {
-            (0..k.cols)
-                .map(|j| BigRational::new(k.numerators[i * k.cols + j].clone(), k.denominators[i * k.cols + j].clone()))
-                .collect()
+            (0..k.cols).map(|j| BigRational::new(k.numerators[i * k.cols + j].clone(), k.denominator.clone())).collect()
         })
         .collect()
 }
@@ -199,16 +197,16 @@ fn parallel_equals_sequential_and_interrupts_stop() {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
     let opts = ExactOptions::with_seed(3);
     let seq = rank_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
-    let par = pool.install(|| rank_qq(&a, &opts, Par::Rayon, &NoInterrupt)).unwrap();
+    let par = pool.install(|| rank_qq(&a, &opts, Par::from_threads(2), &NoInterrupt)).unwrap();
     assert_eq!(seq, par);
     assert_eq!((seq.rank, seq.certified), (70, true));
     let ks = kernel_qq(&a, &opts, Par::Seq, &NoInterrupt).unwrap();
-    let kp = pool.install(|| kernel_qq(&a, &opts, Par::Rayon, &NoInterrupt)).unwrap();
+    let kp = pool.install(|| kernel_qq(&a, &opts, Par::from_threads(2), &NoInterrupt)).unwrap();
     assert_eq!(ks, kp);
     // Large enough that every step's products are split across threads (not column groups).
     let big = low_rank(500, 350, 300, 16, 8);
     let seq = rank_qq(&big, &opts, Par::Seq, &NoInterrupt).unwrap();
-    let par = pool.install(|| rank_qq(&big, &opts, Par::Rayon, &NoInterrupt)).unwrap();
+    let par = pool.install(|| rank_qq(&big, &opts, Par::from_threads(2), &NoInterrupt)).unwrap();
     assert_eq!((seq.rank, seq.certified), (300, true));
     assert_eq!(seq, par);
     let flag = FlagInterrupt::default();

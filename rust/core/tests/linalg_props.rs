@@ -205,11 +205,11 @@ fn parallel_equals_sequential() {
         let seq_r = rref_mod_p(&f, &a, Par::Seq, &NoInterrupt).unwrap();
         let seq_k = kernel_basis_mod_p(&f, &a, Par::Seq, &NoInterrupt).unwrap();
         let (par_rank, par_r, par_k) = pool.install(|| {
-            assert!(Par::Rayon.is_parallel());
+            assert!(Par::from_threads(2).is_parallel());
             (
-                rank_mod_p(&f, &a, Par::Rayon, &NoInterrupt).unwrap(),
-                rref_mod_p(&f, &a, Par::Rayon, &NoInterrupt).unwrap(),
-                kernel_basis_mod_p(&f, &a, Par::Rayon, &NoInterrupt).unwrap(),
+                rank_mod_p(&f, &a, Par::from_threads(2), &NoInterrupt).unwrap(),
+                rref_mod_p(&f, &a, Par::from_threads(2), &NoInterrupt).unwrap(),
+                kernel_basis_mod_p(&f, &a, Par::from_threads(2), &NoInterrupt).unwrap(),
             )
         });
         assert_eq!(seq_r.rank, 230);
@@ -228,7 +228,7 @@ fn parallel_equals_sequential() {
         };
         let seq = feed(Par::Seq);
         assert_eq!(seq.0, vec![100, 100, 50, 0]);
-        assert_eq!(pool.install(|| feed(Par::Rayon)), seq);
+        assert_eq!(pool.install(|| feed(Par::from_threads(2))), seq);
     }
 }
 
@@ -282,7 +282,7 @@ fn a_raised_flag_stops_a_large_parallel_elimination() {
     };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
     let start = std::time::Instant::now();
-    let r = pool.install(|| rank_mod_p(&f, &a, Par::Rayon, flag.as_ref()));
+    let r = pool.install(|| rank_mod_p(&f, &a, Par::from_threads(2), flag.as_ref()));
     raiser.join().unwrap();
     assert_eq!(r, Err(CoreError::Interrupted));
     assert!(start.elapsed().as_secs_f64() < 2.0, "took {:?} to stop", start.elapsed());

@@ -134,7 +134,7 @@ fn parallel_evaluation_jacobian_equals_sequential() {
         let pts = random_theta(17 * net.input_dim(), 2);
         let bound = net.bind(f).unwrap();
         let seq = evaluation_jacobian(&bound, &theta, &pts, Par::Seq).unwrap();
-        let par = pool.install(|| evaluation_jacobian(&bound, &theta, &pts, Par::Rayon).unwrap());
+        let par = pool.install(|| evaluation_jacobian(&bound, &theta, &pts, Par::from_threads(2)).unwrap());
         assert_eq!(seq, par);
     }
 }

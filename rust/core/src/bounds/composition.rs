@@ -69,7 +69,7 @@ pub fn composition_bound(sk: &Skeleton, intr: &dyn Interrupt) -> Result<Composit
 }
 
 fn internal(what: String) -> CoreError {
-    CoreError::Unlucky(format!("internal inconsistency in the upper bounds: {what}; please report"))
+    CoreError::Internal(format!("inconsistent upper bounds: {what}"))
 }
 
 fn upper_bound(sk: &Skeleton, intr: &dyn Interrupt) -> Result<usize> {

@@ -350,7 +350,7 @@ mod tests {
         let target: Vec<f64> = (0..12).map(|i| ((i * 5 % 7) as f64 - 3.0) / 2.0).collect();
         let obj = Objective::Coefficients { target, metric: Metric::Bombieri };
         let a = search(&net, &obj, &opts(8), Par::Seq, &NoInterrupt).unwrap();
-        let b = search(&net, &obj, &opts(8), Par::Rayon, &NoInterrupt).unwrap();
+        let b = search(&net, &obj, &opts(8), Par::from_threads(2), &NoInterrupt).unwrap();
         assert_eq!(a, b);
     }
 

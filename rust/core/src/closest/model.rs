@@ -64,8 +64,8 @@ impl<'n, R: Ring + Clone> CoefficientMap<'n, R> {
     fn position(&self, code: u128) -> Result<usize> {
         match self.codes.binary_search_by_key(&code, |c| c.0) {
             Ok(i) => Ok(self.codes[i].1),
-            Err(_) => Err(CoreError::Unlucky(format!(
-                "internal error: monomial {:?} outside the predicted degree set",
+            Err(_) => Err(CoreError::internal(format!(
+                "monomial {:?} outside the predicted degree set",
                 self.bound.ring.exponents(code)
             ))),
         }

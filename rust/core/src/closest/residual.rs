@@ -138,7 +138,8 @@ mod tests {
         // J columns: a = (c, d, 0), d = (0, a, b); d2 r1 / da dd = 1.
         assert!((h[3] - (2.0 * (d * a) + 2.0 * r1)).abs() < 1e-12);
         let hp =
-            squared_distance_hessian(&map, &[1.0, 0.0, 1.0], &[], &[a, b, c, d], Par::Rayon, &NoInterrupt).unwrap();
+            squared_distance_hessian(&map, &[1.0, 0.0, 1.0], &[], &[a, b, c, d], Par::from_threads(2), &NoInterrupt)
+                .unwrap();
         assert_eq!(h, hp);
     }
 }

@@ -93,9 +93,7 @@ impl<'a> Lifter<'a> {
         // |B| <= X = max(|rhs|, L_P); |B - A_P x| < X 2^22; the low limbs hold b (sb - 1) bits.
         let x_bits = rhs.max_abs().max(self.row_l1.clone()).bits() as usize;
         let sb = (s + 1).max((x_bits + 23).div_ceil(b as usize) + 1);
-        let mut limbs = rhs
-            .limbs(b, sb, true)?
-            .ok_or_else(|| CoreError::Unlucky("internal error: residual limbs too short".into()))?;
+        let mut limbs = rhs.limbs(b, sb, true)?.ok_or_else(|| CoreError::internal("residual limbs too short"))?;
         if keep_digits {
             check_allocation("p-adic digits", (steps as u128) * (r as u128) * w as u128, 4)?;
         }
@@ -125,7 +123,7 @@ impl<'a> Lifter<'a> {
                 }
             }
             // 2. The digit x_i = C B_i[R] mod p.
-            let rows_per = if parallel { r.div_ceil(2 * rayon::current_num_threads()).max(1) } else { r.max(1) };
+            let rows_per = if parallel { r.div_ceil(2 * par.threads()).max(1) } else { r.max(1) };
             let inv = self.inverse;
             if parallel {
                 x.par_chunks_mut(rows_per * w).enumerate().for_each(|(bi, xb)| {
@@ -139,7 +137,7 @@ impl<'a> Lifter<'a> {
                 digits.extend(x.iter().map(|&d| d as i32));
             }
             // 3. B <- (B - A_P x) / p on every row, checking divisibility.
-            let block = if parallel { m.div_ceil(2 * rayon::current_num_threads()).clamp(8, 256) } else { m };
+            let block = if parallel { m.div_ceil(2 * par.threads()).clamp(8, 256) } else { m };
             let ok = if parallel {
                 limbs
                     .par_chunks_mut(block * w * sb)

@@ -152,7 +152,7 @@ impl IntMatrix {
     }
 
     /// Every entry modulo `p`, as canonical residues.
-    pub(crate) fn residues(&self, f: &PrimeField) -> Result<Mat<u64>> {
+    pub fn residues(&self, f: &PrimeField) -> Result<Mat<u64>> {
         check_allocation("residues of the matrix", (self.rows as u128) * self.cols as u128, 8)?;
         let data = match &self.data {
             Entries::Small(v) => v.iter().map(|&x| f.from_i128(x as i128)).collect(),
@@ -190,7 +190,7 @@ impl IntMatrix {
         for k in 0..len {
             let ok = self.with_magnitude(k, |mag, neg| balanced_digits(mag, neg, b, &mut digits));
             if !ok {
-                return Err(CoreError::Unlucky("internal error: digit split too short".into()));
+                return Err(CoreError::internal("digit split too short"));
             }
             for (piece, d) in pieces.iter_mut().zip(&digits) {
                 piece[k] = *d as f64;

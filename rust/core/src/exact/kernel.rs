@@ -18,8 +18,7 @@ use rayon::prelude::*;
 const STREAM_COMBINATION: u64 = 0x4b45_524e_434f;
 
 /// A basis of `{x in Q^cols : A x = 0}`, as the rows of a `rows x cols` matrix: entry `k` (row
-/// major) is `numerators[k] / denominators[k]`, not necessarily in lowest terms (all
-/// denominators are one common denominator).
+/// major) is `numerators[k] / denominator`, with `gcd(numerators, denominator) = 1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RationalKernel {
     /// Number of basis vectors, `cols - rank`.
@@ -28,8 +27,8 @@ pub struct RationalKernel {
     pub cols: usize,
     /// Row-major numerators.
     pub numerators: Vec<BigInt>,
-    /// Row-major denominators (positive).
-    pub denominators: Vec<BigInt>,
+    /// The common denominator (positive).
+    pub denominator: BigInt,
     /// `rank_Q(A)` (certified: the basis is verified and the rank matched modulo a prime).
     pub rank: usize,
     /// The primes used.
@@ -41,7 +40,7 @@ impl RationalKernel {
     fn trivial(rank: usize, cols: usize, primes: Vec<u64>) -> Self {
         let rows = cols - rank;
         let numerators = (0..rows * cols).map(|k| BigInt::from(u8::from(k / cols == k % cols))).collect();
-        RationalKernel { rows, cols, numerators, denominators: vec![BigInt::one(); rows * cols], rank, primes }
+        RationalKernel { rows, cols, numerators, denominator: BigInt::one(), rank, primes }
     }
 }
 
@@ -83,9 +82,7 @@ pub fn kernel_qq(a: &IntMatrix, opts: &ExactOptions, par: Par, intr: &dyn Interr
         }
         match attempt_kernel(a, &profile, opts.seed ^ attempt as u64, par, intr)? {
             Attempt::Basis(numerators, denominator) => {
-                let w = n - r;
-                let denominators = vec![denominator; w * n];
-                return Ok(RationalKernel { rows: w, cols: n, numerators, denominators, rank: r, primes });
+                return Ok(RationalKernel { rows: n - r, cols: n, numerators, denominator, rank: r, primes });
             }
             Attempt::RankLarger => lower = r + 1,
             Attempt::Failed => {}

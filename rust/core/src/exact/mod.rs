@@ -37,12 +37,14 @@ mod fmod;
 mod intmat;
 mod kernel;
 mod profile;
+mod qqmat;
 mod rank;
 mod reconstruct;
 mod verify;
 
 pub use intmat::IntMatrix;
 pub use kernel::{kernel_qq, RationalKernel};
+pub use qqmat::QQMatrix;
 pub use rank::{rank_qq, ExactOptions, RankCertificate};
 pub use reconstruct::{crt_pair, padic_to_bigint, rational_reconstruction};
 pub use verify::product_is_zero;

@@ -46,14 +46,14 @@ pub(crate) fn rank_profile(a: &IntMatrix, p: u64, par: Par, intr: &dyn Interrupt
     let at = Mat::from_fn(r, m, |t, i| res[(i, cols[t])]);
     let rows = rref_mod_p(&f, &at, par, intr)?.pivot_cols;
     if rows.len() != r {
-        return Err(CoreError::Unlucky("internal error: row and column rank differ modulo p".into()));
+        return Err(CoreError::internal("row and column rank differ modulo p"));
     }
     intr.check()?;
     check_allocation("the pivot block and identity", (r as u128) * 2 * r as u128, 8)?;
     let aug = Mat::from_fn(r, 2 * r, |i, j| if j < r { res[(rows[i], cols[j])] } else { u64::from(j - r == i) });
     let inv = rref_mod_p(&f, &aug, par, intr)?;
     if inv.rank != r || inv.pivot_cols.iter().enumerate().any(|(t, &c)| c != t) {
-        return Err(CoreError::Unlucky("internal error: pivot block is singular modulo p".into()));
+        return Err(CoreError::internal("pivot block is singular modulo p"));
     }
     let inverse = (0..r * r).map(|k| fm.centre(inv.rows[(k / r, r + k % r)])).collect();
     Ok(Profile { p, rank: r, rows, cols, inverse })

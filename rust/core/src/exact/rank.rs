@@ -122,7 +122,7 @@ fn lift_upper_bound(a: &IntMatrix, profile: &Profile, par: Par, intr: &dyn Inter
     let lifter = Lifter::new(&mat.select_cols(&prof.cols), prof)?;
     let rhs = mat.select_cols(&free);
     let w = free.len();
-    let threads = if par.is_parallel() { rayon::current_num_threads() } else { 1 };
+    let threads = par.threads();
     if threads > 1 && w >= 2 && cost(mat.rows(), w) < COLUMN_SPLIT_WORK {
         // Small steps: independent liftings of column groups, one per thread, with no
         // synchronisation per step (the columns of the kernel basis are independent).

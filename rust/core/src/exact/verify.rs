@@ -52,7 +52,7 @@ pub fn product_is_zero(a: &IntMatrix, k: &[BigInt], w: usize, par: Par, intr: &d
     let mask = (1i64 << b) - 1;
     let failed = AtomicBool::new(false);
     let parallel = par.is_parallel() && m * n * w >= 1 << 16;
-    let block = if parallel { m.div_ceil(2 * rayon::current_num_threads()).max(4) } else { m };
+    let block = if parallel { m.div_ceil(2 * par.threads()).max(4) } else { m };
     let mut v0 = 0;
     while v0 < sk + sa - 1 && !failed.load(Ordering::Relaxed) {
         intr.check()?;
@@ -123,7 +123,7 @@ mod tests {
         let a = IntMatrix::from_i64(2, 3, vec![1, 2, 3, 2, 4, 6]).unwrap();
         let d = BigInt::from(1) << 200u32;
         let kt = vec![-&d * 2, -&d * 3, d.clone(), BigInt::from(0), BigInt::from(0), d.clone()];
-        for par in [Par::Seq, Par::Rayon] {
+        for par in [Par::Seq, Par::from_threads(2)] {
             assert!(product_is_zero(&a, &kt, 2, par, &NoInterrupt).unwrap());
             let mut bad = kt.clone();
             bad[5] += 1;

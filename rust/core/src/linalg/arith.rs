@@ -86,7 +86,7 @@ impl RowSchedule {
         let round = |x: usize| x.max(1).div_ceil(align) * align;
         let row_work = row_work.max(1);
         let parallel = par.is_parallel() && rows.saturating_mul(row_work) >= params.par_min_work;
-        let threads = if parallel { rayon::current_num_threads().max(1) } else { 1 };
+        let threads = if parallel { par.threads() } else { 1 };
         // The threads work side by side, so a step may hold `threads` times the work.
         let step_rows = round(params.step_work.saturating_mul(threads) / row_work);
         let blocks = threads * params.blocks_per_thread.max(1);
@@ -184,7 +184,7 @@ pub(crate) fn gather_cols<E: Copy + Default + Send + Sync>(
         }
     };
     if parallel_pass(par, out.len()) {
-        let rows = src.rows().div_ceil(2 * rayon::current_num_threads().max(1));
+        let rows = src.rows().div_ceil(2 * par.threads());
         out.par_chunks_mut(rows * k).enumerate().for_each(|(b, chunk)| fill(b * rows, chunk));
     } else {
         fill(0, out);
@@ -203,7 +203,7 @@ mod tests {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         pool.install(|| {
             let params = ScheduleParams { step_work: 50_000, par_min_work: 0, align: 2, blocks_per_thread: 2 };
-            let s = RowSchedule::new(1001, 1000, &params, Par::Rayon);
+            let s = RowSchedule::new(1001, 1000, &params, Par::from_threads(2));
             assert!(s.parallel && s.step_rows & 1 == 0 && s.block_rows & 1 == 0);
             s.run(c.view_mut(), &NoInterrupt, |off, mut blk| {
                 for i in 0..blk.rows() {
@@ -224,7 +224,7 @@ mod tests {
         let big = Mat::from_fn(700, 90, |i, j| (i * 90 + j) as u64);
         let mut par_out = Vec::new();
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        pool.install(|| gather_cols(big.view(), &[5, 0, 89], &mut par_out, Par::Rayon));
+        pool.install(|| gather_cols(big.view(), &[5, 0, 89], &mut par_out, Par::from_threads(2)));
         gather_cols(big.view(), &[5, 0, 89], &mut out, Par::Seq);
         assert_eq!(out, par_out);
         assert_eq!(&out[3..6], &[95, 90, 179]);

@@ -223,7 +223,7 @@ mod tests {
         let k = crate::linalg::large_prime::U64Arith::new(&f);
         assert_eq!(encode_transposed(&k, &a, Par::Seq).unwrap(), a.transpose());
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let t = pool.install(|| encode_transposed(&k, &a, Par::Rayon).unwrap());
+        let t = pool.install(|| encode_transposed(&k, &a, Par::from_threads(2)).unwrap());
         assert_eq!(t, a.transpose());
         let empty = Mat::<u64>::zeros(5, 0);
         assert_eq!(encode_transposed(&k, &empty, Par::Seq).unwrap().rows(), 0);

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from neurocore._checks import check_int, check_seed, check_threads
 from neurocore.dimension import dimension
 from neurocore.network import Network, attention, conv1d, mlp
-from neurocore.strata import classify, symmetries
+from neurocore.progress import progress_bar
+from neurocore.strata import classify
 
 __all__ = ["ArchitectureSummary", "CompareReport", "SpecialPoint", "compare", "special_points"]
 
@@ -268,8 +269,6 @@ def _summarize(
 
     tick(f"{name}: dimension")
     rep = dimension(net, seed=seed, threads=threads)
-    sym = symmetries(net, seed=seed) if net.ambient_dim * net.n_params <= 400_000 else None
-    hidden = sym.hidden_dim if sym is not None else rep.hidden_symmetry_dim
     tick(f"{name}: strata of special points")
     pts = []
     for desc, th in special_points(net):
@@ -301,7 +300,7 @@ def _summarize(
         defect=rep.defect,
         symmetry_dim=rep.symmetry_dim,
         fiber_dim=rep.fiber_dim,
-        hidden_symmetry_dim=hidden,
+        hidden_symmetry_dim=rep.hidden_symmetry_dim,
         certified=rep.certified,
         error_bound=rep.error_bound,
         special_points=tuple(pts),
@@ -352,33 +351,17 @@ def compare(
         ("CNN", conv1d(list(conv_filters), None if conv_strides is None else list(conv_strides), degree=conv_degree)),
         ("attention", attention(list(attention_widths), key_dims, tokens)),
     ]
-    for arg, v, lo in (("targets", targets, 0), ("starts", starts, 1)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-            raise ValueError(f"{arg}: expected an int >= {lo}, got {v!r}")
-    bar = _progress(progress, total=3 * (2 + targets))
-    summaries = tuple(_summarize(name, net, targets, starts, seed, threads, bar) for name, net in nets)
-    bar.close()
+    targets = check_int(targets, "targets", lo=0)
+    starts = check_int(starts, "starts", lo=1)
+    seed, threads = check_seed(seed), check_threads(threads)
+    bar = progress_bar(progress, 3 * (2 + targets), "compare", leave=False)
+
+    def tick(label: str) -> None:
+        bar.set_description(label)
+        bar.update(1)
+
+    try:
+        summaries = tuple(_summarize(name, net, targets, starts, seed, threads, tick) for name, net in nets)
+    finally:
+        bar.close()
     return CompareReport(architectures=summaries, targets=targets, starts=starts, seed=seed)
-
-
-class _progress:
-    """A tqdm bar on a terminal, nothing otherwise."""
-
-    def __init__(self, enabled: bool, total: int):
-        self.bar = None
-        if enabled and sys.stderr.isatty():
-            try:
-                from tqdm import tqdm
-
-                self.bar = tqdm(total=total, file=sys.stderr, leave=False)
-            except ImportError:  # pragma: no cover
-                self.bar = None
-
-    def __call__(self, label: str) -> None:
-        if self.bar is not None:
-            self.bar.set_description(label)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()

@@ -11,25 +11,36 @@ and under any executor (a ``concurrent.futures`` pool or a ``dask.distributed`` 
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import math
 import numbers
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 
 from neurocore import _core
+from neurocore._checks import (
+    check_int,
+    check_network,
+    check_optional_positive_int,
+    check_probability,
+    check_seed,
+    check_threads,
+)
 from neurocore._exact import check_prime_arg, parse_exact, reduce_mod
+from neurocore.executors import executor_kind, run_tasks
 from neurocore.network import Network
+from neurocore.progress import progress_bar
 
-__all__ = ["SAMPLERS", "ScanResult", "scan"]
+__all__ = ["SAMPLERS", "SamplerName", "ScanResult", "scan"]
 
-#: The built-in samplers (implemented in Rust from the seed).
-SAMPLERS = ("uniform", "integer", "sparse")
+#: The name of a built-in sampler (implemented in Rust from the seed).
+SamplerName = Literal["uniform", "integer", "sparse"]
+
+#: The built-in samplers.
+SAMPLERS: tuple[SamplerName, ...] = get_args(SamplerName)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -162,7 +173,7 @@ class ScanResult:
             self._net._core,
             self.prime,
             self.seed,
-            self.sampler,
+            cast(SamplerName, self.sampler),  # a built-in name: callables are handled above
             idx,
             sparsity=0.5 if self.sparsity is None else self.sparsity,
             integer_bound=3 if self.integer_bound is None else self.integer_bound,
@@ -223,139 +234,6 @@ class ScanResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Argument checks shared with sweep.py
-
-
-def check_network(net: Any, arg: str = "net") -> Network:
-    """``net`` if it is a :class:`Network`, else a TypeError naming ``arg``."""
-    if not isinstance(net, Network):
-        raise TypeError(f"{arg}: expected a neurocore Network, got {type(net).__name__}")
-    return net
-
-
-def check_seed(seed: Any) -> int:
-    """A seed in ``[0, 2^64)``."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed: expected an int, got {seed!r}")
-    if not 0 <= int(seed) < 2**64:
-        raise ValueError(f"seed: expected an int in [0, 2^64), got {seed}")
-    return int(seed)
-
-
-def check_threads(threads: Any) -> int:
-    """A thread count (0 = all cores)."""
-    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
-        raise TypeError(f"threads: expected an int (0 = all cores), got {threads!r}")
-    if int(threads) < 0:
-        raise ValueError(f"threads: expected a non-negative int (0 = all cores), got {threads}")
-    return int(threads)
-
-
-def check_chunk_size(chunk_size: Any) -> int | None:
-    """``None`` or a positive int."""
-    if chunk_size is None:
-        return None
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or int(chunk_size) < 1:
-        raise ValueError(f"chunk_size: expected a positive int, got {chunk_size!r}")
-    return int(chunk_size)
-
-
-def executor_kind(executor: Any) -> str:
-    """Classify ``executor``: ``"none"``, ``"futures"`` or ``"dask"``.
-
-    ``"futures"`` is a ``concurrent.futures.Executor``, ``"dask"`` a ``dask.distributed.Client``;
-    anything else is a TypeError.
-    """
-    if executor is None:
-        return "none"
-    if isinstance(executor, cf.Executor):
-        return "futures"
-    if type(executor).__module__.split(".")[0] == "distributed":  # never import dask otherwise
-        from distributed import Client
-
-        if isinstance(executor, Client):
-            return "dask"
-    raise TypeError(
-        "executor: expected None, a concurrent.futures.Executor or a dask.distributed.Client, "
-        f"got {type(executor).__name__}"
-    )
-
-
-def run_tasks(
-    executor: Any, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], *, window: int = 64
-) -> Iterator[tuple[int, Any]]:
-    """Run ``fn(*args)`` for every task on ``executor`` and yield ``(task index, result)``.
-
-    At most ``window`` tasks are in flight; results come as tasks complete. An exception in a
-    task cancels the rest and is re-raised here.
-    """
-    kind = executor_kind(executor)
-    it = enumerate(tasks)
-    if kind == "dask":
-        from distributed import as_completed
-
-        futures: dict[Any, int] = {}
-        ac = as_completed()
-        try:
-            for i, args in it:
-                f = executor.submit(fn, *args, pure=False)
-                futures[f] = i
-                ac.add(f)
-                if len(futures) >= window:
-                    break
-            for f in ac:
-                i = futures.pop(f)
-                yield i, f.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    g = executor.submit(fn, *nxt[1], pure=False)
-                    futures[g] = nxt[0]
-                    ac.add(g)
-        finally:
-            for f in futures:
-                f.cancel()
-        return
-    pending: dict[cf.Future[Any], int] = {}
-    try:
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < window:
-                nxt = next(it, None)
-                if nxt is None:
-                    exhausted = True
-                    break
-                pending[executor.submit(fn, *nxt[1])] = nxt[0]
-            if not pending:
-                return
-            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for f in sorted(done, key=lambda f: pending[f]):
-                i = pending.pop(f)
-                yield i, f.result()
-    finally:
-        for f in pending:
-            f.cancel()
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def progress_bar(enabled: bool, total: int | None, desc: str, unit: str) -> Any:
-    """A tqdm bar on stderr when ``enabled`` and stderr is a terminal; otherwise a no-op."""
-    if not enabled or not getattr(sys.stderr, "isatty", lambda: False)():
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return _NoBar()
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
-
-
-# ---------------------------------------------------------------------------------------------
 # Samplers and the chunk worker
 
 
@@ -390,12 +268,21 @@ def _call_sampler(fn: Callable[[np.random.Generator], Any], net: Network, seed: 
 
 
 @dataclass(frozen=True, slots=True)
-class _ScanTask:
+class _Samples:
+    """What determines the samples (validated once): sample ``i`` is a function of these and ``i``."""
+
     prime: int
     seed: int
-    sampler: Any  # a built-in name or a callable
+    sampler: SamplerName | Callable[[np.random.Generator], Any]
     sparsity: float
     integer_bound: int
+
+
+@dataclass(frozen=True, slots=True)
+class _ScanTask:
+    """Samples ``start..stop``, the unit of work shipped to an executor."""
+
+    samples: _Samples
     start: int
     stop: int
     threads: int
@@ -404,37 +291,112 @@ class _ScanTask:
 
 def _scan_chunk(net: Network, task: _ScanTask) -> tuple[np.ndarray, float, int, dict[int, np.ndarray]]:
     """Ranks of samples ``task.start..task.stop``: ``(ranks, error_bound, upper_bound, kept)``."""
+    how = task.samples
     count = task.stop - task.start
     kept: dict[int, np.ndarray] = {}
-    if isinstance(task.sampler, str):
+    if isinstance(how.sampler, str):
         raw = _core.scan_ranks(
             net._core,
-            task.prime,
-            task.seed,
-            task.sampler,
+            how.prime,
+            how.seed,
+            how.sampler,
             task.start,
             count,
-            sparsity=task.sparsity,
-            integer_bound=task.integer_bound,
+            sparsity=how.sparsity,
+            integer_bound=how.integer_bound,
             threads=task.threads,
         )
     else:
         thetas = np.stack(
-            [_call_sampler(task.sampler, net, task.seed, i, task.prime) for i in range(task.start, task.stop)]
+            [_call_sampler(how.sampler, net, how.seed, i, how.prime) for i in range(task.start, task.stop)]
         )
         raw = _core.scan_ranks_at(
-            net._core, task.prime, task.seed, np.ascontiguousarray(thetas), task.start, threads=task.threads
+            net._core, how.prime, how.seed, np.ascontiguousarray(thetas), task.start, threads=task.threads
         )
         for j in np.flatnonzero(raw["ranks"] < task.keep_below):
             kept[task.start + int(j)] = thetas[int(j)]
     return raw["ranks"], float(raw["error_bound"]), int(raw["upper_bound"]), kept
 
 
+# ---------------------------------------------------------------------------------------------
+# The scan
+
+
+def _check_samples(sampler: Any, field: Any, seed: Any, sparsity: Any, integer_bound: Any) -> _Samples:
+    if isinstance(sampler, str):
+        if sampler not in SAMPLERS:
+            raise ValueError(
+                f"sampler: expected one of {', '.join(map(repr, SAMPLERS))} or a callable, got {sampler!r}"
+            )
+    elif not callable(sampler):
+        raise TypeError(f"sampler: expected a sampler name or a callable f(rng) -> theta, got {type(sampler).__name__}")
+    if isinstance(field, str):
+        raise ValueError(f"field: scans compute ranks modulo a prime; expected a prime int, got {field!r}")
+    prime = check_prime_arg(field, "field")
+    sparsity = check_probability(sparsity, "sparsity")
+    bound = check_int(integer_bound, "integer_bound", lo=1)
+    if 2 * bound >= prime:
+        raise ValueError(f"integer_bound: must be below half the prime {prime}, got {integer_bound}")
+    return _Samples(prime, check_seed(seed), sampler, sparsity, bound)
+
+
+def _chunk_bounds(samples: int, chunk_size: int | None, local: bool) -> list[tuple[int, int]]:
+    """``(start, stop)`` of every chunk of samples."""
+    if chunk_size is None:
+        # Locally: ~100 chunks (progress, Ctrl-C), each large enough to spread over threads.
+        # With an executor: ~32 tasks, enough to balance the workers.
+        chunk_size = min(samples, max(64, math.ceil(samples / 100))) if local else max(1, math.ceil(samples / 32))
+    return [(s, min(s + chunk_size, samples)) for s in range(0, samples, chunk_size)]
+
+
+@dataclass
+class _Ranks:
+    """The ranks of a scan, filled in as chunks finish (in any order)."""
+
+    ranks: np.ndarray
+    upper_bound: int
+    error_bound: float = 0.0
+    kept: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def _run_chunks(tasks: list[tuple[Network, _ScanTask]], executor: Any, upper_bound: int, progress: bool) -> _Ranks:
+    """Runs every chunk (here when ``executor`` is None) and gathers the ranks in sample order."""
+    samples = tasks[-1][1].stop
+    out = _Ranks(np.empty(samples, dtype=np.int64), upper_bound)
+    bar = progress_bar(progress, samples, "scan", "pt")
+    try:
+        results: Iterable[tuple[int, Any]]
+        if executor is None:
+            results = ((i, _scan_chunk(*args)) for i, args in enumerate(tasks))
+        else:
+            results = run_tasks(executor, _scan_chunk, tasks)
+        for i, (ranks, error_bound, upper, kept) in results:
+            task = tasks[i][1]
+            out.ranks[task.start : task.stop] = ranks
+            out.error_bound = max(out.error_bound, error_bound)
+            out.upper_bound = min(out.upper_bound, upper)
+            out.kept.update(kept)
+            bar.update(task.stop - task.start)
+    finally:
+        bar.close()
+    return out
+
+
+def _drop_thetas(net: Network, how: _Samples, drops: np.ndarray, kept: dict[int, np.ndarray]) -> np.ndarray | None:
+    """Callable samplers: the parameters of the drops (kept by the workers, else drawn again)."""
+    if isinstance(how.sampler, str):
+        return None
+    rows = [
+        kept[int(i)] if int(i) in kept else _call_sampler(how.sampler, net, how.seed, int(i), how.prime) for i in drops
+    ]
+    return np.stack(rows) if rows else np.zeros((0, net.n_params), dtype=np.uint64)
+
+
 def scan(
     net: Network,
     samples: int = 1000,
     *,
-    sampler: str | Callable[[np.random.Generator], Any] = "uniform",
+    sampler: SamplerName | Callable[[np.random.Generator], Any] = "uniform",
     field: int = _core.DEFAULT_PRIME,
     seed: int = 0,
     threads: int = 0,
@@ -496,93 +458,42 @@ def scan(
     (3, True, True)
     """
     net = check_network(net)
-    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral):
-        raise TypeError(f"samples: expected an int, got {samples!r}")
-    if int(samples) < 1:
-        raise ValueError(f"samples: expected at least 1 sample, got {samples}")
-    samples = int(samples)
-    if isinstance(sampler, str):
-        if sampler not in SAMPLERS:
-            raise ValueError(
-                f"sampler: expected one of {', '.join(map(repr, SAMPLERS))} or a callable, got {sampler!r}"
-            )
-    elif not callable(sampler):
-        raise TypeError(f"sampler: expected a sampler name or a callable f(rng) -> theta, got {type(sampler).__name__}")
-    if isinstance(field, str):
-        raise ValueError(f"field: scans compute ranks modulo a prime; expected a prime int, got {field!r}")
-    prime = check_prime_arg(field, "field")
-    seed = check_seed(seed)
+    samples = check_int(samples, "samples", lo=1)
+    how = _check_samples(sampler, field, seed, sparsity, integer_bound)
     threads = check_threads(threads)
-    chunk_size = check_chunk_size(chunk_size)
-    if isinstance(sparsity, bool) or not isinstance(sparsity, numbers.Real) or not 0.0 <= float(sparsity) <= 1.0:
-        raise ValueError(f"sparsity: expected a probability in [0, 1], got {sparsity!r}")
-    if isinstance(integer_bound, bool) or not isinstance(integer_bound, numbers.Integral) or int(integer_bound) < 1:
-        raise ValueError(f"integer_bound: expected a positive int, got {integer_bound!r}")
-    if 2 * int(integer_bound) >= prime:
-        raise ValueError(f"integer_bound: must be below half the prime {prime}, got {integer_bound}")
-    kind = executor_kind(executor)
+    chunk_size = check_optional_positive_int(chunk_size, "chunk_size")
+    local = executor_kind(executor) == "none"
     started = time.perf_counter()
 
     from neurocore.dimension import dimension
 
-    generic = dimension(net, seed=seed, threads=threads)
-    if chunk_size is None:
-        # Locally: ~100 chunks (progress, Ctrl-C), each large enough to spread over threads.
-        # With an executor: ~32 tasks, enough to balance the workers.
-        local = min(samples, max(64, math.ceil(samples / 100)))
-        chunk_size = local if kind == "none" else max(1, math.ceil(samples / 32))
-    bounds = [(s, min(s + chunk_size, samples)) for s in range(0, samples, chunk_size)]
-    task_threads = threads if kind == "none" else 1
-    sampler_arg: Any = sampler
+    generic = dimension(net, seed=how.seed, threads=threads)
+    task_threads = threads if local else 1
     tasks = [
-        (net, _ScanTask(prime, seed, sampler_arg, float(sparsity), int(integer_bound), a, b, task_threads, generic.dim))
-        for a, b in bounds
+        (net, _ScanTask(how, a, b, task_threads, generic.dim)) for a, b in _chunk_bounds(samples, chunk_size, local)
     ]
-    ranks = np.empty(samples, dtype=np.int64)
-    error_bound = 0.0
-    upper = generic.upper_bound
-    kept: dict[int, np.ndarray] = {}
-    bar = progress_bar(progress, samples, "scan", "pt")
-    try:
-        results: Iterable[tuple[int, Any]]
-        if kind == "none":
-            results = ((i, _scan_chunk(*args)) for i, args in enumerate(tasks))
-        else:
-            results = run_tasks(executor, _scan_chunk, tasks)
-        for i, (r, e, u, k) in results:
-            a, b = bounds[i]
-            ranks[a:b] = r
-            error_bound = max(error_bound, e)
-            upper = min(upper, u)
-            kept.update(k)
-            bar.update(b - a)
-    finally:
-        bar.close()
+    got = _run_chunks(tasks, None if local else executor, generic.upper_bound, progress)
 
-    generic_rank = max(generic.dim, int(ranks.max()))
-    drops = np.flatnonzero(ranks < generic_rank).astype(np.int64)
-    is_callable = not isinstance(sampler, str)
-    drop_thetas = None
-    if is_callable:
-        rows = [kept[int(i)] if int(i) in kept else _call_sampler(sampler, net, seed, int(i), prime) for i in drops]  # type: ignore[arg-type]
-        drop_thetas = np.stack(rows) if rows else np.zeros((0, net.n_params), dtype=np.uint64)
+    generic_rank = max(generic.dim, int(got.ranks.max()))
+    drops = np.flatnonzero(got.ranks < generic_rank).astype(np.int64)
+    is_callable = not isinstance(how.sampler, str)
     return ScanResult(
         network=repr(net),
         n_params=net.n_params,
         samples=samples,
-        sampler=sampler if isinstance(sampler, str) else _sampler_name(sampler),
-        prime=prime,
-        seed=seed,
-        ranks=ranks,
+        sampler=_sampler_name(how.sampler) if is_callable else how.sampler,  # type: ignore[arg-type]
+        prime=how.prime,
+        seed=how.seed,
+        ranks=got.ranks,
         generic_rank=generic_rank,
         generic_certified=generic.certified and generic_rank == generic.dim,
-        upper_bound=upper,
+        upper_bound=got.upper_bound,
         drop_indices=drops,
-        error_bound=error_bound,
+        error_bound=got.error_bound,
         seconds=time.perf_counter() - started,
-        sparsity=float(sparsity) if sampler == "sparse" else None,
-        integer_bound=int(integer_bound) if sampler == "integer" else None,
+        sparsity=how.sparsity if how.sampler == "sparse" else None,
+        integer_bound=how.integer_bound if how.sampler == "integer" else None,
         _net=net,
-        _sampler_fn=sampler if is_callable else None,  # type: ignore[arg-type]
-        _drop_thetas=drop_thetas,
+        _sampler_fn=how.sampler if is_callable else None,  # type: ignore[arg-type]
+        _drop_thetas=_drop_thetas(net, how, drops, got.kept),
     )
