@@ -110,6 +110,8 @@ def _points(net: Network, x: Any, field: Field) -> tuple[Any, int, bool]:
     arr2 = arr.reshape(1, -1) if single else arr
     if arr2.shape[1] != net.input_dim:
         raise ValueError(f"x: points must have {net.input_dim} coordinates (the input dimension), got {arr2.shape[1]}")
+    n_points = arr2.shape[0]
+    check_memory("the points and outputs", n_points * (net.input_dim + net.output_dim), 16)
     return _numbers(arr2.reshape(-1), "x", field), arr2.shape[0], single
 
 
@@ -143,12 +145,12 @@ def evaluate(net: Network, theta: Any, x: Any, *, field: Any = None, threads: in
     """
     net = _check_net(net)
     if field is None:
-        x_arr = np.asarray(x, dtype=object).reshape(-1)
-        field = "float" if (is_float_input(flat_values(theta, "theta")) or is_float_input(list(x_arr))) else "QQ"
+        x_arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+        x_float = is_float_input(x_arr) if x_arr.dtype != object else is_float_input(list(x_arr.reshape(-1)))
+        field = "float" if (is_float_input(flat_values(theta, "theta")) or x_float) else "QQ"
     f = resolve_field(field, theta)
     th = _numbers(theta, "theta", f, net.n_params)
     pts, n_points, single = _points(net, x, f)
-    check_memory("the outputs", n_points * net.output_dim, 8)
     raw = _core.evaluate(net._core, th, pts, f, threads)
     out = raw if isinstance(raw, np.ndarray) else raw.to_numpy()
     out = out.reshape(n_points, net.output_dim)

@@ -76,29 +76,31 @@ pub fn jacobian(
 }
 
 /// Outputs (`jacobian = false`, one row per point) or evaluation-Jacobian rows (one row per
-/// point and output) at the points `x` over `ring`.
-fn at_points<R: RingValues>(
+/// point and output) at the points `x` over `field`: the one body of both bindings below.
+fn at_points(
     py: Python<'_>,
     net: &Network,
-    ring: R,
-    theta: Vec<R::Elem>,
-    x: Vec<R::Elem>,
+    theta: &Bound<'_, PyAny>,
+    x: &Bound<'_, PyAny>,
+    field: &Bound<'_, PyAny>,
     threads: usize,
     jacobian: bool,
-) -> BindResult<Py<PyAny>>
-where
-    R::Elem: Send,
-{
-    let bound = net.bind(ring)?;
-    let data = run(py, threads, |par, _| {
-        if jacobian {
-            core_evaluation_jacobian(&bound, &theta, &x, par)
-        } else {
-            evaluate_points(&bound, &theta, &x, par)
-        }
-    })?;
-    let cols = if jacobian { net.n_params() } else { net.output_dim() };
-    ring.matrix_out(py, data.len() / cols.max(1), cols, data)
+) -> BindResult<Py<PyAny>> {
+    let field = Field::parse(field)?;
+    with_ring!(field, |ring| {
+        let theta = parameters(&ring, net, theta, &field)?;
+        let x = points(&ring, net, x, &field)?;
+        let bound = net.bind(ring)?;
+        let data = run(py, threads, |par, _| {
+            if jacobian {
+                core_evaluation_jacobian(&bound, &theta, &x, par)
+            } else {
+                evaluate_points(&bound, &theta, &x, par)
+            }
+        })?;
+        let cols = if jacobian { net.n_params() } else { net.output_dim() };
+        ring.matrix_out(py, data.len() / cols.max(1), cols, data)
+    })
 }
 
 /// Network outputs at the points `x` (flat, row-major) over `field`: `n_points x output_dim`.
@@ -112,13 +114,7 @@ pub fn evaluate(
     field: &Bound<'_, PyAny>,
     threads: usize,
 ) -> BindResult<Py<PyAny>> {
-    let field = Field::parse(field)?;
-    let net = &net.inner;
-    with_ring!(field, |ring| {
-        let theta = parameters(&ring, net, theta, &field)?;
-        let x = points(&ring, net, x, &field)?;
-        at_points(py, net, ring, theta, x, threads, false)
-    })
+    at_points(py, &net.inner, theta, x, field, threads, false)
 }
 
 /// The evaluation-map Jacobian over `field`: row `j * output_dim + o` is `d f_o(x_j) / d theta`.
@@ -132,13 +128,7 @@ pub fn evaluation_jacobian(
     field: &Bound<'_, PyAny>,
     threads: usize,
 ) -> BindResult<Py<PyAny>> {
-    let field = Field::parse(field)?;
-    let net = &net.inner;
-    with_ring!(field, |ring| {
-        let theta = parameters(&ring, net, theta, &field)?;
-        let x = points(&ring, net, x, &field)?;
-        at_points(py, net, ring, theta, x, threads, true)
-    })
+    at_points(py, &net.inner, theta, x, field, threads, true)
 }
 
 /// Sets the process-wide memory limit in bytes (0 restores the default: 75% of the memory
