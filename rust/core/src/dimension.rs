@@ -231,6 +231,7 @@ fn run_trial(
     let field = PrimeField::new(prime)?;
     check_prime_for_network(net, prime, degrees)?;
     let bound = net.bind(field)?;
+    check_allocation("the parameter point", net.n_params() as u128, 8)?;
     let mut theta_rng = SplitMix64::derived(seed, STREAM_THETA, trial);
     let theta: Vec<u64> = (0..net.n_params()).map(|_| theta_rng.below(prime)).collect();
     let mut point_rng = SplitMix64::derived(seed, STREAM_POINTS, trial);

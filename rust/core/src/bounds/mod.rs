@@ -19,7 +19,7 @@ pub mod skeleton;
 pub mod span;
 
 use crate::dimension::ambient_dim;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::net::symmetry::{
     hidden_symmetry_generator_count, linear_mlp_dim, rescaling_orbit_dim, symmetry_generator_count,
 };
@@ -115,10 +115,22 @@ fn compute(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<ProvenBounds
     let known_at_most = closed.unwrap_or_else(|| symmetry_generator_count(net));
     // The hidden directions can only help if even all of them independent would beat `best`.
     let want_hidden = hidden > 0 && n.saturating_sub(known_at_most.saturating_add(hidden)) < best.value;
-    let (symmetry_dim, fiber) = match closed {
-        Some(c) if !want_hidden => (c, c),
-        Some(c) => (c, orbit::orbit_ranks(net, true, par, intr)?.1),
-        None => orbit::orbit_ranks(net, want_hidden, par, intr)?,
+    // The known orbit dimension is reported, so it must be computed (or refused); the hidden
+    // directions only sharpen the bound and are skipped when they would not fit in memory.
+    let known_only = |sym: Option<usize>| -> Result<(usize, usize)> {
+        match sym {
+            Some(c) => Ok((c, c)),
+            None => orbit::orbit_ranks(net, false, par, intr),
+        }
+    };
+    let (symmetry_dim, fiber) = if want_hidden {
+        match orbit::orbit_ranks(net, true, par, intr) {
+            Ok((k, f)) => (closed.unwrap_or(k), f),
+            Err(CoreError::TooLarge { .. }) => known_only(closed)?,
+            Err(e) => return Err(e),
+        }
+    } else {
+        known_only(closed)?
     };
     let by_symmetry = n - symmetry_dim.min(n);
     if closed.is_some() {

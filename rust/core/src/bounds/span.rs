@@ -87,6 +87,7 @@ pub fn activated_span_lower_bound(
     let field = PrimeField::new(DEFAULT_PRIME)?;
     let bound = net.bind(field)?;
     let p = field.modulus();
+    check_allocation("the parameters of a span computation", net.n_params() as u128, 8)?;
     let mut rng = SplitMix64::derived(0, STREAM_SPAN, 0);
     let theta: Vec<u64> = (0..net.n_params()).map(|_| rng.below(p)).collect();
     let (d, out) = (net.input_dim(), net.output_dim());
