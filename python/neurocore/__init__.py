@@ -12,6 +12,7 @@ convolutional networks and lightning self-attention networks.
 """
 
 from neurocore._core import DEFAULT_PRIME, ExactMatrix, __version__, memory_limit, set_memory_limit
+from neurocore.approximation import Approximation, approximate
 from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
 from neurocore.comparison import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
@@ -82,4 +83,6 @@ __all__ = [
     "set_memory_limit",
     "sweep",
     "symmetries",
+    "Approximation",
+    "approximate",
 ]
