@@ -25,6 +25,7 @@ from neurocore.errors import (
     ResourceLimitError,
 )
 from neurocore.grids import mlp_grid, mlp_widths
+from neurocore.inspection import Inspection, inspect
 from neurocore.maps import coefficients, evaluate, jacobian, monomials
 from neurocore.network import Activation, Attention, Conv, Dense, Network, attention, conv1d, conv2d, mlp
 from neurocore.rank import RankResult, kernel, rank
@@ -32,6 +33,7 @@ from neurocore.scanning import ScanResult, scan
 from neurocore.spec import architecture_spec
 from neurocore.strata import KINDS, Stratum, SymmetryReport, classify, symmetries
 from neurocore.sweeping import SweepResult, sweep
+from neurocore.torch_bridge import TorchConversion, from_torch, to_torch
 
 __all__ = [
     "DEFAULT_PRIME",
@@ -85,4 +87,9 @@ __all__ = [
     "symmetries",
     "Approximation",
     "approximate",
+    "Inspection",
+    "inspect",
+    "TorchConversion",
+    "from_torch",
+    "to_torch",
 ]
