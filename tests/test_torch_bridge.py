@@ -71,7 +71,7 @@ def test_independent_torch_model_is_read_in_neurocore_order():
         pre = model[0](x)
     assert float(pre.abs().max()) <= 3  # the pre-activations lie in the domain
     ref = nc.evaluate(net, theta, x.reshape(20, -1).numpy(), field="float")
-    bound = float(model[3].weight.abs().sum()) * approx.error
+    bound = float(model[3].weight.detach().abs().sum()) * approx.error
     assert np.max(np.abs(y - ref)) <= bound * (1 + 1e-9)
 
 
@@ -104,7 +104,9 @@ def test_inspect_trained_module_and_cli(tmp_path):
     torch.manual_seed(1)
     model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 1)).double()
     rep = nc.inspect(model, activation_degree=3, domain=(-2, 2))
-    assert rep.dim == 8 and rep.rank == 8 and rep.kind == "generic"
+    # 3*2 + 2 + 2 + 1 = 11 parameters, no symmetry (two nonzero coefficients), ambient 20 (cubics in 3 vars)
+    assert rep.n_params == 11 and rep.ambient_dim == 20 and rep.dim == 11 and rep.rank == 11
+    assert rep.kind == "generic"
     assert rep.max_activation_error == pytest.approx(nc.approximate("tanh", 3, domain=(-2, 2), method="minimax").error)
     path = tmp_path / "model.pt"
     torch.save(model, path)
