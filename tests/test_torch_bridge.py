@@ -112,4 +112,4 @@ def test_inspect_trained_module_and_cli(tmp_path):
     torch.save(model, path)
     from neurocore.cli import main
 
-    assert main(["inspect", str(path), "--degree", "3", "--domain", "-2,2"]) == 0
+    assert main(["inspect", str(path), "--degree", "3", "--domain=-2,2"]) == 0
