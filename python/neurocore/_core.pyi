@@ -37,7 +37,9 @@ __all__ = [
     "NetworkCore",
     "RankResult",
     "ResourceLimitError",
+    "BATCH_ERROR_KINDS",
     "BatchError",
+    "BatchOutcome",
     "dimension_batch",
     "scan_points",
     "scan_ranks",
@@ -65,6 +67,8 @@ _Field = Literal["QQ", "float"] | int
 
 @final
 class TrialRecord:
+    def __new__(cls, prime: int, rank: int, points: int, rows: int, error_bound: float) -> TrialRecord: ...
+    def __getnewargs__(self) -> tuple[int, int, int, int, float]: ...
     @property
     def prime(self) -> int: ...
     @property
@@ -78,6 +82,21 @@ class TrialRecord:
 
 @final
 class DimensionRecord:
+    def __new__(
+        cls,
+        dim: int,
+        expected_dim: int,
+        ambient_dim: int,
+        n_params: int,
+        symmetry_dim: int,
+        upper_bound: int,
+        upper_bound_source: str,
+        certified: bool,
+        error_bound: float,
+        seed: int,
+        trials: Sequence[TrialRecord],
+    ) -> DimensionRecord: ...
+    def __getnewargs__(self) -> tuple[int, int, int, int, int, int, str, bool, float, int, list[TrialRecord]]: ...
     @property
     def dim(self) -> int: ...
     @property
@@ -215,6 +234,7 @@ _BatchErrorKind: TypeAlias = Literal[
     "ResourceLimitError",
     "CertificationError",
     "InternalError",
+    "WorkerError",
 ]
 
 @final
@@ -225,6 +245,28 @@ class BatchError:
     @property
     def message(self) -> str: ...
     def __getnewargs__(self) -> tuple[str, str]: ...
+
+_BatchStatus: TypeAlias = Literal["ok", "timeout", "error"]
+BATCH_ERROR_KINDS: tuple[_BatchErrorKind, ...]
+
+@final
+class BatchOutcome:
+    def __new__(
+        cls,
+        status: _BatchStatus,
+        seconds: float,
+        report: DimensionRecord | None = None,
+        error: BatchError | None = None,
+    ) -> BatchOutcome: ...
+    @property
+    def status(self) -> _BatchStatus: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def report(self) -> DimensionRecord | None: ...
+    @property
+    def error(self) -> BatchError | None: ...
+    def __getnewargs__(self) -> tuple[_BatchStatus, float, DimensionRecord | None, BatchError | None]: ...
 
 @final
 class NetworkCore:
@@ -297,7 +339,7 @@ def dimension(
 ) -> DimensionRecord: ...
 def dimension_batch(
     nets: Sequence[NetworkCore], seed: int, *, timeout: float | None = None, threads: int = 0
-) -> list[dict[str, Any]]: ...
+) -> list[BatchOutcome]: ...
 def evaluate(net: NetworkCore, theta: Any, x: Any, field: _Field, threads: int = 0) -> ExactMatrix | _U64 | _F64: ...
 def evaluation_jacobian(
     net: NetworkCore, theta: Any, x: Any, field: _Field, threads: int = 0
