@@ -41,6 +41,8 @@ __all__ = [
     "BatchError",
     "BatchOutcome",
     "dimension_batch",
+    "scan_prime",
+    "check_sampler",
     "scan_points",
     "scan_ranks",
     "scan_ranks_at",
@@ -337,6 +339,8 @@ def dimension(
     threads: int = 0,
     memory_limit: int | None = None,
 ) -> DimensionRecord: ...
+def scan_prime(field: Any) -> int: ...
+def check_sampler(sampler: str, prime: int, *, sparsity: float = 0.5, integer_bound: int = 3) -> None: ...
 def dimension_batch(
     nets: Sequence[NetworkCore], seed: int, *, timeout: float | None = None, threads: int = 0
 ) -> list[BatchOutcome]: ...

@@ -41,7 +41,9 @@ mod _core {
     #[pymodule_export]
     use super::rank_result::RankResult;
     #[pymodule_export]
-    use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at, BatchError, BatchOutcome};
+    use super::scan::{
+        check_sampler, dimension_batch, scan_points, scan_prime, scan_ranks, scan_ranks_at, BatchError, BatchOutcome,
+    };
     #[pymodule_export]
     use super::symmetry::{symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p};
 

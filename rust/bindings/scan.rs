@@ -5,9 +5,11 @@
 
 use crate::dimension::DimensionRecord;
 use crate::errors::{to_pyerr, BindResult};
+use crate::field::Field;
 use crate::network::PyNetwork;
 use crate::runtime::run;
 use neurocore_core::net::Network;
+use neurocore_core::ring::PrimeField;
 use neurocore_core::scan::{self, BatchOutcome as BatchOutcome_, Sampler, ScanOutput};
 use neurocore_core::CoreError;
 use numpy::ndarray::{Array1, Array2};
@@ -17,16 +19,41 @@ use pyo3::types::{PyDict, PyString};
 use pyo3::IntoPyObjectExt;
 use std::time::Duration;
 
-fn sampler_of(name: &str, sparsity: f64, integer_bound: u64) -> PyResult<Sampler> {
+fn sampler_of(name: &str, sparsity: f64, integer_bound: u64) -> BindResult<Sampler> {
     match name {
         "uniform" => Ok(Sampler::Uniform),
         "integer" => Ok(Sampler::Integer { bound: integer_bound }),
         "sparse" => Ok(Sampler::Sparse { sparsity }),
-        other => Err(to_pyerr(CoreError::invalid(
+        other => Err(CoreError::invalid(
             "sampler",
             format!("expected 'uniform', 'integer', 'sparse' or a callable, got {other:?}"),
-        ))),
+        )
+        .into()),
     }
+}
+
+/// The prime of a scan's `field=` argument, parsed with the one `field=` rule of every function
+/// (`crate::field::Field::parse`): scans rank modulo a prime, so `"QQ"` and `"float"` are refused.
+#[pyfunction]
+pub fn scan_prime(field: &Bound<'_, PyAny>) -> BindResult<u64> {
+    match Field::parse(field)? {
+        Field::Prime(f) => Ok(f.modulus()),
+        _ => Err(CoreError::invalid(
+            "field",
+            format!("scans compute ranks modulo a prime; expected a prime int, got {field}"),
+        )
+        .into()),
+    }
+}
+
+/// Checks a built-in sampler's parameters against the prime (the core's rule, before any
+/// chunk is shipped to an executor).
+#[pyfunction]
+#[pyo3(signature = (sampler, prime, *, sparsity=0.5, integer_bound=3))]
+pub fn check_sampler(sampler: &str, prime: u64, sparsity: f64, integer_bound: u64) -> BindResult<()> {
+    let field = PrimeField::new(prime)?;
+    let s = sampler_of(sampler, sparsity, integer_bound)?;
+    Ok(s.validate(&field)?)
 }
 
 fn scan_dict<'py>(py: Python<'py>, out: ScanOutput) -> PyResult<Bound<'py, PyDict>> {
