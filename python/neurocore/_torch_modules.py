@@ -28,7 +28,7 @@ class PolynomialActivation(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Horner's rule, highest coefficient first."""
-        coef = self.coef.to(x.dtype)
+        coef: torch.Tensor = self.get_buffer("coef").to(x.dtype)
         out = torch.zeros_like(x) + coef[-1]
         for k in range(len(self.coefficients) - 2, -1, -1):
             out = out * x + coef[k]
