@@ -6,6 +6,7 @@ mod closest;
 mod cnn;
 mod compute;
 mod dimension;
+mod equations;
 mod errors;
 mod exact;
 mod exact_matrix;
@@ -30,6 +31,8 @@ mod _core {
     };
     #[pymodule_export]
     use super::dimension::{dimension, DimensionRecord, TrialRecord};
+    #[pymodule_export]
+    use super::equations::{equations, hilbert_function, EquationsRecord, HilbertRecord};
     #[pymodule_export]
     use super::errors::{CertificationError, IntegerOverflowError, InternalError, NeurocoreError};
     #[pymodule_export]

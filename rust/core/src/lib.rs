@@ -20,6 +20,7 @@ pub mod closest;
 pub mod cnn;
 pub mod coefficients;
 pub mod dimension;
+pub mod equations;
 pub mod jacobian;
 pub mod net;
 pub mod rng;

@@ -39,7 +39,7 @@ mod kernel;
 mod profile;
 mod qqmat;
 mod rank;
-mod reconstruct;
+pub(crate) mod reconstruct;
 mod verify;
 
 pub use intmat::IntMatrix;
