@@ -14,6 +14,7 @@ pub mod lm;
 pub mod metric;
 pub mod model;
 pub mod residual;
+pub mod size;
 
 pub use lm::{LmOptions, LmOutcome, LmStatus};
 pub use metric::{bombieri_weights, Metric, Objective};
@@ -244,6 +245,7 @@ pub fn search(
     intr: &dyn Interrupt,
 ) -> Result<SearchReport> {
     check_options(opts)?;
+    size::check_search(net, objective, opts.starts, par)?;
     match objective {
         Objective::Coefficients { target, metric } => {
             let problem = coefficient_problem(net, F64Ring, target, metric)?;
@@ -292,6 +294,7 @@ pub fn hessian(
 ) -> Result<Vec<f64>> {
     net.check_params_len(theta.len())?;
     check_finite("theta", theta)?;
+    size::check_hessian(net, objective, par)?;
     let dual = DualRing(F64Ring);
     match objective {
         Objective::Coefficients { target, metric } => {
