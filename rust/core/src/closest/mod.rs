@@ -15,6 +15,7 @@ pub mod metric;
 pub mod model;
 pub mod residual;
 pub mod size;
+pub mod spectrum;
 
 pub use lm::{LmOptions, LmOutcome, LmStatus};
 pub use metric::{bombieri_weights, Metric, Objective};
@@ -108,6 +109,7 @@ fn coefficient_problem<'n, R: crate::ring::Ring + Clone>(
     metric: &Metric,
 ) -> Result<WeightedResidual<CoefficientMap<'n, R>>> {
     let map = CoefficientMap::new(net, base)?;
+    map.check_jacobian()?;
     let ambient = map.n_values();
     if target.len() != ambient {
         return Err(CoreError::invalid(
