@@ -14,6 +14,8 @@ pub mod lm;
 pub mod metric;
 pub mod model;
 pub mod residual;
+pub mod size;
+pub mod spectrum;
 
 pub use lm::{LmOptions, LmOutcome, LmStatus};
 pub use metric::{bombieri_weights, Metric, Objective};
@@ -107,6 +109,7 @@ fn coefficient_problem<'n, R: crate::ring::Ring + Clone>(
     metric: &Metric,
 ) -> Result<WeightedResidual<CoefficientMap<'n, R>>> {
     let map = CoefficientMap::new(net, base)?;
+    map.check_jacobian()?;
     let ambient = map.n_values();
     if target.len() != ambient {
         return Err(CoreError::invalid(
@@ -244,6 +247,7 @@ pub fn search(
     intr: &dyn Interrupt,
 ) -> Result<SearchReport> {
     check_options(opts)?;
+    size::check_search(net, objective, opts.starts, par)?;
     match objective {
         Objective::Coefficients { target, metric } => {
             let problem = coefficient_problem(net, F64Ring, target, metric)?;
@@ -292,6 +296,7 @@ pub fn hessian(
 ) -> Result<Vec<f64>> {
     net.check_params_len(theta.len())?;
     check_finite("theta", theta)?;
+    size::check_hessian(net, objective, par)?;
     let dual = DualRing(F64Ring);
     match objective {
         Objective::Coefficients { target, metric } => {

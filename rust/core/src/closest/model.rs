@@ -8,16 +8,16 @@
 //! output), over any base ring: `F64Ring` for the search, `DualRing<F64Ring>` for exact
 //! Hessian-vector products ([`super::hessian`]).
 //!
-//! Unlike [`crate::coefficients::coefficient_jacobian`], which rebuilds the monomial basis, its
-//! index and the bound network on every call, a `CoefficientMap` builds them once: for the small
-//! networks of closest-point studies that set-up is about half the cost of one Jacobian.
+//! [`CoefficientMap`] is the coefficient driver of [`crate::coefficients`], built once per search
+//! (for the small networks of closest-point studies its set-up is about half the cost of one
+//! Jacobian).
 
 use super::lanes::{LaneRing, Lanes, LANES};
-use crate::coefficients::CoefficientSpace;
+pub use crate::coefficients::CoefficientMap;
 use crate::error::{CoreError, Result};
 use crate::net::{BoundNetwork, Network};
-use crate::par::check_allocation;
-use crate::ring::{F64Ring, Poly, PolyRing, Ring};
+use crate::par::{check_allocation, NoInterrupt, Par};
+use crate::ring::{F64Ring, Ring};
 
 /// A smooth map `theta -> values` with a Jacobian, as the least-squares solver sees it.
 pub trait ModelMap<R: Ring>: Sync {
@@ -31,102 +31,23 @@ pub trait ModelMap<R: Ring>: Sync {
     fn values_jacobian(&self, theta: &[R::Elem], values: &mut [R::Elem], jac: &mut [R::Elem]) -> Result<()>;
 }
 
-/// `phi` over a base ring `R`: the forward pass over `R[x]`, scattered into the monomial basis.
-pub struct CoefficientMap<'n, R: Ring> {
-    bound: BoundNetwork<'n, PolyRing<R>>,
-    /// Monomial codes of one output's basis, sorted, with their coefficient positions.
-    codes: Vec<(u128, usize)>,
-    inputs: Vec<Poly<R::Elem>>,
-    per_output: usize,
-}
-
-impl<'n, R: Ring + Clone> CoefficientMap<'n, R> {
-    /// Builds the monomial basis and binds the activations once (checked against the memory
-    /// limit, including the Jacobian that [`ModelMap::values_jacobian`] fills).
-    pub fn new(net: &'n Network, base: R) -> Result<Self> {
-        let space = CoefficientSpace::new(net, base)?;
-        let per_output = space.len();
-        let ambient = per_output as u128 * net.output_dim() as u128;
-        check_allocation("the coefficient Jacobian", ambient * net.n_params() as u128, 16)?;
-        let mut codes: Vec<(u128, usize)> =
-            space.basis.iter().enumerate().map(|(i, e)| (space.ring.code(e), i)).collect();
-        codes.sort_unstable_by_key(|c| c.0);
-        let inputs = (0..space.ring.nvars()).map(|i| space.ring.var(i)).collect();
-        let bound = net.bind(space.ring)?;
-        Ok(CoefficientMap { bound, codes, inputs, per_output })
-    }
-
-    /// Dimension of one output's coefficient space.
-    pub fn per_output(&self) -> usize {
-        self.per_output
-    }
-
-    fn position(&self, code: u128) -> Result<usize> {
-        match self.codes.binary_search_by_key(&code, |c| c.0) {
-            Ok(i) => Ok(self.codes[i].1),
-            Err(_) => Err(CoreError::internal(format!(
-                "monomial {:?} outside the predicted degree set",
-                self.bound.ring.exponents(code)
-            ))),
-        }
-    }
-
-    fn lift(&self, theta: &[R::Elem]) -> Vec<Poly<R::Elem>> {
-        theta.iter().map(|t| self.bound.ring.constant(t.clone())).collect()
-    }
-
-    fn scatter_values(&self, outputs: &[Poly<R::Elem>], values: &mut [R::Elem]) -> Result<()> {
-        let base = &self.bound.ring.base;
-        values.iter_mut().for_each(|v| *v = base.zero());
-        for (o, p) in outputs.iter().enumerate() {
-            let block = &mut values[o * self.per_output..(o + 1) * self.per_output];
-            for (code, c) in &p.terms {
-                block[self.position(*code)?] = c.clone();
-            }
-        }
-        Ok(())
-    }
-}
-
+/// `phi` as the solver sees it: the one coefficient driver of [`crate::coefficients`], its
+/// Jacobian sequential (the search is parallel over starts, the Hessian over columns).
 impl<R: Ring + Clone> ModelMap<R> for CoefficientMap<'_, R> {
     fn n_params(&self) -> usize {
-        self.bound.net.n_params()
+        CoefficientMap::n_params(self)
     }
 
     fn n_values(&self) -> usize {
-        self.per_output * self.bound.net.output_dim()
+        CoefficientMap::n_values(self)
     }
 
     fn values(&self, theta: &[R::Elem], values: &mut [R::Elem]) -> Result<()> {
-        self.bound.net.check_params_len(theta.len())?;
-        let outputs = self.bound.forward(&self.lift(theta), &self.inputs);
-        self.scatter_values(&outputs, values)
+        CoefficientMap::values(self, theta, values)
     }
 
     fn values_jacobian(&self, theta: &[R::Elem], values: &mut [R::Elem], jac: &mut [R::Elem]) -> Result<()> {
-        self.bound.net.check_params_len(theta.len())?;
-        let ring = &self.bound.ring;
-        let base = &ring.base;
-        let n = self.n_params();
-        let out = self.bound.net.output_dim();
-        let theta_p = self.lift(theta);
-        let trace = self.bound.forward_trace(&theta_p, &self.inputs);
-        self.scatter_values(trace.last().map(Vec::as_slice).unwrap_or(&[]), values)?;
-        jac.iter_mut().for_each(|v| *v = base.zero());
-        let mut seed = vec![ring.zero(); out];
-        let mut grad = vec![ring.zero(); n];
-        for o in 0..out {
-            seed[o] = ring.one();
-            self.bound.backward(&theta_p, &trace, &seed, &mut grad);
-            seed[o] = ring.zero();
-            let block = &mut jac[o * self.per_output * n..(o + 1) * self.per_output * n];
-            for (i, g) in grad.iter().enumerate() {
-                for (code, c) in &g.terms {
-                    block[self.position(*code)? * n + i] = c.clone();
-                }
-            }
-        }
-        Ok(())
+        self.jacobian_at(theta, values, jac, Par::Seq, &NoInterrupt)
     }
 }
 
