@@ -25,3 +25,4 @@ pub mod net;
 pub mod rng;
 pub mod scan;
 pub mod univariate;
+pub mod homotopy;
