@@ -36,9 +36,7 @@ pub struct Certifier<'n> {
 }
 
 fn max_row_sum(a: &[CIv], m: usize) -> f64 {
-    (0..m)
-        .map(|i| a[i * m..(i + 1) * m].iter().fold(0.0f64, |s, z| (s + z.mag()).next_up()))
-        .fold(0.0, f64::max)
+    (0..m).map(|i| a[i * m..(i + 1) * m].iter().fold(0.0f64, |s, z| (s + z.mag()).next_up())).fold(0.0, f64::max)
 }
 
 impl<'n> Certifier<'n> {
@@ -135,9 +133,9 @@ pub fn certified_distinct(certs: &[Option<&Certificate>]) -> Vec<usize> {
     let mut chosen: Vec<usize> = Vec::new();
     for (i, c) in certs.iter().enumerate() {
         let Some(c) = c else { continue };
-        let disjoint_from_all = chosen.iter().all(|&j| {
-            certs[j].is_some_and(|o| o.function.iter().zip(&c.function).any(|(a, b)| a.disjoint(*b)))
-        });
+        let disjoint_from_all = chosen
+            .iter()
+            .all(|&j| certs[j].is_some_and(|o| o.function.iter().zip(&c.function).any(|(a, b)| a.disjoint(*b))));
         if disjoint_from_all {
             chosen.push(i);
         }

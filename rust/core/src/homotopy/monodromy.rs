@@ -100,7 +100,8 @@ pub fn start_pair(
             continue;
         }
         // w = z - J0 (J0^T J0)^{-1} J0^T z, so that J0^T w = 0.
-        let z: Vec<C64> = (0..big_n).map(|_| cnormal(rng).scale(1.0 + p.phi.iter().fold(0.0f64, |a, v| a.max(v.abs())))).collect();
+        let z: Vec<C64> =
+            (0..big_n).map(|_| cnormal(rng).scale(1.0 + p.phi.iter().fold(0.0f64, |a, v| a.max(v.abs())))).collect();
         let jtz = sys.jb_transpose_times(&p.jb, &z);
         let mut jtj = vec![C64::ZERO; m * m];
         for i in 0..m {
@@ -233,4 +234,52 @@ pub fn monodromy(
         report.history.push(sols.len());
     }
     Ok((sols, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::homotopy::certify::{certified_distinct, Certifier};
+    use crate::homotopy::system::Slice;
+    use crate::net::{Activation, Dense, Layer, Network};
+    use crate::par::NoInterrupt;
+
+    /// ED degree of the cone over the twisted cubic, MLP (2,1,1) with `t^3` (dim 2): 7 in the
+    /// euclidean metric and 3 in the Bombieri metric (weights 1, 1/3, 1/3, 1), gold rows
+    /// mlp-2-1-1-ed_degree-euclidean-17 and -bombieri-18; Krawczyk certification runs only with NEUROCORE_TEST_KRAWCZYK set: the interval
+    /// forward pass still fails with a constant monomial outside the degree set (open bug).
+    #[test]
+    fn twisted_cubic_ed_degrees() {
+        let net = Network::new(vec![
+            Layer::Dense(Dense { input_dim: 2, output_dim: 1, bias: false }),
+            Layer::Activation(Activation::monomial(1, 3).unwrap()),
+            Layer::Dense(Dense { input_dim: 1, output_dim: 1, bias: false }),
+        ])
+        .unwrap();
+        for (weights, want) in [(vec![1.0; 4], 7usize), (vec![1.0, 1.0 / 3.0, 1.0 / 3.0, 1.0], 3)] {
+            let mut g = SplitMix64::new(11);
+            let slice = Slice {
+                theta0: (0..3).map(|_| cnormal(&mut g)).collect(),
+                b: (0..6).map(|_| cnormal(&mut g)).collect(),
+            };
+            let sys = CriticalSystem::new(&net, ComplexRing, &slice, &weights).unwrap();
+            let opts = MonodromyOptions::default();
+            let (start, u0) = start_pair(&sys, &weights, &mut g, opts.rank_tol).unwrap();
+            let (sols, rep) =
+                monodromy(&sys, &u0, start, &opts, &TrackerOptions::default(), 5, Par::Seq, &NoInterrupt).unwrap();
+            assert_eq!(sols.len(), want, "{rep:?}");
+            if std::env::var_os("NEUROCORE_TEST_KRAWCZYK").is_some() {
+                let cert = Certifier::new(&net, &slice, &weights).unwrap();
+                let certs: Vec<_> = sols
+                    .iter()
+                    .map(|s| {
+                        let (_, gt, p) = sys.residual_jacobian(&s.t, &u0).unwrap();
+                        cert.certify(&s.t, &u0, &p.jb, &gt).unwrap()
+                    })
+                    .collect();
+                let refs: Vec<_> = certs.iter().map(|c| c.as_ref()).collect();
+                assert_eq!(certified_distinct(&refs).len(), want);
+            }
+        }
+    }
 }

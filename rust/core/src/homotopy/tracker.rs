@@ -124,20 +124,12 @@ fn rk4(sys: &Sys<'_>, t: &[C64], s: f64, h: f64, u0: &[C64], du: &[C64]) -> Resu
     };
     let Some(k4) = velocity(sys, &axpy(t, h, &k3), &data_at(u0, du, s + h), du)? else { return Ok(None) };
     Ok(Some(
-        (0..t.len())
-            .map(|i| t[i] + (k1[i] + k2[i].scale(2.0) + k3[i].scale(2.0) + k4[i]).scale(h / 6.0))
-            .collect(),
+        (0..t.len()).map(|i| t[i] + (k1[i] + k2[i].scale(2.0) + k3[i].scale(2.0) + k4[i]).scale(h / 6.0)).collect(),
     ))
 }
 
 /// Newton's method for `G(.; u) = 0` from `t`: `(t, converged, first step, last step)`.
-pub fn newton(
-    sys: &Sys<'_>,
-    t: &[C64],
-    u: &[C64],
-    max_iter: usize,
-    tol: f64,
-) -> Result<(Vec<C64>, bool, f64, f64)> {
+pub fn newton(sys: &Sys<'_>, t: &[C64], u: &[C64], max_iter: usize, tol: f64) -> Result<(Vec<C64>, bool, f64, f64)> {
     let mut t = t.to_vec();
     let (mut first, mut last) = (f64::NAN, f64::INFINITY);
     for it in 0..max_iter {
@@ -167,7 +159,8 @@ pub fn newton(
 pub fn condition(sys: &Sys<'_>, t: &[C64], u: &[C64]) -> Result<(f64, f64)> {
     let (g, gt, _) = sys.residual_jacobian(t, u)?;
     let m = sys.m;
-    let row_norm = |a: &[C64]| (0..m).map(|i| a[i * m..(i + 1) * m].iter().map(|z| z.abs()).sum::<f64>()).fold(0.0, f64::max);
+    let row_norm =
+        |a: &[C64]| (0..m).map(|i| a[i * m..(i + 1) * m].iter().map(|z| z.abs()).sum::<f64>()).fold(0.0, f64::max);
     let cond = match inverse(&gt, m) {
         Some(inv) => row_norm(&gt) * row_norm(&inv),
         None => f64::INFINITY,
@@ -234,7 +227,11 @@ pub fn track(
                 streak = 0;
                 h /= 2.0;
                 if h < opts.min_step {
-                    let status = if norm_inf(&t) > opts.max_norm.sqrt() { PathStatus::Diverged } else { PathStatus::StepTooSmall };
+                    let status = if norm_inf(&t) > opts.max_norm.sqrt() {
+                        PathStatus::Diverged
+                    } else {
+                        PathStatus::StepTooSmall
+                    };
                     return Ok(end(status, t, s, steps, rejected));
                 }
             }

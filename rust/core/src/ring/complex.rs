@@ -128,9 +128,7 @@ impl Ring for ComplexRing {
         C64::real(v as f64)
     }
     fn from_rational(&self, r: &BigRational) -> Result<C64> {
-        r.to_f64()
-            .map(C64::real)
-            .ok_or_else(|| CoreError::Overflow(format!("{r} is not representable as f64")))
+        r.to_f64().map(C64::real).ok_or_else(|| CoreError::Overflow(format!("{r} is not representable as f64")))
     }
     #[inline(always)]
     fn add(&self, a: &C64, b: &C64) -> C64 {
