@@ -1,5 +1,7 @@
 //! Small dense complex linear algebra for the tracker: row-major `n x n` LU with partial
 //! pivoting, and a scale-invariant rank test (columns normalised, then QR with column pivoting).
+// `!(x > 0.0)` is deliberate: it is also true for NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::ring::C64;
 

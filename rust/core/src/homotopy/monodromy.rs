@@ -117,8 +117,8 @@ pub fn start_pair(
         let u0: Vec<C64> = (0..big_n)
             .map(|k| {
                 let mut wk = z[k];
-                for j in 0..m {
-                    wk -= p.jb[k * m + j] * c[j];
+                for (j, cj) in c.iter().enumerate() {
+                    wk -= p.jb[k * m + j] * *cj;
                 }
                 p.phi[k] - wk.scale(1.0 / weights[k])
             })

@@ -10,6 +10,8 @@
 //!
 //! The system is generic over the base ring, so the tracker (`ComplexRing`) and the Krawczyk
 //! test (outward-rounded complex intervals) evaluate the one formula.
+// The tuple results name their parts in the doc comments.
+#![allow(clippy::type_complexity)]
 
 use crate::closest::model::{CoefficientMap, ModelMap};
 use crate::error::Result;
@@ -72,7 +74,7 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
     /// metric weights into `ring`.
     pub fn new(net: &'n Network, ring: R, slice: &Slice, weights: &[f64]) -> Result<Self> {
         let n = net.n_params();
-        let m = if n == 0 { 0 } else { slice.b.len() / n };
+        let m = slice.b.len().checked_div(n).unwrap_or(0);
         let map = CoefficientMap::new(net, ring.clone())?;
         let big_n = map.n_values();
         // values and Jacobian over duals (two base elements each), plus J B and G_t.

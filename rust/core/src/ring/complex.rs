@@ -86,6 +86,7 @@ impl Mul for C64 {
 }
 impl Div for C64 {
     type Output = C64;
+    #[allow(clippy::suspicious_arithmetic_impl)] // a / b = a * (1 / b) by Smith's reciprocal
     fn div(self, o: C64) -> C64 {
         self * o.recip()
     }
