@@ -21,6 +21,7 @@ pub mod cnn;
 pub mod coefficients;
 pub mod dimension;
 pub mod equations;
+pub mod homotopy;
 pub mod jacobian;
 pub mod net;
 pub mod rng;

@@ -2,6 +2,7 @@
 //! over [`Ring`], and reused for F_p (ranks), Q (exact values), f64 (optimisation), dual numbers
 //! (directional derivatives) and truncated polynomials (coefficient maps).
 
+pub mod complex;
 pub mod dual;
 pub mod float;
 pub mod poly;
@@ -9,6 +10,7 @@ pub mod prime_field;
 pub mod primes;
 pub mod rational;
 
+pub use complex::{ComplexRing, C64};
 pub use dual::DualRing;
 pub use float::F64Ring;
 pub use poly::{Poly, PolyRing};

@@ -1,0 +1,156 @@
+//! Small dense complex linear algebra for the tracker: row-major `n x n` LU with partial
+//! pivoting, and a scale-invariant rank test (columns normalised, then QR with column pivoting).
+// `!(x > 0.0)` is deliberate: it is also true for NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use crate::ring::C64;
+
+/// Solves `a x = b` for square row-major `a` (`n x n`) by Gaussian elimination with partial
+/// pivoting. `None` when a pivot is zero or not finite (numerically singular).
+pub fn solve(a: &[C64], n: usize, b: &[C64]) -> Option<Vec<C64>> {
+    let mut m = a.to_vec();
+    let mut x = b.to_vec();
+    for k in 0..n {
+        let p = (k..n).max_by(|&i, &j| m[i * n + k].abs().total_cmp(&m[j * n + k].abs()))?;
+        let piv = m[p * n + k];
+        if !(piv.abs() > 0.0) || !piv.is_finite() {
+            return None;
+        }
+        if p != k {
+            for c in 0..n {
+                m.swap(k * n + c, p * n + c);
+            }
+            x.swap(k, p);
+        }
+        let inv = piv.recip();
+        for i in k + 1..n {
+            let f = m[i * n + k] * inv;
+            if f.abs() == 0.0 {
+                continue;
+            }
+            for c in k..n {
+                let v = m[k * n + c];
+                m[i * n + c] -= f * v;
+            }
+            let xk = x[k];
+            x[i] -= f * xk;
+        }
+    }
+    for k in (0..n).rev() {
+        let mut s = x[k];
+        for c in k + 1..n {
+            s -= m[k * n + c] * x[c];
+        }
+        x[k] = s / m[k * n + k];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// Inverse of a square row-major matrix (`None` when numerically singular).
+pub fn inverse(a: &[C64], n: usize) -> Option<Vec<C64>> {
+    let mut inv = vec![C64::ZERO; n * n];
+    let mut e = vec![C64::ZERO; n];
+    for j in 0..n {
+        e.iter_mut().for_each(|v| *v = C64::ZERO);
+        e[j] = C64::ONE;
+        let col = solve(a, n, &e)?;
+        for i in 0..n {
+            inv[i * n + j] = col[i];
+        }
+    }
+    Some(inv)
+}
+
+/// The max-norm of a vector.
+pub fn norm_inf(v: &[C64]) -> f64 {
+    v.iter().fold(0.0, |m, z| m.max(z.abs()))
+}
+
+/// Scale-invariant rank measure of a row-major `rows x cols` matrix: the columns are normalised
+/// to unit length (so parameters of size 1e5 do not fake a rank drop), then modified Gram-Schmidt
+/// with column pivoting (two passes per column) gives `|r_kk|` in decreasing order; returns the
+/// last one, an estimate of the smallest singular value of the normalised matrix up to a factor
+/// of at most `2^cols`. Zero for a zero column or `cols > rows`.
+pub fn min_normalized_pivot(a: &[C64], rows: usize, cols: usize) -> f64 {
+    if cols == 0 {
+        return 1.0;
+    }
+    if cols > rows {
+        return 0.0;
+    }
+    let mut q: Vec<Vec<C64>> = (0..cols).map(|j| (0..rows).map(|i| a[i * cols + j]).collect()).collect();
+    for c in q.iter_mut() {
+        let n = c.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
+        if !(n > 0.0) || !n.is_finite() {
+            return 0.0;
+        }
+        c.iter_mut().for_each(|z| *z = z.scale(1.0 / n));
+    }
+    let mut last = f64::INFINITY;
+    for k in 0..cols {
+        let p = (k..cols)
+            .max_by(|&i, &j| {
+                let ni: f64 = q[i].iter().map(|z| z.norm_sqr()).sum();
+                let nj: f64 = q[j].iter().map(|z| z.norm_sqr()).sum();
+                ni.total_cmp(&nj)
+            })
+            .unwrap_or(k);
+        q.swap(k, p);
+        let r = q[k].iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
+        last = last.min(r);
+        if !(r > 0.0) {
+            return 0.0;
+        }
+        let qk: Vec<C64> = q[k].iter().map(|z| z.scale(1.0 / r)).collect();
+        q[k] = qk.clone();
+        for col in q.iter_mut().skip(k + 1) {
+            for _pass in 0..2 {
+                // <q_k, col> with the Hermitian inner product.
+                let mut d = C64::ZERO;
+                for (x, y) in qk.iter().zip(col.iter()) {
+                    d += x.conj() * *y;
+                }
+                for (x, y) in qk.iter().zip(col.iter_mut()) {
+                    *y -= *x * d;
+                }
+            }
+        }
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solve_and_inverse() {
+        // [[0, 1], [2, i]] x = [1, 0]: x = [-i/2, 1] (hand elimination).
+        let a = [C64::ZERO, C64::ONE, C64::real(2.0), C64::new(0.0, 1.0)];
+        let x = solve(&a, 2, &[C64::ONE, C64::ZERO]).unwrap();
+        assert!((x[0] - C64::new(0.0, -0.5)).abs() < 1e-15 && (x[1] - C64::ONE).abs() < 1e-15);
+        let inv = inverse(&a, 2).unwrap();
+        // a * inv = I.
+        for i in 0..2 {
+            for j in 0..2 {
+                let mut s = C64::ZERO;
+                for k in 0..2 {
+                    s += a[i * 2 + k] * inv[k * 2 + j];
+                }
+                let want = if i == j { C64::ONE } else { C64::ZERO };
+                assert!((s - want).abs() < 1e-15);
+            }
+        }
+        assert!(solve(&[C64::ONE, C64::ONE, C64::ONE, C64::ONE], 2, &[C64::ONE, C64::ONE]).is_none());
+    }
+
+    #[test]
+    fn rank_test_is_scale_invariant() {
+        // Columns (1e5, 0, 1e5) and (0, 1e-5, 1e-5) are independent however they are scaled.
+        let a = [C64::real(1e5), C64::ZERO, C64::ZERO, C64::real(1e-5), C64::real(1e5), C64::real(1e-5)];
+        assert!(min_normalized_pivot(&a, 3, 2) > 0.5);
+        // Parallel columns: rank 1.
+        let b = [C64::real(1.0), C64::real(2e7), C64::real(2.0), C64::real(4e7)];
+        assert!(min_normalized_pivot(&b, 2, 2) < 1e-12);
+    }
+}

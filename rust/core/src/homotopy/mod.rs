@@ -1,0 +1,22 @@
+//! Homotopy continuation for the critical points of the distance on a neurovariety
+//! (`docs` in `../shared/critical-points.md` of the project notes, sections 2-3 and 6):
+//!
+//! * [`system`]: the square critical system `G(t; u) = (J_phi(A t) B)^T W (phi(A t) - u)` on a
+//!   random affine slice `A t = theta_0 + B t` of parameter space, evaluated through the generic
+//!   layers over `C` (values and Jacobians) and over duals over `C` (Hessian-vector products);
+//! * [`linalg`]: the small dense complex kernels (LU solve, column-normalised rank test);
+//! * [`tracker`]: a predictor-corrector path tracker (RK4 predictor on the Davidenko equation,
+//!   Newton corrector, adaptive step) for the parameter homotopy `u(s) = (1 - s) u_0 + s u_1`;
+//! * [`monodromy`]: a start pair and loops through random complex data;
+//! * [`interval`], [`certify`]: Krawczyk's test in outward-rounded complex interval arithmetic,
+//!   through the same generic layers;
+//! * the drivers (ED degree, critical points of a target) are not written yet.
+
+pub mod certify;
+pub mod interval;
+pub mod linalg;
+pub mod monodromy;
+pub mod system;
+pub mod tracker;
+
+pub use tracker::{PathResult, PathStatus, TrackerOptions};

@@ -1,0 +1,270 @@
+//! The square critical system on a random affine slice of parameter space
+//! (critical-points note, section 2): with `theta(t) = theta_0 + B t` (`B` is `n x m`, `m` the
+//! dimension of the neurovariety) and the diagonal metric `W`,
+//!
+//! `G(t; u) = (J_phi(theta(t)) B)^T W (phi(theta(t)) - u)`, `m` equations in `m` unknowns,
+//!
+//! with Jacobian `G_t = (J B)^T W (J B) + [B^T (dJ[B e_j])^T W (phi - u)]_j`. The second term
+//! is a Hessian-vector product: the generic layers run over duals over the base ring, with the
+//! tangent `B e_j`, and return `J` together with its derivative `dJ[B e_j]`.
+//!
+//! The system is generic over the base ring, so the tracker (`ComplexRing`) and the Krawczyk
+//! test (outward-rounded complex intervals) evaluate the one formula.
+// The tuple results name their parts in the doc comments.
+#![allow(clippy::type_complexity)]
+
+use crate::closest::model::{CoefficientMap, ModelMap};
+use crate::error::Result;
+use crate::net::Network;
+use crate::par::check_allocation;
+use crate::ring::{ComplexRing, DualRing, Ring, C64};
+
+/// A ring of complex scalars: how the double-precision data of the system enter it.
+pub trait ComplexScalars: Ring + Clone {
+    /// The exact value of a double-precision complex number.
+    fn exact(&self, z: C64) -> Self::Elem;
+    /// A value known only as its double-precision rounding `z` (a weight `1/3`, a target
+    /// `10/7`): an enclosure of every number that rounds to `z`. Rounded rings return `z`.
+    fn rounded(&self, z: C64) -> Self::Elem;
+}
+
+impl ComplexScalars for ComplexRing {
+    fn exact(&self, z: C64) -> C64 {
+        z
+    }
+    fn rounded(&self, z: C64) -> C64 {
+        z
+    }
+}
+
+/// The slice, the metric and the maps of one critical system.
+pub struct CriticalSystem<'n, R: ComplexScalars> {
+    pub ring: R,
+    map: CoefficientMap<'n, R>,
+    dual: CoefficientMap<'n, DualRing<R>>,
+    /// Parameters `n`, coefficients `N`, slice dimension `m`.
+    pub n: usize,
+    pub big_n: usize,
+    pub m: usize,
+    theta0: Vec<R::Elem>,
+    /// `n x m`, row-major.
+    b: Vec<R::Elem>,
+    weights: Vec<R::Elem>,
+}
+
+/// `phi`, `J` and `J B` at one slice point.
+#[derive(Debug, Clone)]
+pub struct SlicePoint<E> {
+    pub theta: Vec<E>,
+    pub phi: Vec<E>,
+    /// `N x m`, row-major.
+    pub jb: Vec<E>,
+}
+
+/// The slice data in double precision (what a run draws once and reuses).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slice {
+    pub theta0: Vec<C64>,
+    /// `n x m`, row-major.
+    pub b: Vec<C64>,
+}
+
+impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
+    /// Builds the maps once (memory checked for the dual Jacobian) and embeds the slice and the
+    /// metric weights into `ring`.
+    pub fn new(net: &'n Network, ring: R, slice: &Slice, weights: &[f64]) -> Result<Self> {
+        let n = net.n_params();
+        let m = slice.b.len().checked_div(n).unwrap_or(0);
+        let map = CoefficientMap::new(net, ring.clone())?;
+        let big_n = map.n_values();
+        // values and Jacobian over duals (two base elements each), plus J B and G_t.
+        let elem = std::mem::size_of::<R::Elem>() as u128;
+        check_allocation("the critical system's Jacobians", big_n as u128 * (n as u128 + m as u128 + 2) * 3, elem)?;
+        let dual = CoefficientMap::new(net, DualRing(ring.clone()))?;
+        let theta0 = slice.theta0.iter().map(|&z| ring.exact(z)).collect();
+        let b = slice.b.iter().map(|&z| ring.exact(z)).collect();
+        let weights = weights.iter().map(|&w| ring.rounded(C64::real(w))).collect();
+        Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, weights })
+    }
+
+    /// `theta_0 + B t`.
+    pub fn theta(&self, t: &[R::Elem]) -> Vec<R::Elem> {
+        let r = &self.ring;
+        (0..self.n)
+            .map(|i| {
+                let mut acc = self.theta0[i].clone();
+                for (j, tj) in t.iter().enumerate() {
+                    r.mul_add_assign(&mut acc, &self.b[i * self.m + j], tj);
+                }
+                acc
+            })
+            .collect()
+    }
+
+    /// `J B` from `J` (`N x n`).
+    fn times_b(&self, j: &[R::Elem]) -> Vec<R::Elem> {
+        let r = &self.ring;
+        let (n, m) = (self.n, self.m);
+        let mut out = vec![r.zero(); self.big_n * m];
+        for k in 0..self.big_n {
+            for l in 0..n {
+                let a = &j[k * n + l];
+                if r.is_zero(a) {
+                    continue;
+                }
+                for c in 0..m {
+                    r.mul_add_assign(&mut out[k * m + c], a, &self.b[l * m + c]);
+                }
+            }
+        }
+        out
+    }
+
+    /// `phi` and `J B` at the slice point `t`.
+    pub fn slice_point(&self, t: &[R::Elem]) -> Result<SlicePoint<R::Elem>> {
+        let theta = self.theta(t);
+        let mut phi = vec![self.ring.zero(); self.big_n];
+        let mut j = vec![self.ring.zero(); self.big_n * self.n];
+        self.map.values_jacobian(&theta, &mut phi, &mut j)?;
+        let jb = self.times_b(&j);
+        Ok(SlicePoint { theta, phi, jb })
+    }
+
+    /// `W (phi - u)` with `u` embedded as rounded data.
+    fn weighted_residual(&self, phi: &[R::Elem], u: &[C64]) -> Vec<R::Elem> {
+        let r = &self.ring;
+        phi.iter().zip(u).zip(&self.weights).map(|((p, &uk), w)| r.mul(w, &r.sub(p, &r.rounded(uk)))).collect()
+    }
+
+    /// `(J B)^T v` for `v` of length `N`.
+    pub fn jb_transpose_times(&self, jb: &[R::Elem], v: &[R::Elem]) -> Vec<R::Elem> {
+        let r = &self.ring;
+        let m = self.m;
+        let mut out = vec![r.zero(); m];
+        for k in 0..self.big_n {
+            for c in 0..m {
+                r.mul_add_assign(&mut out[c], &jb[k * m + c], &v[k]);
+            }
+        }
+        out
+    }
+
+    /// `G(t; u)` and the slice point.
+    pub fn residual(&self, t: &[R::Elem], u: &[C64]) -> Result<(Vec<R::Elem>, SlicePoint<R::Elem>)> {
+        let p = self.slice_point(t)?;
+        let wr = self.weighted_residual(&p.phi, u);
+        Ok((self.jb_transpose_times(&p.jb, &wr), p))
+    }
+
+    /// `G(t; u)`, `G_t` (`m x m`, row-major) and the slice point: `m` passes over duals.
+    pub fn residual_jacobian(
+        &self,
+        t: &[R::Elem],
+        u: &[C64],
+    ) -> Result<(Vec<R::Elem>, Vec<R::Elem>, SlicePoint<R::Elem>)> {
+        let r = &self.ring;
+        let (n, m, big_n) = (self.n, self.m, self.big_n);
+        let theta = self.theta(t);
+        let mut vals = vec![(r.zero(), r.zero()); big_n];
+        let mut jac = vec![(r.zero(), r.zero()); big_n * n];
+        let mut gt = vec![r.zero(); m * m];
+        let mut point: Option<(SlicePoint<R::Elem>, Vec<R::Elem>)> = None;
+        if m == 0 {
+            let p = self.slice_point(t)?;
+            return Ok((Vec::new(), gt, p));
+        }
+        for j in 0..m {
+            let td: Vec<(R::Elem, R::Elem)> =
+                theta.iter().enumerate().map(|(i, th)| (th.clone(), self.b[i * m + j].clone())).collect();
+            self.dual.values_jacobian(&td, &mut vals, &mut jac)?;
+            if point.is_none() {
+                let phi: Vec<R::Elem> = vals.iter().map(|v| v.0.clone()).collect();
+                let jv: Vec<R::Elem> = jac.iter().map(|v| v.0.clone()).collect();
+                let jb = self.times_b(&jv);
+                let wr = self.weighted_residual(&phi, u);
+                point = Some((SlicePoint { theta: theta.clone(), phi, jb }, wr));
+            }
+            let (p, wr) = point.as_ref().ok_or_else(|| crate::error::CoreError::internal("slice point"))?;
+            // g = dJ_j^T W r (length n), then column j of the second-order term is B^T g.
+            let mut g = vec![r.zero(); n];
+            for k in 0..big_n {
+                for (l, gl) in g.iter_mut().enumerate() {
+                    r.mul_add_assign(gl, &jac[k * n + l].1, &wr[k]);
+                }
+            }
+            for i in 0..m {
+                let mut acc = r.zero();
+                for (l, gl) in g.iter().enumerate() {
+                    r.mul_add_assign(&mut acc, &self.b[l * m + i], gl);
+                }
+                // First-order term (J B)^T W (J B), column j.
+                for k in 0..big_n {
+                    let wjb = r.mul(&self.weights[k], &p.jb[k * m + j]);
+                    r.mul_add_assign(&mut acc, &p.jb[k * m + i], &wjb);
+                }
+                gt[i * m + j] = acc;
+            }
+        }
+        let (p, wr) = point.ok_or_else(|| crate::error::CoreError::internal("slice point"))?;
+        let g = self.jb_transpose_times(&p.jb, &wr);
+        Ok((g, gt, p))
+    }
+
+    /// `dG/ds` along `u(s) = u_0 + s (u_1 - u_0)`: `-(J B)^T W (u_1 - u_0)`.
+    pub fn parameter_derivative(&self, jb: &[R::Elem], du: &[C64]) -> Vec<R::Elem> {
+        let r = &self.ring;
+        let v: Vec<R::Elem> = du.iter().zip(&self.weights).map(|(&d, w)| r.neg(&r.mul(w, &r.rounded(d)))).collect();
+        self.jb_transpose_times(jb, &v)
+    }
+
+    /// The metric weights as ring elements.
+    pub fn weights(&self) -> &[R::Elem] {
+        &self.weights
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{Activation, Dense, Layer};
+    use crate::rng::SplitMix64;
+
+    pub(crate) fn cnorm(g: &mut SplitMix64) -> C64 {
+        C64::new(g.normal(), g.normal())
+    }
+
+    #[test]
+    fn jacobian_matches_difference_quotients() {
+        let net = Network::new(vec![
+            Layer::Dense(Dense { input_dim: 2, output_dim: 1, bias: false }),
+            Layer::Activation(Activation::monomial(1, 3).unwrap()),
+            Layer::Dense(Dense { input_dim: 1, output_dim: 1, bias: false }),
+        ])
+        .unwrap();
+        let mut g = SplitMix64::new(3);
+        let (n, m) = (3, 2);
+        let slice =
+            Slice { theta0: (0..n).map(|_| cnorm(&mut g)).collect(), b: (0..n * m).map(|_| cnorm(&mut g)).collect() };
+        let sys = CriticalSystem::new(&net, ComplexRing, &slice, &[1.0, 0.5, 2.0, 1.0]).unwrap();
+        let u: Vec<C64> = (0..4).map(|_| cnorm(&mut g)).collect();
+        let t: Vec<C64> = (0..m).map(|_| cnorm(&mut g)).collect();
+        let (g0, gt, _) = sys.residual_jacobian(&t, &u).unwrap();
+        let (g1, _) = sys.residual(&t, &u).unwrap();
+        for (a, b) in g0.iter().zip(&g1) {
+            assert!((*a - *b).abs() < 1e-12);
+        }
+        let h = 1e-6;
+        for j in 0..m {
+            let mut tp = t.clone();
+            let mut tm = t.clone();
+            tp[j] += C64::real(h);
+            tm[j] -= C64::real(h);
+            let (gp, _) = sys.residual(&tp, &u).unwrap();
+            let (gm, _) = sys.residual(&tm, &u).unwrap();
+            for i in 0..m {
+                let fd = (gp[i] - gm[i]).scale(0.5 / h);
+                assert!((gt[i * m + j] - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{i},{j}");
+            }
+        }
+    }
+}
