@@ -49,3 +49,27 @@ def test_tutorial_runs():
         str(path), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     )
     assert result.failed == 0 and result.attempted >= 10
+
+
+MODULES_ADDED = ["neurocore.approximation", "neurocore.inspection"]
+
+
+@pytest.mark.parametrize("name", MODULES_ADDED)
+def test_docstring_examples_approximation_inspection(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted >= 1
+
+
+def test_from_torch_tutorial_runs():
+    from pathlib import Path
+
+    try:
+        import torch  # noqa: F401
+    except Exception as exc:
+        pytest.skip(f"docs/from-torch.md needs torch ({type(exc).__name__}); not installed in CI")
+    path = Path(__file__).resolve().parents[1] / "docs" / "from-torch.md"
+    result = doctest.testfile(
+        str(path), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert result.failed == 0 and result.attempted >= 15

@@ -208,6 +208,10 @@ def dataclasses_frozen_error():
         ({"field": 4}, ValueError, "field"),
         ({"field": "QQ"}, ValueError, "field"),
         ({"field": 3.0}, TypeError, "field"),
+        ({"field": "float"}, ValueError, "modulo a prime"),
+        ({"field": 2**64 + 13}, ValueError, "field"),  # checked, never wrapped to 13
+        ({"field": True}, TypeError, "field"),
+        ({"field": 7, "sampler": "integer", "integer_bound": 4}, ValueError, "integer_bound"),  # 4 >= 7 / 2
         ({"seed": -1}, ValueError, "seed"),
         ({"threads": -2}, ValueError, "threads"),
         ({"executor": object()}, TypeError, "executor"),

@@ -244,16 +244,29 @@ def test_a_failed_network_is_a_typed_error_row(tmp_path):
         res = nc.sweep([big, small], out=tmp_path / "t.csv", progress=False)
     finally:
         nc.set_memory_limit(limit)
-    err = outcomes[0]["error"]
-    assert outcomes[0]["status"] == "error" and outcomes[1]["status"] == "ok" and "error" not in outcomes[1]
+    err = outcomes[0].error
+    assert outcomes[0].status == "error" and outcomes[0].report is None
+    assert outcomes[1].status == "ok" and outcomes[1].error is None and outcomes[1].report.dim == 3
     assert isinstance(err, _core.BatchError) and err.kind == "ResourceLimitError" and "memory limit" in err.message
     assert pickle.loads(pickle.dumps(err)) == err  # batches come back from process pools pickled
+    for o in outcomes:  # the whole outcome, with its typed report, survives pickling
+        back = pickle.loads(pickle.dumps(o))
+        assert (back.status, back.seconds) == (o.status, o.seconds)
+        assert (back.report is None) == (o.report is None) and (back.error == o.error)
+    ok = pickle.loads(pickle.dumps(outcomes[1])).report
+    # [2,2,1] without biases: W1 is 2x2 and W2 is 1x2, so 6 parameters
+    assert (ok.dim, ok.n_params, ok.certified, len(ok.trials)) == (3, 6, True, len(outcomes[1].report.trials))
+    assert ok.trials[0] == outcomes[1].report.trials[0]
     assert res.rows[0]["status"] == f"error: ResourceLimitError: {err.message}" and res.rows[0]["dim"] is None
     assert res.status_counts == {"error": 1, "ok": 1}
     retried = nc.sweep([big, small], out=tmp_path / "t.csv", retry_failed=True, progress=False)
     assert retried.computed == 1 and retried.rows[0]["status"] == "ok" and retried.rows[0]["dim"] == 32
     with pytest.raises(ValueError, match="kind"):
         _core.BatchError("Trouble", "not an exception class neurocore raises")
+    with pytest.raises(ValueError, match="status"):
+        _core.BatchOutcome("ok", 0.0)  # an "ok" outcome without its report
+    with pytest.raises(ValueError, match="status"):
+        _core.BatchOutcome("done", 0.0)
 
 
 def test_duplicates_and_bad_arguments(tmp_path):

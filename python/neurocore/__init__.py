@@ -12,6 +12,7 @@ convolutional networks and lightning self-attention networks.
 """
 
 from neurocore._core import DEFAULT_PRIME, ExactMatrix, __version__, memory_limit, set_memory_limit
+from neurocore.approximation import Approximation, approximate
 from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
 from neurocore.comparison import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
@@ -24,6 +25,7 @@ from neurocore.errors import (
     ResourceLimitError,
 )
 from neurocore.grids import mlp_grid, mlp_widths
+from neurocore.inspection import Inspection, inspect
 from neurocore.maps import coefficients, evaluate, jacobian, monomials
 from neurocore.network import Activation, Attention, Conv, Dense, Network, attention, conv1d, conv2d, mlp
 from neurocore.rank import RankResult, kernel, rank
@@ -31,6 +33,7 @@ from neurocore.scanning import ScanResult, scan
 from neurocore.spec import architecture_spec
 from neurocore.strata import KINDS, Stratum, SymmetryReport, classify, symmetries
 from neurocore.sweeping import SweepResult, sweep
+from neurocore.torch_bridge import TorchConversion, from_torch, to_torch
 
 __all__ = [
     "DEFAULT_PRIME",
@@ -82,4 +85,11 @@ __all__ = [
     "set_memory_limit",
     "sweep",
     "symmetries",
+    "Approximation",
+    "approximate",
+    "Inspection",
+    "inspect",
+    "TorchConversion",
+    "from_torch",
+    "to_torch",
 ]

@@ -37,8 +37,12 @@ __all__ = [
     "NetworkCore",
     "RankResult",
     "ResourceLimitError",
+    "BATCH_ERROR_KINDS",
     "BatchError",
+    "BatchOutcome",
     "dimension_batch",
+    "scan_prime",
+    "check_sampler",
     "scan_points",
     "scan_ranks",
     "scan_ranks_at",
@@ -65,6 +69,8 @@ _Field = Literal["QQ", "float"] | int
 
 @final
 class TrialRecord:
+    def __new__(cls, prime: int, rank: int, points: int, rows: int, error_bound: float) -> TrialRecord: ...
+    def __getnewargs__(self) -> tuple[int, int, int, int, float]: ...
     @property
     def prime(self) -> int: ...
     @property
@@ -78,6 +84,21 @@ class TrialRecord:
 
 @final
 class DimensionRecord:
+    def __new__(
+        cls,
+        dim: int,
+        expected_dim: int,
+        ambient_dim: int,
+        n_params: int,
+        symmetry_dim: int,
+        upper_bound: int,
+        upper_bound_source: str,
+        certified: bool,
+        error_bound: float,
+        seed: int,
+        trials: Sequence[TrialRecord],
+    ) -> DimensionRecord: ...
+    def __getnewargs__(self) -> tuple[int, int, int, int, int, int, str, bool, float, int, list[TrialRecord]]: ...
     @property
     def dim(self) -> int: ...
     @property
@@ -215,6 +236,7 @@ _BatchErrorKind: TypeAlias = Literal[
     "ResourceLimitError",
     "CertificationError",
     "InternalError",
+    "WorkerError",
 ]
 
 @final
@@ -225,6 +247,28 @@ class BatchError:
     @property
     def message(self) -> str: ...
     def __getnewargs__(self) -> tuple[str, str]: ...
+
+_BatchStatus: TypeAlias = Literal["ok", "timeout", "error"]
+BATCH_ERROR_KINDS: tuple[_BatchErrorKind, ...]
+
+@final
+class BatchOutcome:
+    def __new__(
+        cls,
+        status: _BatchStatus,
+        seconds: float,
+        report: DimensionRecord | None = None,
+        error: BatchError | None = None,
+    ) -> BatchOutcome: ...
+    @property
+    def status(self) -> _BatchStatus: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def report(self) -> DimensionRecord | None: ...
+    @property
+    def error(self) -> BatchError | None: ...
+    def __getnewargs__(self) -> tuple[_BatchStatus, float, DimensionRecord | None, BatchError | None]: ...
 
 @final
 class NetworkCore:
@@ -295,9 +339,11 @@ def dimension(
     threads: int = 0,
     memory_limit: int | None = None,
 ) -> DimensionRecord: ...
+def scan_prime(field: Any) -> int: ...
+def check_sampler(sampler: str, prime: int, *, sparsity: float = 0.5, integer_bound: int = 3) -> None: ...
 def dimension_batch(
     nets: Sequence[NetworkCore], seed: int, *, timeout: float | None = None, threads: int = 0
-) -> list[dict[str, Any]]: ...
+) -> list[BatchOutcome]: ...
 def evaluate(net: NetworkCore, theta: Any, x: Any, field: _Field, threads: int = 0) -> ExactMatrix | _U64 | _F64: ...
 def evaluation_jacobian(
     net: NetworkCore, theta: Any, x: Any, field: _Field, threads: int = 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
@@ -85,11 +84,6 @@ def split_fractions(values: Sequence[Fraction]) -> tuple[list[int], list[int]]:
     return [v.numerator for v in values], [v.denominator for v in values]
 
 
-def join_fractions(nums: Sequence[int], dens: Sequence[int]) -> list[Fraction]:
-    """Fractions from the Rust core's numerators and denominators (already in lowest terms)."""
-    return [Fraction(n, d) for n, d in zip(nums, dens, strict=False)]
-
-
 def reduce_mod(values: Sequence[Fraction], p: int, arg: str) -> np.ndarray:
     """Residues of rationals modulo ``p`` as ``uint64``; a denominator divisible by ``p`` raises."""
     out = np.empty(len(values), dtype=np.uint64)
@@ -98,20 +92,6 @@ def reduce_mod(values: Sequence[Fraction], p: int, arg: str) -> np.ndarray:
             raise ZeroDivisionError(f"{arg}: entry {i} has denominator {v.denominator}, divisible by {p}")
         out[i] = (v.numerator % p) * pow(v.denominator, -1, p) % p
     return out
-
-
-def check_prime_arg(field: Any, arg: str = "field") -> int:
-    """Validates a prime field argument: an int ``3 <= p < 2^63`` that is prime."""
-    from neurocore._core import is_prime
-
-    if isinstance(field, bool) or not isinstance(field, numbers.Integral):
-        raise TypeError(f"{arg}: expected 'QQ', 'float' or a prime int, got {field!r}")
-    p = int(field)
-    if not 3 <= p < 2**63:
-        raise ValueError(f"{arg}: the prime must satisfy 3 <= p < 2^63, got {p}")
-    if not is_prime(p):
-        raise ValueError(f"{arg}: {p} is not prime")
-    return p
 
 
 def check_memory(what: str, count: int, itemsize: int) -> None:
@@ -157,11 +137,3 @@ def as_exact_matrix(matrix: Any, arg: str = "matrix") -> tuple[int, int, list[Fr
     check_memory(f"{arg} ({nrows} x {ncols})", nrows * ncols, 8)
     flat = [to_fraction(v, arg) for r in rows_list for v in r]
     return nrows, ncols, flat
-
-
-def lcm_of(values: Iterable[int]) -> int:
-    """Least common multiple (1 for an empty input)."""
-    out = 1
-    for v in values:
-        out = out * v // math.gcd(out, v)
-    return out

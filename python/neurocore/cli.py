@@ -427,6 +427,45 @@ def _run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="a torch model saved whole with torch.save (loading unpickles: trusted files only)")
+    p.add_argument("--degree", type=int, default=3, help="degree of the activation surrogates (default 3)")
+    p.add_argument("--domain", default="-1,1", help="interval a,b of the surrogates (default -1,1)")
+    p.add_argument("--method", default="minimax", choices=["chebyshev", "least_squares", "minimax"])
+    p.add_argument("--input-shape", default=None, help="C,L or C,H,W when the model begins with a convolution")
+    p.add_argument("--rtol", type=float, default=1e-8, help="relative tolerance of the numerical rank")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _run_inspect(args: argparse.Namespace) -> int:
+    from neurocore.inspection import inspect
+    from neurocore.torch_bridge import _torch
+
+    torch = _torch()
+    try:
+        a, b = (float(v) for v in args.domain.split(","))
+    except ValueError as exc:
+        raise ValueError(f"--domain: expected a,b (two numbers), got {args.domain!r}") from exc
+    shape = None if args.input_shape is None else tuple(int(v) for v in args.input_shape.split(","))
+    import os
+
+    if not os.path.isfile(args.model):
+        raise ValueError(f"model: no such file {args.model!r}")
+    model = torch.load(args.model, weights_only=False)
+    if isinstance(model, dict):
+        raise ValueError(f"{args.model}: holds a state_dict; save the whole module (torch.save(model, path))")
+    rep = inspect(
+        model, activation_degree=args.degree, domain=(a, b), method=args.method, input_shape=shape, rtol=args.rtol
+    )
+    if args.json:
+        import json
+
+        print(json.dumps(rep.to_dict(), default=str, indent=2))
+    else:
+        print(rep)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neurocore`` command."""
     parser = argparse.ArgumentParser(
@@ -459,6 +498,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="time neurocore against the installed baselines (numpy+flint, JAX)")
     _bench_options(bench)
     bench.set_defaults(run=_run_bench)
+    inspect_ = commands.add_parser("inspect", help="report on a trained torch model (dimension, stratum, distances)")
+    _inspect_options(inspect_)
+    inspect_.set_defaults(run=_run_inspect)
     return parser
 
 

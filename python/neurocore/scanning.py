@@ -29,7 +29,7 @@ from neurocore._checks import (
     check_seed,
     check_threads,
 )
-from neurocore._exact import check_prime_arg, parse_exact, reduce_mod
+from neurocore._exact import parse_exact, reduce_mod
 from neurocore.executors import executor_kind, run_tasks
 from neurocore.network import Network
 from neurocore.progress import progress_bar
@@ -330,13 +330,10 @@ def _check_samples(sampler: Any, field: Any, seed: Any, sparsity: Any, integer_b
             )
     elif not callable(sampler):
         raise TypeError(f"sampler: expected a sampler name or a callable f(rng) -> theta, got {type(sampler).__name__}")
-    if isinstance(field, str):
-        raise ValueError(f"field: scans compute ranks modulo a prime; expected a prime int, got {field!r}")
-    prime = check_prime_arg(field, "field")
+    prime = _core.scan_prime(field)
     sparsity = check_probability(sparsity, "sparsity")
     bound = check_int(integer_bound, "integer_bound", lo=1)
-    if 2 * bound >= prime:
-        raise ValueError(f"integer_bound: must be below half the prime {prime}, got {integer_bound}")
+    _core.check_sampler("integer", prime, integer_bound=bound)  # the core's rule: bound < p / 2
     return _Samples(prime, check_seed(seed), sampler, sparsity, bound)
 
 

@@ -22,11 +22,11 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from neurocore import _core
 from neurocore._checks import check_bool, check_optional_positive_int, check_seed, check_threads, check_timeout
-from neurocore.dimension import DimensionReport
+from neurocore.dimension import report_from_record
 from neurocore.executors import chunks, executor_kind, run_tasks
 from neurocore.network import Network
 from neurocore.process_pool import KillablePool
@@ -57,35 +57,14 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _status(outcome: dict[str, Any]) -> str:
+def _status(outcome: _core.BatchOutcome) -> str:
     """The status column: ``"ok"``, ``"timeout"`` or ``"error: {kind}: {message}"``."""
-    if outcome["status"] != "error":
-        return str(outcome["status"])
-    err = outcome["error"]
-    if isinstance(err, _core.BatchError):
-        return f"error: {err.kind}: {err.message}"
-    return f"error: {err}"  # the process pool's own failures, already "{kind}: {message}"
+    if outcome.error is None:
+        return outcome.status
+    return f"error: {outcome.error.kind}: {outcome.error.message}"
 
 
-def _report(outcome: dict[str, Any], seed: int, key: str) -> DimensionReport:
-    """The dimension report of an ``"ok"`` batch outcome (batches keep no per-trial record)."""
-    return DimensionReport(
-        dim=int(outcome["dim"]),
-        expected_dim=int(outcome["expected_dim"]),
-        ambient_dim=int(outcome["ambient_dim"]),
-        n_params=int(outcome["n_params"]),
-        symmetry_dim=int(outcome["symmetry_dim"]),
-        upper_bound=int(outcome["upper_bound"]),
-        upper_bound_source=str(outcome["upper_bound_source"]),
-        certified=bool(outcome["certified"]),
-        error_bound=float(outcome["error_bound"]),
-        seed=seed,
-        trials=(),
-        network=key,
-    )
-
-
-def _row(net: Network, key: str, outcome: dict[str, Any], seed: int) -> dict[str, Any]:
+def _row(net: Network, key: str, outcome: _core.BatchOutcome) -> dict[str, Any]:
     widths = net.arch.get("widths") if net.family == "mlp" else None
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update(
@@ -95,11 +74,11 @@ def _row(net: Network, key: str, outcome: dict[str, Any], seed: int) -> dict[str
         widths=",".join(map(str, widths)) if widths else "",
         n_params=net.n_params,
         ambient_dim=net.ambient_dim,
-        seconds=float(outcome.get("seconds", 0.0)),
+        seconds=outcome.seconds,
         status=_status(outcome),
     )
-    if outcome["status"] == "ok":
-        rep = _report(outcome, seed, key)
+    if outcome.report is not None:
+        rep = report_from_record(outcome.report, network=key)
         row.update(
             expected_dim=rep.expected_dim,
             symmetry_dim=rep.symmetry_dim,
@@ -254,7 +233,7 @@ class _Table:
 # Running the chunks
 
 
-def _sweep_chunk(nets: list[Network], seed: int, timeout: float | None, threads: int) -> list[dict[str, Any]]:
+def _sweep_chunk(nets: list[Network], seed: int, timeout: float | None, threads: int) -> list[_core.BatchOutcome]:
     """Dimension outcomes of a chunk of networks (the unit of work of every executor)."""
     return _core.dimension_batch([n._core for n in nets], seed, timeout=timeout, threads=threads)
 
@@ -282,21 +261,29 @@ def _plan(kind: str, timeout: float | None, threads: int, chunk_size: int | None
 
 def _run_isolated(
     plan: _Plan, timeout: float, tasks: Iterator[tuple[Any, ...]]
-) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+) -> Iterator[tuple[int, list[_core.BatchOutcome]]]:
     """Runs one-network chunks in worker processes killed ``max(1, timeout / 4)`` s after the deadline."""
     pool = KillablePool(plan.workers, timeout + max(1.0, timeout / 4), preload=("neurocore", __name__))
     for i, (status, value) in pool.run(_sweep_chunk, tasks):
         if status == "ok":
             yield i, value
         elif status == "timeout":
-            yield i, [{"status": "timeout", "seconds": timeout}]
+            yield i, [_core.BatchOutcome("timeout", timeout)]
         else:
-            yield i, [{"status": "error", "error": value, "seconds": 0.0}]
+            yield i, [_core.BatchOutcome("error", 0.0, error=_worker_error(value))]
+
+
+def _worker_error(message: str) -> _core.BatchError:
+    """The typed error of a worker process's failure ``"{kind}: {message}"`` (or a death)."""
+    kind, sep, rest = message.partition(": ")
+    if sep and kind in _core.BATCH_ERROR_KINDS:
+        return _core.BatchError(cast(Any, kind), rest)
+    return _core.BatchError("WorkerError", message)
 
 
 def _run(
     plan: _Plan, executor: Any, timeout: float | None, tasks: Iterator[tuple[Any, ...]]
-) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+) -> Iterator[tuple[int, list[_core.BatchOutcome]]]:
     """``(chunk index, outcomes)`` as chunks finish, on the executor the plan names."""
     if plan.isolate:
         assert timeout is not None
@@ -307,9 +294,8 @@ def _run(
 
 
 def _record_in_order(
-    results: Iterator[tuple[int, list[dict[str, Any]]]],
+    results: Iterator[tuple[int, list[_core.BatchOutcome]]],
     chunk_keys: dict[int, list[tuple[str, Network]]],
-    seed: int,
     table: _Table,
     sink: CsvSink | ParquetSink | None,
     bar: Any,
@@ -332,7 +318,7 @@ def _record_in_order(
     try:
         for i, outcomes in results:
             keyed = chunk_keys.pop(i)
-            finished[i] = [_row(net, key, o, seed) for (key, net), o in zip(keyed, outcomes, strict=True)]
+            finished[i] = [_row(net, key, o) for (key, net), o in zip(keyed, outcomes, strict=True)]
             bar.update(len(outcomes))
             while next_write in finished:  # keep the file in input order
                 emit(finished.pop(next_write))
@@ -433,7 +419,7 @@ def sweep(
     total = len(architectures) if isinstance(architectures, Sequence) else None
     bar = progress_bar(progress, total, "sweep", "arch")
     try:
-        computed = _record_in_order(_run(plan, executor, timeout, tasks()), chunk_keys, seed, table, sink, bar)
+        computed = _record_in_order(_run(plan, executor, timeout, tasks()), chunk_keys, table, sink, bar)
     finally:
         bar.close()
         if sink is not None:

@@ -11,7 +11,8 @@ use num_bigint::BigUint;
 use pyo3::prelude::*;
 
 /// One rank computation of the Jacobian at a random point modulo a prime.
-#[pyclass(frozen, get_all, module = "neurocore._core")]
+#[pyclass(frozen, get_all, eq, module = "neurocore._core")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrialRecord {
     prime: u64,
     rank: usize,
@@ -23,6 +24,19 @@ pub struct TrialRecord {
 impl From<&Trial> for TrialRecord {
     fn from(t: &Trial) -> Self {
         TrialRecord { prime: t.prime, rank: t.rank, points: t.points, rows: t.rows, error_bound: t.error_bound }
+    }
+}
+
+#[pymethods]
+impl TrialRecord {
+    #[new]
+    fn new(prime: u64, rank: usize, points: usize, rows: usize, error_bound: f64) -> Self {
+        TrialRecord { prime, rank, points, rows, error_bound }
+    }
+
+    /// Pickling (process pools and dask ship records between processes).
+    fn __getnewargs__(&self) -> (u64, usize, usize, usize, f64) {
+        (self.prime, self.rank, self.points, self.rows, self.error_bound)
     }
 }
 
@@ -40,6 +54,59 @@ pub struct DimensionRecord {
     error_bound: f64,
     seed: u64,
     trials: Vec<Py<TrialRecord>>,
+}
+
+/// The constructor's arguments, in field order (what pickling stores).
+type DimensionRecordArgs = (usize, usize, BigUint, usize, usize, usize, String, bool, f64, u64, Vec<Py<TrialRecord>>);
+
+#[pymethods]
+impl DimensionRecord {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        dim: usize,
+        expected_dim: usize,
+        ambient_dim: BigUint,
+        n_params: usize,
+        symmetry_dim: usize,
+        upper_bound: usize,
+        upper_bound_source: String,
+        certified: bool,
+        error_bound: f64,
+        seed: u64,
+        trials: Vec<Py<TrialRecord>>,
+    ) -> Self {
+        DimensionRecord {
+            dim,
+            expected_dim,
+            ambient_dim,
+            n_params,
+            symmetry_dim,
+            upper_bound,
+            upper_bound_source,
+            certified,
+            error_bound,
+            seed,
+            trials,
+        }
+    }
+
+    /// Pickling (sweeps ship records from worker processes and dask workers).
+    fn __getnewargs__(&self, py: Python<'_>) -> DimensionRecordArgs {
+        (
+            self.dim,
+            self.expected_dim,
+            self.ambient_dim.clone(),
+            self.n_params,
+            self.symmetry_dim,
+            self.upper_bound,
+            self.upper_bound_source.clone(),
+            self.certified,
+            self.error_bound,
+            self.seed,
+            self.trials.iter().map(|t| t.clone_ref(py)).collect(),
+        )
+    }
 }
 
 impl DimensionRecord {
@@ -80,17 +147,4 @@ pub fn dimension(
         DimensionOptions { seed, primes, trials, extra_points: 0, par: neurocore_core::Par::from_threads(threads) };
     let rep = run_limited(py, threads, memory_limit, |_, intr| core_dimension(&net.inner, &opts, intr))?;
     Ok(DimensionRecord::new(py, &rep)?)
-}
-
-/// The report's fields as dict items (the sweeps' row form; same names as `DimensionRecord`).
-pub(crate) fn set_report_items(d: &Bound<'_, pyo3::types::PyDict>, rep: &DimensionReport) -> PyResult<()> {
-    d.set_item("dim", rep.dim)?;
-    d.set_item("n_params", rep.n_params)?;
-    d.set_item("ambient_dim", rep.ambient_dim.clone())?;
-    d.set_item("symmetry_dim", rep.symmetry_dim)?;
-    d.set_item("expected_dim", rep.expected_dim)?;
-    d.set_item("upper_bound", rep.upper_bound.value)?;
-    d.set_item("upper_bound_source", rep.upper_bound.source.to_string())?;
-    d.set_item("certified", rep.certified)?;
-    d.set_item("error_bound", rep.error_bound)
 }

@@ -41,7 +41,9 @@ mod _core {
     #[pymodule_export]
     use super::rank_result::RankResult;
     #[pymodule_export]
-    use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at, BatchError};
+    use super::scan::{
+        check_sampler, dimension_batch, scan_points, scan_prime, scan_ranks, scan_ranks_at, BatchError, BatchOutcome,
+    };
     #[pymodule_export]
     use super::symmetry::{symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p};
 
@@ -50,6 +52,7 @@ mod _core {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("DEFAULT_PRIME", neurocore_core::ring::primes::DEFAULT_PRIME)?;
+        m.add("BATCH_ERROR_KINDS", pyo3::types::PyTuple::new(m.py(), super::scan::BATCH_ERROR_KINDS)?)?;
         m.add("ResourceLimitError", super::errors::resource_limit_error(m.py())?)?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         Ok(())

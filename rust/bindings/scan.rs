@@ -3,29 +3,57 @@
 //! These functions are the unit of work that the Python layer ships to thread pools, process
 //! pools and dask workers; `runtime::run` keeps them on fork-safe pools.
 
-use crate::dimension::set_report_items;
+use crate::dimension::DimensionRecord;
 use crate::errors::{to_pyerr, BindResult};
+use crate::field::Field;
 use crate::network::PyNetwork;
 use crate::runtime::run;
 use neurocore_core::net::Network;
-use neurocore_core::scan::{self, BatchOutcome, Sampler, ScanOutput};
+use neurocore_core::ring::PrimeField;
+use neurocore_core::scan::{self, BatchOutcome as BatchOutcome_, Sampler, ScanOutput};
 use neurocore_core::CoreError;
 use numpy::ndarray::{Array1, Array2};
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use pyo3::IntoPyObjectExt;
 use std::time::Duration;
 
-fn sampler_of(name: &str, sparsity: f64, integer_bound: u64) -> PyResult<Sampler> {
+fn sampler_of(name: &str, sparsity: f64, integer_bound: u64) -> BindResult<Sampler> {
     match name {
         "uniform" => Ok(Sampler::Uniform),
         "integer" => Ok(Sampler::Integer { bound: integer_bound }),
         "sparse" => Ok(Sampler::Sparse { sparsity }),
-        other => Err(to_pyerr(CoreError::invalid(
+        other => Err(CoreError::invalid(
             "sampler",
             format!("expected 'uniform', 'integer', 'sparse' or a callable, got {other:?}"),
-        ))),
+        )
+        .into()),
     }
+}
+
+/// The prime of a scan's `field=` argument, parsed with the one `field=` rule of every function
+/// (`crate::field::Field::parse`): scans rank modulo a prime, so `"QQ"` and `"float"` are refused.
+#[pyfunction]
+pub fn scan_prime(field: &Bound<'_, PyAny>) -> BindResult<u64> {
+    match Field::parse(field)? {
+        Field::Prime(f) => Ok(f.modulus()),
+        _ => Err(CoreError::invalid(
+            "field",
+            format!("scans compute ranks modulo a prime; expected a prime int, got {field}"),
+        )
+        .into()),
+    }
+}
+
+/// Checks a built-in sampler's parameters against the prime (the core's rule, before any
+/// chunk is shipped to an executor).
+#[pyfunction]
+#[pyo3(signature = (sampler, prime, *, sparsity=0.5, integer_bound=3))]
+pub fn check_sampler(sampler: &str, prime: u64, sparsity: f64, integer_bound: u64) -> BindResult<()> {
+    let field = PrimeField::new(prime)?;
+    let s = sampler_of(sampler, sparsity, integer_bound)?;
+    Ok(s.validate(&field)?)
 }
 
 fn scan_dict<'py>(py: Python<'py>, out: ScanOutput) -> PyResult<Bound<'py, PyDict>> {
@@ -130,7 +158,9 @@ pub struct BatchError {
 
 /// The exception classes `errors::to_pyerr` maps a core error to (without `KeyboardInterrupt`:
 /// Ctrl-C stops the whole batch instead of failing one network).
-pub const BATCH_ERROR_KINDS: [&str; 7] = [
+/// `WorkerError` is the one kind not raised by neurocore itself: a sweep's worker process died
+/// or raised something outside this list (the message says what).
+pub const BATCH_ERROR_KINDS: [&str; 8] = [
     "ValueError",
     "TypeError",
     "ZeroDivisionError",
@@ -138,6 +168,7 @@ pub const BATCH_ERROR_KINDS: [&str; 7] = [
     "ResourceLimitError",
     "CertificationError",
     "InternalError",
+    "WorkerError",
 ];
 
 #[pymethods]
@@ -177,19 +208,95 @@ impl BatchError {
     }
 }
 
+/// The statuses of a [`BatchOutcome`].
+const BATCH_STATUSES: [&str; 3] = ["ok", "timeout", "error"];
+
+/// What became of one network of a `dimension_batch`: `status` "ok" (with its `report`),
+/// "timeout", or "error" (with its `error`), and the wall-clock `seconds` it took.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct BatchOutcome {
+    status: String,
+    seconds: f64,
+    report: Option<Py<DimensionRecord>>,
+    error: Option<Py<BatchError>>,
+}
+
+#[pymethods]
+impl BatchOutcome {
+    /// Checks that the status and its payload agree (a report exactly for "ok", an error
+    /// exactly for "error").
+    #[new]
+    #[pyo3(signature = (status, seconds, report=None, error=None))]
+    fn new(
+        status: String,
+        seconds: f64,
+        report: Option<Py<DimensionRecord>>,
+        error: Option<Py<BatchError>>,
+    ) -> BindResult<Self> {
+        if !BATCH_STATUSES.contains(&status.as_str()) {
+            return Err(
+                CoreError::invalid("status", format!("expected one of {BATCH_STATUSES:?}, got {status:?}")).into()
+            );
+        }
+        if report.is_some() != (status == "ok") || error.is_some() != (status == "error") {
+            return Err(CoreError::invalid(
+                "status",
+                format!("a {status:?} outcome has a report only when \"ok\" and an error only when \"error\""),
+            )
+            .into());
+        }
+        if !(seconds.is_finite() && seconds >= 0.0) {
+            return Err(CoreError::invalid("seconds", format!("must be a non-negative number, got {seconds}")).into());
+        }
+        Ok(BatchOutcome { status, seconds, report, error })
+    }
+
+    /// Pickling (process pools and dask ship outcomes between processes).
+    fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let report = self.report.as_ref().map(|r| r.clone_ref(py));
+        let error = self.error.as_ref().map(|e| e.clone_ref(py));
+        (self.status.clone(), self.seconds, report, error).into_bound_py_any(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("BatchOutcome(status={:?}, seconds={})", self.status, self.seconds)
+    }
+}
+
+impl BatchOutcome {
+    fn of(py: Python<'_>, outcome: BatchOutcome_) -> PyResult<Self> {
+        Ok(match outcome {
+            BatchOutcome_::Done { report, seconds } => BatchOutcome {
+                status: "ok".into(),
+                seconds,
+                report: Some(Py::new(py, DimensionRecord::new(py, &report)?)?),
+                error: None,
+            },
+            BatchOutcome_::TimedOut { seconds } => {
+                BatchOutcome { status: "timeout".into(), seconds, report: None, error: None }
+            }
+            BatchOutcome_::Failed { error, seconds } => BatchOutcome {
+                status: "error".into(),
+                seconds,
+                report: None,
+                error: Some(Py::new(py, BatchError::of(py, error)?)?),
+            },
+        })
+    }
+}
+
 /// Dimensions of many networks (as `neurocore.dimension` with `seed`), parallel over networks
-/// on `threads` threads, each network allowed `timeout` seconds (checked cooperatively). One
-/// dict per network: `status` ("ok", "timeout" or "error"), `seconds`, for "ok" the fields of
-/// the dimension report, and for "error" a `BatchError` under `error`.
+/// on `threads` threads, each network allowed `timeout` seconds (checked cooperatively): one
+/// [`BatchOutcome`] per network, in input order.
 #[pyfunction]
 #[pyo3(signature = (nets, seed, *, timeout=None, threads=0))]
-pub fn dimension_batch<'py>(
-    py: Python<'py>,
-    nets: Vec<Bound<'py, PyNetwork>>,
+pub fn dimension_batch(
+    py: Python<'_>,
+    nets: Vec<Bound<'_, PyNetwork>>,
     seed: u64,
     timeout: Option<f64>,
     threads: usize,
-) -> PyResult<Vec<Bound<'py, PyDict>>> {
+) -> PyResult<Vec<BatchOutcome>> {
     let timeout = match timeout {
         None => None,
         Some(t) if t.is_finite() && t >= 0.0 => Some(Duration::from_secs_f64(t)),
@@ -202,27 +309,5 @@ pub fn dimension_batch<'py>(
     };
     let owned: Vec<Network> = nets.iter().map(|n| n.get().inner.clone()).collect();
     let outcomes = run(py, threads, move |par, intr| scan::dimension_batch(&owned, seed, timeout, par, intr))?;
-    outcomes
-        .into_iter()
-        .map(|o| {
-            let d = PyDict::new(py);
-            match o {
-                BatchOutcome::Done { report: rep, seconds } => {
-                    d.set_item("status", "ok")?;
-                    d.set_item("seconds", seconds)?;
-                    set_report_items(&d, &rep)?;
-                }
-                BatchOutcome::TimedOut { seconds } => {
-                    d.set_item("status", "timeout")?;
-                    d.set_item("seconds", seconds)?;
-                }
-                BatchOutcome::Failed { error, seconds } => {
-                    d.set_item("status", "error")?;
-                    d.set_item("seconds", seconds)?;
-                    d.set_item("error", BatchError::of(py, error)?)?;
-                }
-            }
-            Ok(d)
-        })
-        .collect()
+    outcomes.into_iter().map(|o| BatchOutcome::of(py, o)).collect()
 }
