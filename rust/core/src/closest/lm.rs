@@ -19,7 +19,8 @@
 //! results on every thread.
 
 use crate::error::Result;
-use crate::par::Interrupt;
+use crate::linalg::{dgemm, MatMut, MatRef, Op};
+use crate::par::{Interrupt, Par};
 
 /// A least-squares problem `r: R^n -> R^m`.
 pub trait LeastSquares: Sync {
@@ -292,9 +293,9 @@ fn gradient(jac: &[f64], r: &[f64], n: usize, g: &mut [f64]) {
     }
 }
 
-/// `A = J^T J` for a row-major `m x n` Jacobian (`m = jac.len() / n`), by
-/// `matrixmultiply::dgemm` (vectorized with runtime CPU dispatch, single-threaded and so
-/// deterministic).
+/// `A = J^T J` for a row-major `m x n` Jacobian (`m = jac.len() / n`), through the one `dgemm`
+/// wrapper of `linalg` on the calling thread (vectorized with runtime CPU dispatch,
+/// single-threaded and so deterministic).
 fn normal_matrix(jac: &[f64], n: usize, a: &mut [f64]) {
     let m = jac.len().checked_div(n).unwrap_or(0);
     if m == 0 || n == 0 {
@@ -302,29 +303,10 @@ fn normal_matrix(jac: &[f64], n: usize, a: &mut [f64]) {
         return;
     }
     assert!(jac.len() == m * n && a.len() == n * n, "normal_matrix: shape mismatch");
-    // SAFETY: `J^T` is read as an n x m matrix with row stride 1 and column stride n and `J` as
-    // an m x n matrix with row stride n and column stride 1, both entirely inside `jac`
-    // (m * n elements); `A` is written as an n x n matrix with row stride n inside `a`
-    // (n * n elements, checked above), an exclusive borrow that aliases neither input. With
-    // beta = 0 the previous contents of `a` are never read.
-    unsafe {
-        matrixmultiply::dgemm(
-            n,
-            m,
-            n,
-            1.0,
-            jac.as_ptr(),
-            1,
-            n as isize,
-            jac.as_ptr(),
-            n as isize,
-            1,
-            0.0,
-            a.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
+    let (Ok(j), Ok(out)) = (MatRef::new(jac, m, n, n), MatMut::new(a, n, n, n)) else {
+        unreachable!("normal_matrix: shapes checked above");
+    };
+    dgemm(out, false, 1.0, Op::T(j), Op::N(j), Par::Seq);
 }
 
 /// Solves `(A + mu I) h = -g` by Cholesky (`A` symmetric positive semidefinite, `mu > 0`);

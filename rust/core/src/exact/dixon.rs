@@ -62,7 +62,7 @@ impl<'a> Lifter<'a> {
         let b = b.min(26) as u32;
         let pieces = a_p.balanced_pieces(b)?;
         Ok(Lifter {
-            fm: FMod::new(profile.p),
+            fm: FMod::for_prime(profile.p)?,
             m: a_p.rows(),
             r,
             b,
@@ -99,10 +99,10 @@ impl<'a> Lifter<'a> {
         }
         let mut digits: Vec<i32> = Vec::with_capacity(if keep_digits { steps * r * w } else { 0 });
         let fm = self.fm;
-        let p = fm.p as i64;
+        let p = fm.modulus() as i64;
         // 2^(b v) mod p, centred: the residue of a limb vector is sum_v l_v pw_v.
         let pw: Vec<f64> = (0..sb).map(|v| self.pow2_mod(b as usize * v)).collect();
-        let consts = Hensel::new(fm.p, b);
+        let consts = Hensel::new(fm.modulus(), b);
         let parallel = par.is_parallel() && m * r * w * s >= PAR_MIN_WORK;
         let mut bp = vec![0f64; r * w];
         let mut x = vec![0f64; r * w];
@@ -126,12 +126,12 @@ impl<'a> Lifter<'a> {
             let rows_per = if parallel { r.div_ceil(2 * par.threads()).max(1) } else { r.max(1) };
             let inv = self.inverse;
             if parallel {
-                x.par_chunks_mut(rows_per * w).enumerate().for_each(|(bi, xb)| {
+                x.par_chunks_mut(rows_per * w).enumerate().try_for_each(|(bi, xb)| {
                     let t0 = bi * rows_per;
-                    fm.matmul(xb.len() / w, r, w, &inv[t0 * r..], &bp, xb);
-                });
+                    fm.matmul(xb.len() / w, r, w, &inv[t0 * r..], &bp, xb)
+                })?;
             } else {
-                fm.matmul(r, r, w, inv, &bp, &mut x);
+                fm.matmul(r, r, w, inv, &bp, &mut x)?;
             }
             if keep_digits {
                 digits.extend(x.iter().map(|&d| d as i32));
@@ -156,7 +156,7 @@ impl<'a> Lifter<'a> {
 
     /// `2^e mod p`, centred.
     fn pow2_mod(&self, e: usize) -> f64 {
-        let p = self.fm.p as u128;
+        let p = self.fm.modulus() as u128;
         let (mut r, mut base, mut e) = (1u128, 2u128, e);
         while e > 0 {
             if e & 1 == 1 {

@@ -32,7 +32,7 @@ impl Profile {
 /// `A[:, P]^T` gives `R`; the RREF of `[A_RP | I]` is `[I | A_RP^{-1}]`.
 pub(crate) fn rank_profile(a: &IntMatrix, p: u64, par: Par, intr: &dyn Interrupt) -> Result<Profile> {
     let f = PrimeField::new(p)?;
-    let fm = FMod::new(p);
+    let fm = FMod::for_prime(p)?;
     let res = a.residues(&f)?;
     let rref = rref_mod_p(&f, &res, par, intr)?;
     let (r, m) = (rref.rank, a.rows());

@@ -2,7 +2,7 @@
 //! update over row blocks (in parallel when allowed) while polling for interrupts.
 //!
 //! Two representations of F_p implement [`ModArith`]: centred residues in `f64` for primes below
-//! `SMALL_PRIME_BOUND` (products go through `matrixmultiply::dgemm`, see `small_prime.rs`) and
+//! `SMALL_PRIME_BOUND` (products go through the `dgemm` wrapper of `dgemm.rs`, see `small_prime.rs`) and
 //! canonical `u64` residues with `u128` accumulation for the rest (`large_prime.rs`). Everything
 //! above this trait (elimination, triangular solves, RREF, the incremental echelon form) is
 //! written once, generically.

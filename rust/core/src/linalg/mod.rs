@@ -3,7 +3,7 @@
 //!
 //! Two arithmetic kernels are chosen from p (callers never choose):
 //! - `p < SMALL_PRIME_BOUND` (`2^23`): centred residues in `f64`, matrix products through
-//!   `matrixmultiply::dgemm` on inner chunks of at most 512, which keeps every sum exact
+//!   the one `dgemm` wrapper (`dgemm.rs`, the `gemm` crate) on inner chunks of at most 512, which keeps every sum exact
 //!   (`small_prime.rs`);
 //! - otherwise: `u64` residues, a register-tiled product kernel accumulating in `u128` with
 //!   delayed reduction (`large_prime.rs`).
@@ -13,6 +13,7 @@
 //! hence identical whatever the thread count.
 
 mod arith;
+mod dgemm;
 mod echelon;
 mod elim;
 mod large_prime;
@@ -21,9 +22,11 @@ mod rref;
 mod small_prime;
 mod trsm;
 
+pub(crate) use dgemm::{dgemm, Op};
 pub use echelon::Echelon;
 pub use mat::{Mat, MatMut, MatRef};
 pub use rref::{kernel_basis_mod_p, rank_mod_p, rref_mod_p, Rref};
+pub(crate) use small_prime::F64Arith;
 
 /// Runs `$body` with `$k` bound to the arithmetic kernel suited to `$field`.
 macro_rules! with_arith {

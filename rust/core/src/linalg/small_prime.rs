@@ -1,5 +1,6 @@
 //! F_p for primes `p < 2^23` as centred residues stored in `f64`, with the trailing updates done
-//! by `matrixmultiply::dgemm`.
+//! by [`dgemm`]: the one `f64` arithmetic modulo a prime in neurocore (the elimination kernel,
+//! and the Dixon lifting of `exact/` through [`F64Arith::matmul`]).
 //!
 //! Why it is exact: a centred residue has `|a| <= (p - 1) / 2 <= 2^22 - 1`, so a product has
 //! `|a b| < 2^44`, and `C - sum_{t < 512} a_t b_t` with `|C| < 2^22` stays below `2^53` in absolute
@@ -9,9 +10,10 @@
 //! allow longer chunks, e.g. 32768 below `2^20`, capped at 16384). (This is the floating-point approach of
 //! Dumas, Giorgi and Pernet, "FFPACK: finite field linear algebra package", ISSAC 2004.)
 
-use super::arith::{ModArith, RowSchedule, ScheduleParams};
+use super::arith::{map_row_blocks, parallel_pass, ModArith, ScheduleParams};
+use super::dgemm::{dgemm, Op};
 use super::mat::{MatMut, MatRef};
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::par::{Interrupt, Par};
 use crate::ring::primes::SMALL_PRIME_BOUND;
 use crate::ring::{Field, PrimeField};
@@ -63,6 +65,41 @@ impl F64Arith {
         Some(F64Arith { field: *field, p: p as f64, p_inv: 1.0 / p as f64, half, k_chunk, avx })
     }
 
+    /// The arithmetic modulo a prime `p < SMALL_PRIME_BOUND` given as an integer.
+    pub fn for_prime(p: u64) -> Result<Self> {
+        let field = PrimeField::new(p)?;
+        Self::new(&field).ok_or_else(|| CoreError::invalid("p", format!("{p} is not below {SMALL_PRIME_BOUND}")))
+    }
+
+    /// The prime.
+    #[inline]
+    pub fn modulus(&self) -> u64 {
+        self.field.modulus()
+    }
+
+    /// The centred residue of a canonical residue `0 <= a < p`, or of any `u64`.
+    #[inline]
+    pub fn centre(&self, a: u64) -> f64 {
+        self.encode(a)
+    }
+
+    /// `C = A B mod p` (centred) for centred row-major `A` (`m x k`) and `B` (`k x n`) and
+    /// `C` (`m x n`), sequentially: chunks of `k_chunk` terms, reduced after each.
+    pub fn matmul(&self, m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) -> Result<()> {
+        let c = &mut c[..m * n];
+        c.fill(0.0);
+        let (a, b) = (MatRef::new(a, m, k, k)?, MatRef::new(b, k, n, n)?);
+        let mut cv = MatMut::new(c, m, n, n)?;
+        let mut k0 = 0;
+        while k0 < k {
+            let kc = self.k_chunk.min(k - k0);
+            dgemm(cv.rb_mut(), true, 1.0, Op::N(a.submatrix(0, k0, m, kc)), Op::N(b.submatrix(k0, 0, kc, n)), Par::Seq);
+            self.reduce_block(cv.rb_mut(), Par::Seq);
+            k0 += kc;
+        }
+        Ok(())
+    }
+
     /// The centred residue of an integer-valued `x` with `|x| < 2^53` and `|x / p| < 2^50`
     /// (true of everything a 512-term update produces: `|x| <= 512 ((p-1)/2)^2 + (p-1)/2`).
     ///
@@ -71,7 +108,7 @@ impl F64Arith {
     /// `x - q p` (exact: both terms are integers below `2^53`) lies within `p / 2 + 8` of zero and
     /// one conditional correction lands it in the centred range. Branch-free, so it vectorises.
     #[inline(always)]
-    fn reduce(&self, x: f64) -> f64 {
+    pub fn reduce(&self, x: f64) -> f64 {
         let q = (x * self.p_inv + ROUND_MAGIC) - ROUND_MAGIC;
         let r = x - q * self.p;
         let r = if r > self.half { r - self.p } else { r };
@@ -82,18 +119,26 @@ impl F64Arith {
         }
     }
 
-    /// Reduces every entry of `c` (after a `dgemm` left it below `2^53` in absolute value).
-    fn reduce_block(&self, c: &mut MatMut<'_, f64>) {
-        for i in 0..c.rows() {
-            let row = c.row_mut(i);
-            #[cfg(target_arch = "x86_64")]
-            if self.avx {
-                // SAFETY: `avx` is true only when the running CPU reported AVX.
-                unsafe { self.reduce_slice_avx(row) };
-                continue;
+    /// Reduces every entry of `c` (after a `dgemm` left it below `2^53` in absolute value),
+    /// over row blocks in parallel when `par` allows and the block is large.
+    fn reduce_block(&self, c: MatMut<'_, f64>, par: Par) {
+        let parallel = parallel_pass(par, 4 * c.rows() * c.cols());
+        map_row_blocks(c, parallel, |_, mut blk| {
+            for i in 0..blk.rows() {
+                self.reduce_all(blk.row_mut(i));
             }
-            self.reduce_slice(row);
+        });
+    }
+
+    /// Reduces a buffer of integer-valued doubles below `2^53` in absolute value in place.
+    pub fn reduce_all(&self, xs: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx {
+            // SAFETY: `avx` is true only when the running CPU reported AVX.
+            unsafe { self.reduce_slice_avx(xs) };
+            return;
         }
+        self.reduce_slice(xs);
     }
 
     #[inline(always)]
@@ -182,7 +227,9 @@ impl ModArith for F64Arith {
         }
     }
 
-    /// `C <- C - A B` with `dgemm` on inner chunks of at most `k_chunk` and a reduction after each.
+    /// `C <- C - A B` with [`dgemm`] on inner chunks of at most `k_chunk` and a reduction after
+    /// each. Rows are done in steps (an interrupt poll between two); each step is one `dgemm`
+    /// call that splits its work over the threads itself, so the packed `B` is shared.
     fn gemm_sub(
         &self,
         c: MatMut<'_, f64>,
@@ -196,40 +243,29 @@ impl ModArith for F64Arith {
         if m == 0 || n == 0 || k == 0 {
             return Ok(());
         }
-        let sched = RowSchedule::new(m, k * n, &SCHEDULE, par);
-        sched.run(c, intr, |row0, mut cb| {
-            let rows = cb.rows();
+        let parallel = par.is_parallel() && m * k * n >= SCHEDULE.par_min_work;
+        let threads = if parallel { par.threads() } else { 1 };
+        let step = (SCHEDULE.step_work * threads / (k * n).max(1)).max(1).div_ceil(SCHEDULE.align) * SCHEDULE.align;
+        let par = if parallel { par } else { Par::Seq };
+        let mut rest = c;
+        let mut row0 = 0;
+        while rest.rows() > 0 {
+            intr.check()?;
+            let h = step.min(rest.rows());
+            let (mut cb, tail) = rest.split_rows_at(h);
             let mut k0 = 0;
             while k0 < k {
                 let kc = self.k_chunk.min(k - k0);
-                let ab = a.submatrix(row0, k0, rows, kc);
+                let ab = a.submatrix(row0, k0, h, kc);
                 let bb = b.submatrix(k0, 0, kc, n);
-                let (rsc, rsa, rsb) = (cb.stride() as isize, ab.stride() as isize, bb.stride() as isize);
-                // SAFETY: `ab` (rows x kc), `bb` (kc x n) and `cb` (rows x n) are in-bounds views
-                // with the given row strides and unit column strides, all dimensions are
-                // nonzero, and `cb` is an exclusive borrow, so it aliases neither input.
-                unsafe {
-                    matrixmultiply::dgemm(
-                        rows,
-                        kc,
-                        n,
-                        -1.0,
-                        ab.as_ptr(),
-                        rsa,
-                        1,
-                        bb.as_ptr(),
-                        rsb,
-                        1,
-                        1.0,
-                        cb.as_mut_ptr(),
-                        rsc,
-                        1,
-                    );
-                }
-                self.reduce_block(&mut cb);
+                dgemm(cb.rb_mut(), true, -1.0, Op::N(ab), Op::N(bb), par);
+                self.reduce_block(cb.rb_mut(), par);
                 k0 += kc;
             }
-        })
+            row0 += h;
+            rest = tail;
+        }
+        Ok(())
     }
 }
 
