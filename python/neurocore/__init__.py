@@ -17,6 +17,7 @@ from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
 from neurocore.comparison import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
 from neurocore.dimension import DimensionReport, Trial, dimension
+from neurocore.equations import Equations, HilbertFunction, Polynomial, equations, hilbert_function
 from neurocore.errors import (
     CertificationError,
     IntegerOverflowError,
@@ -92,4 +93,9 @@ __all__ = [
     "TorchConversion",
     "from_torch",
     "to_torch",
+    "Equations",
+    "HilbertFunction",
+    "Polynomial",
+    "equations",
+    "hilbert_function",
 ]

@@ -73,7 +73,9 @@ pub fn hilbert_function(
     memory_limit: Option<u64>,
 ) -> BindResult<HilbertRecord> {
     let d = degree_arg(degree)?;
-    let h = run_limited(py, threads, memory_limit, |par, intr| core_equations::hilbert_function(&net.inner, d, seed, par, intr))?;
+    let h = run_limited(py, threads, memory_limit, |par, intr| {
+        core_equations::hilbert_function(&net.inner, d, seed, par, intr)
+    })?;
     Ok(HilbertRecord::from(&h))
 }
 
@@ -94,15 +96,23 @@ pub fn equations(
 ) -> BindResult<EquationsRecord> {
     let d = degree_arg(degree)?;
     if check_primes == 0 || check_points == 0 {
-        return Err(CoreError::invalid("check_primes", "the verification needs at least one prime and one point").into());
+        return Err(
+            CoreError::invalid("check_primes", "the verification needs at least one prime and one point").into()
+        );
     }
     let out = run_limited(py, threads, memory_limit, |par, intr| {
         let opts = EquationOptions { seed, check_primes, check_points, par };
         core_equations::equations(&net.inner, d, &opts, intr)
     })?;
     // Exponents of the monomials that occur, read off once in monomial order.
-    let wanted: Vec<usize> =
-        out.equations.iter().flatten().map(|(c, _)| *c).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let wanted: Vec<usize> = out
+        .equations
+        .iter()
+        .flatten()
+        .map(|(c, _)| *c)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut exps: BTreeMap<usize, Vec<(usize, u32)>> = BTreeMap::new();
     monomials_at(out.hilbert.coordinates, d, &wanted, |i, e| {
         exps.insert(i, e.iter().enumerate().filter(|(_, &x)| x > 0).map(|(v, &x)| (v, x)).collect());
@@ -113,7 +123,10 @@ pub fn equations(
         .map(|eq| {
             eq.iter()
                 .map(|(c, v)| {
-                    let e = exps.get(c).cloned().ok_or_else(|| CoreError::internal(format!("monomial {c} not enumerated")))?;
+                    let e = exps
+                        .get(c)
+                        .cloned()
+                        .ok_or_else(|| CoreError::internal(format!("monomial {c} not enumerated")))?;
                     Ok((v.clone(), e))
                 })
                 .collect::<BindResult<Vec<Term>>>()

@@ -122,7 +122,10 @@ pub fn interpolate(
 ) -> Result<Interpolation> {
     let size = InterpolationSize::new(net, degree)?;
     check_bytes(
-        &format!("the degree-{degree} interpolation ({} monomials in {} coordinates)", size.monomials, size.coordinates),
+        &format!(
+            "the degree-{degree} interpolation ({} monomials in {} coordinates)",
+            size.monomials, size.coordinates
+        ),
         size.bytes(),
     )?;
     let m = size.monomials;

@@ -114,7 +114,9 @@ pub fn integer_equations(lift: &KernelLift, rationals: &[(BigInt, BigInt)]) -> V
                     *v = &*v / &g;
                 }
             }
-            debug_assert!(terms.iter().all(|(_, v)| !v.is_zero()) && terms.iter().any(|(c, v)| *c == f && v.is_positive()));
+            debug_assert!(
+                terms.iter().all(|(_, v)| !v.is_zero()) && terms.iter().any(|(c, v)| *c == f && v.is_positive())
+            );
             terms
         })
         .collect()

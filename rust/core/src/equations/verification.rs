@@ -65,7 +65,8 @@ pub fn verify(
         let mut values = vec![0u64; monomials];
         for k in 0..points_per_prime {
             intr.check()?;
-            let mut point_rng = SplitMix64::derived(seed, STREAM_EQUATION_CHECKS, ((primes.len() as u64) << 32) + k as u64 + 1);
+            let mut point_rng =
+                SplitMix64::derived(seed, STREAM_EQUATION_CHECKS, ((primes.len() as u64) << 32) + k as u64 + 1);
             let theta: Vec<u64> = (0..net.n_params()).map(|_| point_rng.below(q)).collect();
             let point = coefficients(net, field, &theta)?;
             monomial_values(&field, &point, degree, &mut values);
