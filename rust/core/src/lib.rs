@@ -26,4 +26,5 @@ pub mod jacobian;
 pub mod net;
 pub mod rng;
 pub mod scan;
+pub mod training;
 pub mod univariate;
