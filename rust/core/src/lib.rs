@@ -24,4 +24,5 @@ pub mod jacobian;
 pub mod net;
 pub mod rng;
 pub mod scan;
+pub mod strata;
 pub mod univariate;
