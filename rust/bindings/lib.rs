@@ -14,6 +14,7 @@ mod network;
 mod rank_result;
 mod runtime;
 mod scan;
+mod strata;
 mod symmetry;
 
 use pyo3::prelude::*;
@@ -43,7 +44,11 @@ mod _core {
     #[pymodule_export]
     use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at, BatchError};
     #[pymodule_export]
-    use super::symmetry::{symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p};
+    use super::strata::{point_rank, small_ranks_qq};
+    #[pymodule_export]
+    use super::symmetry::{
+        symmetry_greedy_extension, symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p,
+    };
 
     use pyo3::prelude::*;
 
@@ -52,6 +57,7 @@ mod _core {
         m.add("DEFAULT_PRIME", neurocore_core::ring::primes::DEFAULT_PRIME)?;
         m.add("ResourceLimitError", super::errors::resource_limit_error(m.py())?)?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add("EXACT_JACOBIAN_LIMIT", neurocore_core::strata::EXACT_JACOBIAN_LIMIT)?;
         Ok(())
     }
 }
