@@ -129,7 +129,7 @@ def _float_rank(
     net: Network, theta: np.ndarray, rtol: float, seed: int, threads: int
 ) -> tuple[int, float, float | None]:
     if net.ambient_dim * net.n_params <= EXACT_JACOBIAN_LIMIT:
-        jac = jacobian(net, theta, field="float", threads=1)  # small: no worker thread
+        jac = _core.small_jacobian_float(net._core, theta)  # small: on the calling thread
     else:
         rng = np.random.default_rng(seed)
         n_points = math.ceil(net.n_params / max(net.output_dim, 1)) + 8

@@ -44,7 +44,7 @@ mod _core {
     #[pymodule_export]
     use super::scan::{dimension_batch, scan_points, scan_ranks, scan_ranks_at, BatchError};
     #[pymodule_export]
-    use super::strata::{point_rank, small_ranks_qq};
+    use super::strata::{point_rank, small_jacobian_float, small_ranks_qq};
     #[pymodule_export]
     use super::symmetry::{
         symmetry_greedy_extension, symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p,

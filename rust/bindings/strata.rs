@@ -60,3 +60,30 @@ pub fn small_ranks_qq(py: Python<'_>, matrices: Vec<(usize, usize, Bound<'_, PyA
         mats.iter().map(|m| m.rank(&opts, par, intr).map(|c| c.rank)).collect::<Result<Vec<_>, _>>()
     })?)
 }
+
+/// The float64 coefficient Jacobian at `theta` of a network under `EXACT_JACOBIAN_LIMIT`, on the
+/// calling thread (`classify`'s numerical rank; a worker thread would cost more than the work).
+#[pyfunction]
+pub fn small_jacobian_float<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    theta: numpy::PyReadonlyArray1<'py, f64>,
+) -> BindResult<Bound<'py, numpy::PyArray2<f64>>> {
+    use numpy::IntoPyArray;
+    let net = &net.inner;
+    if !uses_exact_jacobian(net)? {
+        return Err(CoreError::invalid("net", "too large for an inline Jacobian (EXACT_JACOBIAN_LIMIT)").into());
+    }
+    let theta = theta.as_array().to_vec();
+    net.check_params_len(theta.len())?;
+    if let Some(i) = theta.iter().position(|x| !x.is_finite()) {
+        return Err(CoreError::invalid("theta", format!("entry {i} is {} (must be finite)", theta[i])).into());
+    }
+    let jac = run_inline(py, |par, intr| {
+        neurocore_core::coefficients::coefficient_jacobian(net, neurocore_core::ring::F64Ring, &theta, par, intr)
+    })?;
+    let cols = net.n_params();
+    let arr = numpy::ndarray::Array2::from_shape_vec((jac.len() / cols.max(1), cols), jac)
+        .map_err(|e| CoreError::internal(format!("result shape: {e}")))?;
+    Ok(arr.into_pyarray(py))
+}
