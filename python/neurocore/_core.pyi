@@ -1,6 +1,7 @@
 """Type stubs of the Rust extension ``neurocore._core`` (PyO3 glue; use the ``neurocore`` API)."""
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any, Literal, TypeAlias, final
 
 import numpy as np
@@ -55,10 +56,16 @@ __all__ = [
     "symmetry_tangents_mod_p",
     "DEFAULT_PRIME",
     "__version__",
+    "EXACT_JACOBIAN_LIMIT",
+    "point_rank",
+    "small_jacobian_float",
+    "small_ranks_qq",
+    "symmetry_greedy_extension",
 ]
 
 __version__: str
 DEFAULT_PRIME: int
+EXACT_JACOBIAN_LIMIT: int
 
 class NeurocoreError(Exception): ...
 class ResourceLimitError(MemoryError, NeurocoreError): ...
@@ -435,3 +442,11 @@ def symmetry_tangents_exact(
 ) -> tuple[int, int, list[int], list[int]]: ...
 def symmetry_tangents_float(net: NetworkCore, theta: _F64, hidden: bool = False) -> _F64: ...
 def symmetry_tangents_mod_p(net: NetworkCore, theta: _U64, prime: int, hidden: bool = False) -> _U64: ...
+
+# strata (classify / symmetries)
+def point_rank(
+    net: NetworkCore, theta: Sequence[int | Fraction], seed: int = 0, threads: int = 0, memory_limit: int | None = None
+) -> tuple[int, int, bool, bool]: ...
+def small_ranks_qq(matrices: Sequence[tuple[int, int, Sequence[int | Fraction]]]) -> list[int]: ...
+def small_jacobian_float(net: NetworkCore, theta: _F64) -> _F64: ...
+def symmetry_greedy_extension(known: _U64, candidates: _U64, prime: int, threads: int = 0) -> tuple[int, list[int]]: ...

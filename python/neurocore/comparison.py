@@ -272,7 +272,7 @@ def _summarize(
     tick(f"{name}: strata of special points")
     pts = []
     for desc, th in special_points(net):
-        s = classify(net, th, seed=seed)
+        s = classify(net, th, seed=seed, threads=threads)
         pts.append(
             SpecialPoint(description=desc, theta=tuple(th), kind=s.kind, rank=s.rank, rank_drop=s.generic_rank - s.rank)
         )

@@ -14,25 +14,30 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from neurocore import _core
+from neurocore._checks import check_int, check_threads
 from neurocore._exact import is_float_input, parse_exact, parse_float, split_fractions
 from neurocore.dimension import dimension
 from neurocore.maps import coefficients, jacobian
 from neurocore.network import Activation, Attention, Conv, Dense, Network, mlp
-from neurocore.rank import kernel, rank
+from neurocore.rank import kernel
 
-__all__ = ["KINDS", "Stratum", "SymmetryReport", "classify", "symmetries"]
+__all__ = ["KINDS", "Stratum", "StratumKind", "SymmetryReport", "classify", "symmetries"]
+
+#: A stratum kind (see :class:`Stratum`).
+StratumKind = Literal["zero", "boundary", "subnetwork", "critical", "generic"]
 
 #: The stratum kinds, from most to least degenerate.
-KINDS = ("zero", "boundary", "subnetwork", "critical", "generic")
+KINDS: tuple[StratumKind, ...] = ("zero", "boundary", "subnetwork", "critical", "generic")
 
 #: Largest exact coefficient Jacobian (entries) classify() forms; beyond it the rank is bounded
-#: from evaluation Jacobians modulo primes (below) and symmetry tangents (above).
-EXACT_JACOBIAN_LIMIT = 400_000
+#: from evaluation Jacobians modulo primes (below) and symmetry tangents (above). The core's
+#: constant (``neurocore_core::strata``), the one home of the rule.
+EXACT_JACOBIAN_LIMIT: int = _core.EXACT_JACOBIAN_LIMIT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +73,7 @@ class Stratum:
     rank_upper_bound: int
     generic_rank: int
     n_params: int
-    kind: str
+    kind: StratumKind
     details: Mapping[str, Any]
     exact: bool
     certified: bool
@@ -94,52 +99,45 @@ class Stratum:
 
 
 @functools.lru_cache(maxsize=256)
-def _generic_rank(net: Network) -> int:
-    return dimension(net).dim
+def _generic_rank(net: Network, threads: int = 0) -> int:
+    # the dimension does not depend on the thread count; the cache key keeps the caller's choice
+    return dimension(net, threads=threads).dim
+
+
+def _check_memory_limit(memory_limit: Any) -> int | None:
+    if memory_limit is None:
+        return None
+    return check_int(memory_limit, "memory_limit", lo=1)
 
 
 # ---------------------------------------------------------------------------------------------
 # Rank at a point
 
 
-def _exact_rank(net: Network, theta: list[Fraction], seed: int) -> tuple[int, int, bool]:
-    """(rank lower bound, proven upper bound, certified) at exact parameters."""
-    if net.ambient_dim * net.n_params <= EXACT_JACOBIAN_LIMIT:
-        res = rank(jacobian(net, theta, field="QQ"), field="QQ", seed=seed)
-        return res.lower_bound, res.upper_bound, res.certified
-    # Lower bound: evaluation Jacobians modulo large primes at random points (any rank mod p of
-    # J_eval(theta mod p) is at most the rank over Q at theta). Upper bound: symmetry tangents
-    # at theta are exact kernel vectors of the Jacobian.
-    rows, cols, nums, dens = _core.symmetry_tangents_exact(net._core, *split_fractions(theta), True)
-    upper = net.n_params
-    if rows:
-        flat = [Fraction(n, d) for n, d in zip(nums, dens, strict=False)]
-        gens = [flat[i * cols : (i + 1) * cols] for i in range(rows)]
-        upper = net.n_params - rank(gens, field="QQ", seed=seed).rank
-    upper = min(upper, net.ambient_dim)
-    rng = np.random.default_rng(seed)
-    lower = 0
-    for p in (_core.DEFAULT_PRIME, 2305843009213693921):
-        if any(t.denominator % p == 0 for t in theta):
-            continue
-        th = np.array([(t.numerator % p) * pow(t.denominator, -1, p) % p for t in theta], dtype=np.uint64)
-        n_points = math.ceil(upper / max(net.output_dim, 1)) + max(2, math.ceil(32 / max(net.output_dim, 1)))
-        pts = rng.integers(0, p, size=(n_points, net.input_dim), dtype=np.uint64)
-        jac = _core.evaluation_jacobian(net._core, [int(v) for v in th], [int(v) for v in pts.reshape(-1)], p, 0)
-        lower = max(lower, _core.rank(np.asarray(jac), p).rank)
-        if lower == upper:
-            break
-    return lower, upper, lower == upper
+def _exact_rank(
+    net: Network, theta: list[Fraction], seed: int, threads: int, memory_limit: int | None
+) -> tuple[int, int, bool, bool]:
+    """(rank lower bound, proven upper bound, certified, phi(theta) == 0) at exact parameters.
+
+    The rule (exact coefficient Jacobian below ``EXACT_JACOBIAN_LIMIT`` entries, otherwise
+    evaluation ranks modulo primes against the symmetry-tangent bound) lives in the core.
+    """
+    return _core.point_rank(net._core, theta, seed, threads, memory_limit)  # type: ignore[no-any-return]
 
 
-def _float_rank(net: Network, theta: np.ndarray, rtol: float, seed: int) -> tuple[int, float, float | None]:
+def _float_rank(
+    net: Network, theta: np.ndarray, rtol: float, seed: int, threads: int
+) -> tuple[int, float, float | None]:
     if net.ambient_dim * net.n_params <= EXACT_JACOBIAN_LIMIT:
-        jac = jacobian(net, theta, field="float", threads=1)  # small: no worker thread
+        jac = _core.small_jacobian_float(net._core, theta)  # small: on the calling thread
     else:
         rng = np.random.default_rng(seed)
         n_points = math.ceil(net.n_params / max(net.output_dim, 1)) + 8
         pts = rng.normal(size=(n_points, net.input_dim))
-        jac = _core.evaluation_jacobian(net._core, theta, np.ascontiguousarray(pts).reshape(-1), "float", 0)
+        jac = cast(
+            np.ndarray,
+            _core.evaluation_jacobian(net._core, theta, np.ascontiguousarray(pts).reshape(-1), "float", threads),
+        )
     if jac.size == 0:
         return 0, 0.0, None
     s = np.linalg.svd(jac, compute_uv=False)
@@ -266,7 +264,7 @@ def _matrix_rank(m: list[list[Any]], exact: bool, atol: float) -> int:
     if not m or not m[0]:
         return 0
     if exact:
-        return rank(m, field="QQ").rank
+        return _core.small_ranks_qq([(len(m), len(m[0]), [v for row in m for v in row])])[0]  # type: ignore[no-any-return]
     s = np.linalg.svd(np.array(m, dtype=float), compute_uv=False)
     return int(np.sum(s > max(atol, 1e-300) * max(1.0, s[0])))
 
@@ -391,7 +389,15 @@ def _attention_evidence(net: Network, theta: list[Any], atol: float, exact: bool
 # ---------------------------------------------------------------------------------------------
 
 
-def classify(net: Network, theta: Any, *, rtol: float = 1e-8, seed: int = 0) -> Stratum:
+def classify(
+    net: Network,
+    theta: Any,
+    *,
+    rtol: float = 1e-8,
+    seed: int = 0,
+    threads: int = 0,
+    memory_limit: int | None = None,
+) -> Stratum:
     """Classifies the parameter point ``theta`` of ``net``.
 
     The rank of the Jacobian of the parametrization at ``theta`` decides whether ``theta`` is a
@@ -418,6 +424,12 @@ def classify(net: Network, theta: Any, *, rtol: float = 1e-8, seed: int = 0) -> 
         same relative tolerance decides zero weights and proportional rows.
     seed : int
         Seed of random choices (exact results do not depend on it).
+    threads : int
+        0 = all cores, 1 = sequential (the result does not depend on it; small networks run on
+        the calling thread either way).
+    memory_limit : int, optional
+        Bytes the rank computation may plan to use (default: the process limit, see
+        :func:`neurocore.set_memory_limit`); above it ``ResourceLimitError`` is raised.
 
     Examples
     --------
@@ -431,18 +443,19 @@ def classify(net: Network, theta: Any, *, rtol: float = 1e-8, seed: int = 0) -> 
         raise TypeError(f"net: expected a neurocore Network, got {type(net).__name__}")
     if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
         raise ValueError(f"rtol: expected a float in (0, 1), got {rtol!r}")
+    threads = check_threads(threads)
+    memory_limit = _check_memory_limit(memory_limit)
     values = theta if isinstance(theta, np.ndarray) else list(theta) if not isinstance(theta, (str, bytes)) else theta
     exact = not is_float_input(values)
-    generic = _generic_rank(net)
+    generic = _generic_rank(net, threads)
     tol_info: tuple[float | None, float | None] = (None, None)
     if exact:
         th: list[Any] = parse_exact(values, "theta", net.n_params)
-        lower, upper, certified = _exact_rank(net, th, seed)
+        lower, upper, certified, phi_zero = _exact_rank(net, th, seed, threads, memory_limit)
         atol = 0.0
-        phi_zero = all(c == 0 for c in coefficients(net, th))
     else:
         arr = parse_float(values, "theta", net.n_params)
-        lower, tol, gap = _float_rank(net, arr, rtol, seed)
+        lower, tol, gap = _float_rank(net, arr, rtol, seed, threads)
         upper, certified = lower, False
         tol_info = (tol, gap)
         th = [float(v) for v in arr]
@@ -461,6 +474,7 @@ def classify(net: Network, theta: Any, *, rtol: float = 1e-8, seed: int = 0) -> 
     else:
         details = {"architecture": "general"}
     critical = lower < generic
+    kind: StratumKind
     if phi_zero:
         kind = "zero"
     elif boundary:
@@ -533,12 +547,15 @@ class SymmetryReport:
         }
 
 
-def symmetries(net: Network, *, seed: int = 0) -> SymmetryReport:
+def symmetries(net: Network, *, seed: int = 0, threads: int = 0, memory_limit: int | None = None) -> SymmetryReport:
     """Compares the known symmetry group with the generic fiber of the parametrization.
 
     At a random integer point the Jacobian's kernel (the tangent space of the fiber) is computed
     exactly and the tangent vectors of the known group are removed from it; what remains is a
     basis of the hidden symmetry directions.
+
+    ``threads`` (0 = all cores, 1 = sequential) and ``memory_limit`` (bytes, default the
+    process limit) are passed to every computation; the result does not depend on them.
 
     Examples
     --------
@@ -549,14 +566,16 @@ def symmetries(net: Network, *, seed: int = 0) -> SymmetryReport:
     """
     if not isinstance(net, Network):
         raise TypeError(f"net: expected a neurocore Network, got {type(net).__name__}")
-    rep = dimension(net, seed=seed)
+    threads = check_threads(threads)
+    memory_limit = _check_memory_limit(memory_limit)
+    rep = dimension(net, seed=seed, threads=threads, memory_limit=memory_limit)
     rng = np.random.default_rng(seed)
     point = [int(v) for v in rng.integers(-9, 10, size=net.n_params)]
     point = [v if v != 0 else 1 for v in point]
     exact = net.ambient_dim * net.n_params <= EXACT_JACOBIAN_LIMIT
     p = _core.DEFAULT_PRIME
     if exact:
-        ker = kernel(jacobian(net, point, field="QQ"), field="QQ", seed=seed)
+        ker = kernel(jacobian(net, point, field="QQ", threads=threads), field="QQ", seed=seed, threads=threads)
         ker_rows = ker.to_fractions()
         ker_mod = np.array(
             [[(v.numerator % p) * pow(v.denominator, -1, p) % p for v in row] for row in ker_rows], dtype=np.uint64
@@ -565,24 +584,17 @@ def symmetries(net: Network, *, seed: int = 0) -> SymmetryReport:
         th = np.array([v % p for v in point], dtype=np.uint64)
         n_points = math.ceil(rep.upper_bound / max(net.output_dim, 1)) + max(2, math.ceil(32 / max(net.output_dim, 1)))
         pts = rng.integers(0, p, size=(n_points, net.input_dim), dtype=np.uint64)
-        jac = _core.evaluation_jacobian(net._core, [int(v) for v in th], [int(v) for v in pts.reshape(-1)], p, 0)
-        ker_mod = kernel(jac, field=p)
+        jac = _core.evaluation_jacobian(net._core, [int(v) for v in th], [int(v) for v in pts.reshape(-1)], p, threads)
+        ker_mod = kernel(jac, field=p, threads=threads)
         ker_rows = None
     th_mod = np.array([v % p for v in point], dtype=np.uint64)
     known = _core.symmetry_tangents_mod_p(net._core, th_mod, p, False)
     with_hidden = _core.symmetry_tangents_mod_p(net._core, th_mod, p, True)
-    s_known = _core.rank(known, p).rank if known.size else 0
     s_all = _core.rank(with_hidden, p).rank if with_hidden.size else 0
-    # Greedily extend the known generators by kernel vectors that raise the rank.
-    chosen: list[int] = []
-    current = known
-    r_cur = s_known
-    for i in range(ker_mod.shape[0]):
-        cand = np.vstack([current, ker_mod[i : i + 1]]) if current.size else ker_mod[i : i + 1]
-        r_new = _core.rank(np.ascontiguousarray(cand), p).rank
-        if r_new > r_cur:
-            chosen.append(i)
-            current, r_cur = cand, r_new
+    # The known generators, greedily extended by the kernel vectors that raise their rank (core).
+    s_known, chosen = _core.symmetry_greedy_extension(
+        np.ascontiguousarray(known.reshape(-1, net.n_params)), np.ascontiguousarray(ker_mod), p, threads
+    )
     if exact:
         from neurocore._core import ExactMatrix
 

@@ -15,6 +15,7 @@ mod network;
 mod rank_result;
 mod runtime;
 mod scan;
+mod strata;
 mod symmetry;
 
 use pyo3::prelude::*;
@@ -48,7 +49,11 @@ mod _core {
         check_sampler, dimension_batch, scan_points, scan_prime, scan_ranks, scan_ranks_at, BatchError, BatchOutcome,
     };
     #[pymodule_export]
-    use super::symmetry::{symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p};
+    use super::strata::{point_rank, small_jacobian_float, small_ranks_qq};
+    #[pymodule_export]
+    use super::symmetry::{
+        symmetry_greedy_extension, symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p,
+    };
 
     use pyo3::prelude::*;
 
@@ -58,6 +63,7 @@ mod _core {
         m.add("BATCH_ERROR_KINDS", pyo3::types::PyTuple::new(m.py(), super::scan::BATCH_ERROR_KINDS)?)?;
         m.add("ResourceLimitError", super::errors::resource_limit_error(m.py())?)?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add("EXACT_JACOBIAN_LIMIT", neurocore_core::strata::EXACT_JACOBIAN_LIMIT)?;
         Ok(())
     }
 }

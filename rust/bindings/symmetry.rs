@@ -90,3 +90,30 @@ pub fn symmetry_tangents_float<'py>(
         .map_err(|e| to_pyerr(CoreError::invalid("theta", e.to_string())))?;
     Ok(arr.into_pyarray(py))
 }
+
+/// `(rank of known, indices of candidates)`: the greedy extension of the known tangents (rows
+/// mod `prime`) by candidate kernel vectors, in one incremental echelon form in the core.
+#[pyfunction]
+#[pyo3(signature = (known, candidates, prime, threads = 0))]
+pub fn symmetry_greedy_extension<'py>(
+    py: Python<'py>,
+    known: numpy::PyReadonlyArray2<'py, u64>,
+    candidates: numpy::PyReadonlyArray2<'py, u64>,
+    prime: u64,
+    threads: usize,
+) -> crate::errors::BindResult<(usize, Vec<usize>)> {
+    let f = PrimeField::new(prime)?;
+    let (kr, kc) = known.as_array().dim();
+    let (cr, cc) = candidates.as_array().dim();
+    let cols = if kr == 0 { cc } else { kc };
+    if cc != cols {
+        return Err(CoreError::invalid("candidates", format!("expected {cols} columns, got {cc}")).into());
+    }
+    check_allocation("copies of the tangent vectors", (kr as u128 + cr as u128) * cols as u128, 8)?;
+    let reduce = |a: &numpy::PyReadonlyArray2<'py, u64>| a.as_array().iter().map(|&v| f.reduce_u64(v)).collect();
+    let known = neurocore_core::linalg::Mat::from_vec(kr, cols, reduce(&known))?;
+    let cands = neurocore_core::linalg::Mat::from_vec(cr, cols, reduce(&candidates))?;
+    Ok(crate::runtime::run(py, threads, |par, intr| {
+        neurocore_core::strata::greedy_extension(&f, &known, &cands, par, intr)
+    })?)
+}

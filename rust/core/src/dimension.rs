@@ -35,7 +35,7 @@ const STREAM_POINTS: u64 = 2;
 const STREAM_PRIMES: u64 = 3;
 
 /// Rows of Jacobian kept in memory at once (per batch), in bytes.
-const BATCH_BYTES: usize = 256 << 20;
+pub(crate) const BATCH_BYTES: usize = 256 << 20;
 
 /// Options of [`dimension`].
 #[derive(Debug, Clone)]

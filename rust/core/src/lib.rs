@@ -26,5 +26,6 @@ pub mod jacobian;
 pub mod net;
 pub mod rng;
 pub mod scan;
+pub mod strata;
 pub mod training;
 pub mod univariate;
