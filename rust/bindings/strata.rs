@@ -51,7 +51,9 @@ pub fn small_ranks_qq(py: Python<'_>, matrices: Vec<(usize, usize, Bound<'_, PyA
         neurocore_core::par::check_allocation("the matrix", *rows as u128 * *cols as u128, 32)?;
         let v = exact_numbers(values, "matrix")?;
         if v.len() != rows * cols {
-            return Err(CoreError::invalid("matrix", format!("expected {} entries, got {}", rows * cols, v.len())).into());
+            return Err(
+                CoreError::invalid("matrix", format!("expected {} entries, got {}", rows * cols, v.len())).into()
+            );
         }
         mats.push(QQMatrix::from_rationals(*rows, *cols, &v)?);
     }

@@ -119,7 +119,9 @@ mod tests {
     fn gold_points_of_a_quadratic_mlp() {
         // gold strata.jsonl: q321-generic rank 5, q321-dead-out rank 4, q321-merged rank 3
         let net = quadratic_mlp_321();
-        for (theta, rank) in [([1, 2, 3, 4, 5, 7, 1, 2], 5), ([1, 2, 3, 4, 5, 7, 1, 0], 4), ([1, 2, 3, 1, 2, 3, 1, 2], 3)] {
+        for (theta, rank) in
+            [([1, 2, 3, 4, 5, 7, 1, 2], 5), ([1, 2, 3, 4, 5, 7, 1, 0], 4), ([1, 2, 3, 1, 2, 3, 1, 2], 3)]
+        {
             let r = exact_point_rank(&net, &q(&theta), 0, Par::Seq, &NoInterrupt).unwrap();
             assert_eq!((r.lower, r.upper, r.certified, r.phi_zero), (rank, rank, true, false));
         }
