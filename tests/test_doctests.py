@@ -16,6 +16,7 @@ MODULES = [
     "neurocore.strata",
     "neurocore.convolution",
     "neurocore.comparison",
+    "neurocore.equations",
 ]
 
 
