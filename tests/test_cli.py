@@ -99,3 +99,16 @@ def test_classify_command(args, kind, capsys):
     assert data["kind"] == kind and data["is_critical"]
     assert main(args) == 0
     assert "kind" in capsys.readouterr().out
+
+
+def test_equations_command(capsys):
+    # (3,2,1) t^2: the quadrics of rank <= 2, one cubic (the determinant of the symmetric matrix);
+    # C(8, 3) = 56 cubic monomials in the 6 coefficients, so H(3) = 55.
+    code, out, _ = run(["equations", "mlp", "3,2,1", "--eq-degree", "3", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0
+    assert data["hilbert"]["value"] == 55 and data["hilbert"]["monomials"] == 56 and len(data["equations"]) == 1
+    assert sum(abs(c) for c, _ in data["equations"][0]) == 4 + 1 + 1 + 1 + 1  # 4 c1c4c6 and four squares
+    _, text, _ = run(["equations", "mlp", "3,2,1", "--eq-degree", "2", "--hilbert-only"], capsys)
+    assert text.startswith("H(2) = 21 of 21") and "proven" in text  # no quadric vanishes
+    assert main(["equations", "mlp", "10,10,1", "--eq-degree", "4"]) == 2  # refused: memory

@@ -152,6 +152,35 @@ def _run_dim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _equations_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--eq-degree", type=int, required=True, help="degree d of the equations in the coefficients c1..cN")
+    p.add_argument("--hilbert-only", action="store_true", help="print only H(d), the Hilbert function at d")
+    p.add_argument("--legend", action="store_true", help="also print which coefficient each c_i is")
+
+
+def _run_equations(args: argparse.Namespace) -> int:
+    from neurocore.equations import equations, hilbert_function
+
+    net = network_from_args(args)
+    if args.hilbert_only:
+        h = hilbert_function(net, args.eq_degree, seed=args.seed, threads=args.threads)
+        if args.json:
+            print(json.dumps(h.to_dict(), indent=2))
+        else:
+            bound = "proven (no equation)" if h.certified else f"proven lower bound; error bound {h.error_bound:.3g}"
+            print(f"H({h.degree}) = {h.value} of {h.monomials} monomials ({bound})")
+        return 0
+    eqs = equations(net, args.eq_degree, seed=args.seed, threads=args.threads)
+    if args.json:
+        print(json.dumps(eqs.to_dict(), indent=2))
+    else:
+        print(eqs)
+        if args.legend:
+            print("\n".join(eqs.legend()))
+    return 0
+
+
 def _closest_options(p: argparse.ArgumentParser) -> None:
     _common(p)
     g = p.add_mutually_exclusive_group(required=True)
@@ -485,6 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
     classify_ = commands.add_parser("classify", help="stratum of a parameter point (exact rank, evidence)")
     add_architecture_parsers(classify_, _classify_options)
     classify_.set_defaults(run=_run_classify)
+    eqs = commands.add_parser("equations", help="integer equations of degree d of a neurovariety (and H(d))")
+    add_architecture_parsers(eqs, _equations_options)
+    eqs.set_defaults(run=_run_equations)
     closest = commands.add_parser("closest", help="closest points of the neuromanifold to a target (multi-start)")
     add_architecture_parsers(closest, _closest_options)
     closest.set_defaults(run=_run_closest)
