@@ -164,7 +164,12 @@ impl Ring for IntervalRing {
     }
     fn from_rational(&self, r: &BigRational) -> Result<CIv> {
         let x = r.to_f64().unwrap_or(f64::NAN);
-        Ok(CIv { re: Iv::around(x), im: Iv::point(0.0) })
+        // A rational that is a double (0, 1, 3, 1/2, ...) stays a point: the polynomial layers
+        // drop only exact zeros, and a widened zero coefficient of `t^3` would survive as a
+        // monomial outside the predicted degree set. Other rationals get an outward enclosure.
+        let exact = BigRational::from_float(x).is_some_and(|q| q == *r);
+        let re = if exact { Iv::point(x) } else { Iv::around(x) };
+        Ok(CIv { re, im: Iv::point(0.0) })
     }
     fn add(&self, a: &CIv, b: &CIv) -> CIv {
         a.add(*b)

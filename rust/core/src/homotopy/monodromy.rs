@@ -246,8 +246,9 @@ mod tests {
 
     /// ED degree of the cone over the twisted cubic, MLP (2,1,1) with `t^3` (dim 2): 7 in the
     /// euclidean metric and 3 in the Bombieri metric (weights 1, 1/3, 1/3, 1), gold rows
-    /// mlp-2-1-1-ed_degree-euclidean-17 and -bombieri-18; Krawczyk certification runs only with NEUROCORE_TEST_KRAWCZYK set: the interval
-    /// forward pass still fails with a constant monomial outside the degree set (open bug).
+    /// mlp-2-1-1-ed_degree-euclidean-17 and -bombieri-18. Every solution passes Krawczyk's test
+    /// and the enclosures of the functions are pairwise disjoint; a point moved off a solution by
+    /// 1e-3 must fail the test (a certifier that accepts it would prove nothing).
     #[test]
     fn twisted_cubic_ed_degrees() {
         let net = Network::new(vec![
@@ -268,17 +269,20 @@ mod tests {
             let (sols, rep) =
                 monodromy(&sys, &u0, start, &opts, &TrackerOptions::default(), 5, Par::Seq, &NoInterrupt).unwrap();
             assert_eq!(sols.len(), want, "{rep:?}");
-            if std::env::var_os("NEUROCORE_TEST_KRAWCZYK").is_some() {
-                let cert = Certifier::new(&net, &slice, &weights).unwrap();
-                let certs: Vec<_> = sols
-                    .iter()
-                    .map(|s| {
-                        let (_, gt, p) = sys.residual_jacobian(&s.t, &u0).unwrap();
-                        cert.certify(&s.t, &u0, &p.jb, &gt).unwrap()
-                    })
-                    .collect();
-                let refs: Vec<_> = certs.iter().map(|c| c.as_ref()).collect();
-                assert_eq!(certified_distinct(&refs).len(), want);
+            let cert = Certifier::new(&net, &slice, &weights).unwrap();
+            let certs: Vec<_> = sols
+                .iter()
+                .map(|s| {
+                    let (_, gt, p) = sys.residual_jacobian(&s.t, &u0).unwrap();
+                    cert.certify(&s.t, &u0, &p.jb, &gt).unwrap()
+                })
+                .collect();
+            let refs: Vec<_> = certs.iter().map(|c| c.as_ref()).collect();
+            assert_eq!(certified_distinct(&refs).len(), want);
+            for s in &sols {
+                let moved: Vec<C64> = s.t.iter().map(|&z| z + C64::new(1e-3, 0.0)).collect();
+                let (_, gt, p) = sys.residual_jacobian(&moved, &u0).unwrap();
+                assert!(cert.certify(&moved, &u0, &p.jb, &gt).unwrap().is_none());
             }
         }
     }
