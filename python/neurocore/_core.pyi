@@ -13,7 +13,6 @@ __all__ = [
     "closest_search",
     "closest_sq_distance",
     "cnn_realizability",
-    "cnn_shared_roots",
     "coefficients",
     "dimension",
     "evaluate",
@@ -58,8 +57,8 @@ __all__ = [
     "__version__",
     "EXACT_JACOBIAN_LIMIT",
     "point_rank",
+    "point_stratum",
     "small_jacobian_float",
-    "small_ranks_qq",
     "symmetry_greedy_extension",
 ]
 
@@ -338,9 +337,6 @@ def closest_sq_distance(
     y: _F64 | None = None,
 ) -> float: ...
 def cnn_realizability(filter_sizes: _Ints, nums: _Ints, dens: _Ints) -> dict[str, Any]: ...
-def cnn_shared_roots(
-    filters: Sequence[tuple[_Ints, _Ints]], cumulative_strides: _Ints
-) -> list[tuple[int, int, list[int], list[int]]]: ...
 def coefficients(net: NetworkCore, theta: Any, field: _Field) -> ExactMatrix | _U64 | _F64: ...
 def dimension(
     net: NetworkCore,
@@ -447,6 +443,14 @@ def symmetry_tangents_mod_p(net: NetworkCore, theta: _U64, prime: int, hidden: b
 def point_rank(
     net: NetworkCore, theta: Sequence[int | Fraction], seed: int = 0, threads: int = 0, memory_limit: int | None = None
 ) -> tuple[int, int, bool, bool]: ...
-def small_ranks_qq(matrices: Sequence[tuple[int, int, Sequence[int | Fraction]]]) -> list[int]: ...
+def point_stratum(
+    net: NetworkCore,
+    theta: Sequence[int | Fraction] | _F64,
+    atol: float | None,
+    phi_zero: bool,
+    rank_drop: bool,
+    threads: int = 0,
+    memory_limit: int | None = None,
+) -> tuple[Literal["zero", "boundary", "subnetwork", "critical", "generic"], dict[str, Any]]: ...
 def small_jacobian_float(net: NetworkCore, theta: _F64) -> _F64: ...
 def symmetry_greedy_extension(known: _U64, candidates: _U64, prime: int, threads: int = 0) -> tuple[int, list[int]]: ...
