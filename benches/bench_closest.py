@@ -294,6 +294,30 @@ def _time(fn, *args, repeat: int = 3) -> float:
     return min(times)
 
 
+def _cpu(fn, *args, repeat: int = 15) -> float:
+    """Median process CPU time of ``fn(*args)``: with ``threads=1`` it hardly depends on what
+    else the machine runs, unlike wall time."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn(*args)
+        times.append(time.process_time() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def cpu_table() -> None:
+    print("\nthreads=1, median process CPU time of 15 calls (ms)")
+    print(f"{'case':26s} {'no classify':>12s} {'classify':>9s}")
+    for case in CASES:
+        starts = starting_points(case)
+        neurocore_search(case, starts, 1)
+        t0, t1 = (_cpu(neurocore_search, case, starts, 1, cl) for cl in (False, True))
+        print(f"{case.name:26s} {1e3 * t0:12.2f} {1e3 * t1:9.2f}")
+    for name, net, target in GOLD:
+        t0, t1 = (_cpu(gold_search, net, target, cl, 1) for cl in (False, True))
+        print(f"{'gold ' + name:26s} {1e3 * t0:12.2f} {1e3 * t1:9.2f}")
+
+
 def main() -> None:
     print(f"{STARTS} starts per case, gtol={GTOL}, max_iter={MAX_ITER}; best of 3 runs (seconds)")
     header = f"{'case':26s} {'scipy loop':>11s} {'nc 1 thr':>9s} {'nc 2 thr':>9s} {'nc+strata':>9s}"
@@ -317,6 +341,7 @@ def main() -> None:
         tn = _time(gold_search, net, target, False, 0, repeat=20)
         t1 = _time(gold_search, net, target, False, 1, repeat=20)
         print(f"{name:14s} {tc:9.4f} {tn:12.4f} {t1:13.4f}")
+    cpu_table()
 
 
 if __name__ == "__main__":
