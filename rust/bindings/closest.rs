@@ -25,9 +25,9 @@ fn vector(py: Python<'_>, v: &[f64]) -> PyResult<Py<PyArray1<f64>>> {
     frozen(Array1::from(v.to_vec()).into_pyarray(py))
 }
 
-/// The core objective from the keyword arguments: either `target` (with `metric` =
-/// "euclidean" | "bombieri" | "weights" and `weights`), or samples `x`, `y`.
-fn objective(
+/// The core objective from the keyword arguments shared by every function here: either
+/// `target` (with `metric` = "euclidean" | "bombieri" | "weights" and `weights`), or `x`, `y`.
+pub(crate) fn objective(
     net: &PyNetwork,
     target: Option<PyReadonlyArray1<'_, f64>>,
     metric: &str,
