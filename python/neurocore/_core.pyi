@@ -9,9 +9,9 @@ import numpy.typing as npt
 
 __all__ = [
     "bombieri_weights",
-    "closest_hessian",
     "closest_search",
-    "closest_sq_distance",
+    "ClosestRecord",
+    "CriticalPointRecord",
     "cnn_realizability",
     "coefficients",
     "dimension",
@@ -299,22 +299,68 @@ class NetworkCore:
     def monomials(self) -> npt.NDArray[np.uint32]: ...
 
 def bombieri_weights(net: NetworkCore) -> _F64: ...
-def closest_hessian(
-    net: NetworkCore,
-    theta: _F64,
-    *,
-    target: _F64 | None = None,
-    metric: str = "euclidean",
-    weights: _F64 | None = None,
-    x: _F64 | None = None,
-    y: _F64 | None = None,
-    threads: int = 0,
-) -> _F64: ...
+
+_Metric: TypeAlias = Literal["euclidean", "bombieri", "weights"]
+_MetricName: TypeAlias = Literal["euclidean", "bombieri", "weights", "data"]
+_SearchStatus: TypeAlias = Literal["converged", "max_iter", "stalled", "non_finite"]
+
+@final
+class CriticalPointRecord:
+    @property
+    def start(self) -> int: ...
+    @property
+    def sq_distance(self) -> float: ...
+    @property
+    def theta(self) -> _F64: ...
+    @property
+    def function(self) -> _F64: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def grad_norm(self) -> float: ...
+    @property
+    def is_minimum(self) -> bool: ...
+    @property
+    def min_hessian_eigenvalue(self) -> float: ...
+
+@final
+class ClosestRecord:
+    @property
+    def sq_distance(self) -> float: ...
+    @property
+    def theta(self) -> _F64: ...
+    @property
+    def function(self) -> _F64: ...
+    @property
+    def best(self) -> int: ...
+    @property
+    def critical_points(self) -> list[CriticalPointRecord]: ...
+    @property
+    def saddles(self) -> list[CriticalPointRecord]: ...
+    @property
+    def metric(self) -> _MetricName: ...
+    @property
+    def starts(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def n_converged(self) -> int: ...
+    @property
+    def status_counts(self) -> list[tuple[_SearchStatus, int]]: ...
+    @property
+    def scale(self) -> float: ...
+    @property
+    def thetas(self) -> _F64: ...
+    @property
+    def sq_distances(self) -> _F64: ...
+    @property
+    def status(self) -> list[_SearchStatus]: ...
+
 def closest_search(
     net: NetworkCore,
     *,
     target: _F64 | None = None,
-    metric: str = "euclidean",
+    metric: _Metric = "euclidean",
     weights: _F64 | None = None,
     x: _F64 | None = None,
     y: _F64 | None = None,
@@ -324,18 +370,10 @@ def closest_search(
     gtol: float = 1e-10,
     scale: float | None = None,
     initial: _F64 | None = None,
+    dedup_tol: float = 1e-5,
     threads: int = 0,
-) -> dict[str, Any]: ...
-def closest_sq_distance(
-    net: NetworkCore,
-    theta: _F64,
-    *,
-    target: _F64 | None = None,
-    metric: str = "euclidean",
-    weights: _F64 | None = None,
-    x: _F64 | None = None,
-    y: _F64 | None = None,
-) -> float: ...
+    memory_limit: int | None = None,
+) -> ClosestRecord: ...
 def cnn_realizability(filter_sizes: _Ints, nums: _Ints, dens: _Ints) -> dict[str, Any]: ...
 def coefficients(net: NetworkCore, theta: Any, field: _Field) -> ExactMatrix | _U64 | _F64: ...
 def dimension(

@@ -23,7 +23,7 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _core {
     #[pymodule_export]
-    use super::closest::{bombieri_weights, closest_hessian, closest_search, closest_sq_distance};
+    use super::closest::{bombieri_weights, closest_search, ClosestRecord, CriticalPointRecord};
     #[pymodule_export]
     use super::cnn::cnn_realizability;
     #[pymodule_export]
