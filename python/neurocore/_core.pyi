@@ -58,6 +58,8 @@ __all__ = [
     "EXACT_JACOBIAN_LIMIT",
     "point_rank",
     "point_stratum",
+    "PointRankRecord",
+    "StratumRecord",
     "small_jacobian_float",
     "symmetry_greedy_extension",
 ]
@@ -480,7 +482,7 @@ def symmetry_tangents_mod_p(net: NetworkCore, theta: _U64, prime: int, hidden: b
 # strata (classify / symmetries)
 def point_rank(
     net: NetworkCore, theta: Sequence[int | Fraction], seed: int = 0, threads: int = 0, memory_limit: int | None = None
-) -> tuple[int, int, bool, bool]: ...
+) -> PointRankRecord: ...
 def point_stratum(
     net: NetworkCore,
     theta: Sequence[int | Fraction] | _F64,
@@ -489,6 +491,24 @@ def point_stratum(
     rank_drop: bool,
     threads: int = 0,
     memory_limit: int | None = None,
-) -> tuple[Literal["zero", "boundary", "subnetwork", "critical", "generic"], dict[str, Any]]: ...
+) -> StratumRecord: ...
 def small_jacobian_float(net: NetworkCore, theta: _F64) -> _F64: ...
 def symmetry_greedy_extension(known: _U64, candidates: _U64, prime: int, threads: int = 0) -> tuple[int, list[int]]: ...
+
+@final
+class PointRankRecord:
+    @property
+    def lower(self) -> int: ...
+    @property
+    def upper(self) -> int: ...
+    @property
+    def certified(self) -> bool: ...
+    @property
+    def phi_zero(self) -> bool: ...
+
+@final
+class StratumRecord:
+    @property
+    def kind(self) -> Literal["zero", "boundary", "subnetwork", "critical", "generic"]: ...
+    @property
+    def details(self) -> dict[str, Any]: ...

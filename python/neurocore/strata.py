@@ -122,7 +122,8 @@ def _exact_rank(
     The rule (exact coefficient Jacobian below ``EXACT_JACOBIAN_LIMIT`` entries, otherwise
     evaluation ranks modulo primes against the symmetry-tangent bound) lives in the core.
     """
-    return _core.point_rank(net._core, theta, seed, threads, memory_limit)  # type: ignore[no-any-return]
+    r = _core.point_rank(net._core, theta, seed, threads, memory_limit)
+    return r.lower, r.upper, r.certified, r.phi_zero
 
 
 def _float_rank(
@@ -226,7 +227,7 @@ def classify(
         phi = coefficients(net, arr)
         phi_zero = bool(np.all(np.abs(phi) <= rtol * max(1.0, float(np.max(np.abs(phi))) if phi.size else 1.0)))
     # The evidence rules and the kind they imply live in the core (neurocore_core::strata).
-    kind, details = _core.point_stratum(
+    verdict = _core.point_stratum(
         net._core,
         th if exact else arr,
         None if exact else atol,
@@ -240,8 +241,8 @@ def classify(
         rank_upper_bound=upper,
         generic_rank=generic,
         n_params=net.n_params,
-        kind=kind,
-        details=details,
+        kind=verdict.kind,
+        details=verdict.details,
         exact=exact,
         certified=certified,
         tolerance=tol_info[0],

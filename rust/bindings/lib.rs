@@ -49,7 +49,7 @@ mod _core {
         check_sampler, dimension_batch, scan_points, scan_prime, scan_ranks, scan_ranks_at, BatchError, BatchOutcome,
     };
     #[pymodule_export]
-    use super::strata::{point_rank, point_stratum, small_jacobian_float};
+    use super::strata::{point_rank, point_stratum, small_jacobian_float, PointRankRecord, StratumRecord};
     #[pymodule_export]
     use super::symmetry::{
         symmetry_greedy_extension, symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p,

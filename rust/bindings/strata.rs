@@ -19,8 +19,28 @@ fn exact_numbers(obj: &Bound<'_, PyAny>, arg: &str) -> BindResult<Vec<BigRationa
     }
 }
 
-/// `(lower, upper, certified, phi_is_zero)`: the rank of the Jacobian at the exact point
-/// `theta` (see `neurocore_core::strata`). Small networks run on the calling thread (a worker
+/// The rank of the Jacobian at an exact point, with its proven bounds.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct PointRankRecord {
+    /// A proven lower bound (the rank itself when `certified`).
+    lower: usize,
+    /// A proven upper bound.
+    upper: usize,
+    certified: bool,
+    /// `phi(theta) = 0` exactly.
+    phi_zero: bool,
+}
+
+/// The stratum kind of a point and the architecture's evidence behind it.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct StratumRecord {
+    /// "zero", "boundary", "subnetwork", "critical" or "generic".
+    kind: &'static str,
+    /// The evidence, keyed as `Stratum.details` documents.
+    details: Py<PyDict>,
+}
+
+/// The rank of the Jacobian at the exact point `theta` (see `neurocore_core::strata`). Small networks run on the calling thread (a worker
 /// thread would cost more than the work); larger ones on `threads` threads, interruptible.
 #[pyfunction]
 #[pyo3(signature = (net, theta, seed = 0, threads = 0, memory_limit = None))]
@@ -31,7 +51,7 @@ pub fn point_rank(
     seed: u64,
     threads: usize,
     memory_limit: Option<u64>,
-) -> BindResult<(usize, usize, bool, bool)> {
+) -> BindResult<PointRankRecord> {
     let net = &net.inner;
     let theta = exact_numbers(theta, "theta")?;
     net.check_params_len(theta.len())?;
@@ -40,7 +60,7 @@ pub fn point_rank(
     } else {
         run_limited(py, threads, memory_limit, |par, intr| exact_point_rank(net, &theta, seed, par, intr))?
     };
-    Ok((r.lower, r.upper, r.certified, r.phi_zero))
+    Ok(PointRankRecord { lower: r.lower, upper: r.upper, certified: r.certified, phi_zero: r.phi_zero })
 }
 
 /// The float64 coefficient Jacobian at `theta` of a network under `EXACT_JACOBIAN_LIMIT`, on the
@@ -140,7 +160,7 @@ fn evidence_details<'py>(py: Python<'py>, ev: &Evidence) -> PyResult<Bound<'py, 
     Ok(d)
 }
 
-/// `(kind, details)` of the point `theta` (ints/Fractions: exact rules; a float64 array:
+/// The kind and evidence of the point `theta` (ints/Fractions: exact rules; a float64 array:
 /// zero means `|x| <= atol`), given whether `phi(theta) = 0` and whether the Jacobian's rank
 /// drops below the generic rank (see `neurocore_core::strata::evidence`). The smaller
 /// architecture's dimension runs on `threads` threads for networks beyond the inline limit.
@@ -156,7 +176,7 @@ pub fn point_stratum<'py>(
     rank_drop: bool,
     threads: usize,
     memory_limit: Option<u64>,
-) -> BindResult<(&'static str, Bound<'py, PyDict>)> {
+) -> BindResult<StratumRecord> {
     let net = &net.inner;
     let numbers = match atol {
         None => Numbers::parse(theta, &Field::Rational, "theta")?,
@@ -175,5 +195,5 @@ pub fn point_stratum<'py>(
         run_limited(py, threads, memory_limit, work)?
     };
     let details = evidence_details(py, &ev)?;
-    Ok((ev.kind(phi_zero, rank_drop).name(), details))
+    Ok(StratumRecord { kind: ev.kind(phi_zero, rank_drop).name(), details: details.unbind() })
 }
