@@ -196,7 +196,8 @@ pub fn rank_at_point(
         let pts: Vec<u64> = (0..batch * d).map(|_| rng.below(p)).collect();
         let rows = evaluation_jacobian(bound, theta, &pts, par)?;
         let mat = Mat::from_vec(batch * net.output_dim(), n, rows)?;
-        let added = echelon.add_rows(&mat, par, intr)?;
+        // Stops at `upper`, so the batch that reaches it is only eliminated, not reduced to RREF.
+        let added = echelon.add_rows_until(&mat, upper, par, intr)?;
         points += batch;
         last_batch = batch;
         if echelon.rank() >= upper {
