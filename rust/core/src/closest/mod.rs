@@ -31,7 +31,6 @@ use crate::ring::F64Ring;
 use crate::rng::SplitMix64;
 use metric::{check_finite, metric_weights};
 use model::{CoefficientMap, LaneDataMap, ModelMap};
-use rayon::prelude::*;
 use residual::WeightedResidual;
 
 const STREAM_STARTS: u64 = 0x436c_6f73_6573_7401;
@@ -234,11 +233,7 @@ fn run_starts<M: ModelMap<F64Ring>>(
             status: out.status,
         })
     };
-    let results = if par.is_parallel() && opts.starts > 1 {
-        (0..opts.starts).into_par_iter().with_max_len(1).map(one).collect::<Result<Vec<_>>>()?
-    } else {
-        (0..opts.starts).map(one).collect::<Result<Vec<_>>>()?
-    };
+    let results = par.map_tasks(opts.starts, one)?;
     Ok(SearchReport { scale, results })
 }
 

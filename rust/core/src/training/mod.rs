@@ -26,7 +26,6 @@ use crate::par::{check_bytes, Interrupt, Par};
 use crate::ring::F64Ring;
 use crate::rng::SplitMix64;
 use loss::{full_loss, loss_gradient, LossBuffers};
-use rayon::prelude::*;
 use record::{curve_schedule, plateau_statistics};
 
 const STREAM_INIT: u64 = 0x5472_6169_6e69_6e01;
@@ -279,12 +278,7 @@ fn run_study<M: ModelMap<F64Ring>>(
         };
         study.run(i, theta0, intr)
     };
-    let runs = if par.is_parallel() && opts.starts > 1 {
-        // The caller installed a pool of `par.threads()` threads (see crate::par).
-        (0..opts.starts).into_par_iter().with_max_len(1).map(one).collect::<Result<Vec<_>>>()?
-    } else {
-        (0..opts.starts).map(one).collect::<Result<Vec<_>>>()?
-    };
+    let runs = par.map_tasks(opts.starts, one)?;
     Ok(TrainReport { scale, runs })
 }
 
