@@ -16,7 +16,7 @@ fn invalid(arg: &str, message: impl Into<String>) -> PyErr {
 
 /// The core objective from the keyword arguments shared by every function here: either
 /// `target` (with `metric` = "euclidean" | "bombieri" | "weights" and `weights`), or `x`, `y`.
-fn objective(
+pub(crate) fn objective(
     net: &PyNetwork,
     target: Option<PyReadonlyArray1<'_, f64>>,
     metric: &str,

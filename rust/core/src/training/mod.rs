@@ -35,9 +35,10 @@ const STREAM_BATCH: u64 = 0x5472_6169_6e69_6e02;
 /// Where the starts come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Init {
-    /// Independent `N(0, scale^2)` entries; `None` matches the scale to the target
-    /// ([`crate::closest::start_scale`]).
-    Gaussian { scale: Option<f64> },
+    /// Independent `N(0, (factor * scale)^2)` entries; `scale: None` matches the scale to the
+    /// target ([`crate::closest::start_scale`]); `factor < 1` gives a small initialisation
+    /// relative to it.
+    Gaussian { scale: Option<f64>, factor: f64 },
     /// Explicit starts, `starts x n_params` row-major.
     Explicit(Vec<f64>),
 }
@@ -49,6 +50,9 @@ pub struct TrainOptions {
     pub lr: f64,
     pub steps: usize,
     pub starts: usize,
+    /// Index of the first start: starts `first_start .. first_start + starts` are run, so a
+    /// study split into chunks (for a progress bar) draws the same starts as one call.
+    pub first_start: usize,
     pub init: Init,
     pub seed: u64,
     /// Samples per mini-batch (data objectives only); `None` is full batch.
@@ -72,9 +76,12 @@ fn check_options(opts: &TrainOptions) -> Result<()> {
     if opts.starts == 0 {
         return Err(CoreError::invalid("starts", "must be at least 1, got 0"));
     }
-    if let Init::Gaussian { scale: Some(s) } = opts.init {
-        if !(s.is_finite() && s > 0.0) {
+    if let Init::Gaussian { scale, factor } = opts.init {
+        if let Some(s) = scale.filter(|s| !(s.is_finite() && *s > 0.0)) {
             return Err(CoreError::invalid("init_scale", format!("must be positive and finite, got {s}")));
+        }
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(CoreError::invalid("init", format!("the scale factor must be positive, got {factor}")));
         }
     }
     let r = &opts.record;
@@ -265,19 +272,19 @@ fn run_study<M: ModelMap<F64Ring>>(
             check_finite("init", v)?;
             f64::NAN
         }
-        Init::Gaussian { scale: Some(s) } => *s,
-        Init::Gaussian { scale: None } => start_scale(net, problem, opts.seed)?,
+        Init::Gaussian { scale: Some(s), factor } => s * factor,
+        Init::Gaussian { scale: None, factor } => start_scale(net, problem, opts.seed)? * factor,
     };
     let study = Study { problem, phi: phi.as_ref(), batch, opts };
     let one = |i: usize| -> Result<RunRecord> {
         let theta0 = match &opts.init {
             Init::Explicit(v) => v[i * n..(i + 1) * n].to_vec(),
             Init::Gaussian { .. } => {
-                let mut rng = SplitMix64::derived(opts.seed, STREAM_INIT, i as u64);
+                let mut rng = SplitMix64::derived(opts.seed, STREAM_INIT, (opts.first_start + i) as u64);
                 (0..n).map(|_| scale * rng.normal()).collect()
             }
         };
-        study.run(i, theta0, intr)
+        study.run(opts.first_start + i, theta0, intr)
     };
     let runs = if par.is_parallel() && opts.starts > 1 {
         // The caller installed a pool of `par.threads()` threads (see crate::par).
