@@ -19,6 +19,7 @@ import pytest
 from conftest import load_jsonl
 
 import neurocore as nc
+from neurocore.cli import main
 
 # --------------------------------------------------------------------------------------------
 # The MLP (2, 2, 1) with activation t^2, by hand. Parameters (design notes: W_l row-major):
@@ -299,3 +300,27 @@ def test_diverging_runs_are_reported_with_their_step_never_nan():
     d = res.to_dict(runs=False)
     assert "nan" not in json.dumps(d).lower()
     assert res.status_counts["diverged"] == len(diverged)
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+
+
+def test_cli_train_json_and_table(capsys):
+    row = next(r for r in load_jsonl("closest.jsonl") if r["id"] == "ey-323")
+    target = ",".join(str(v) for v in row["target"])
+    args = ["train", "mlp", "3,2,3", "--degree", "1", "--target", target, "--lr", "0.01", "--steps", "20000"]
+    code = main([*args, "--starts", "8", "--init", "small", "--json"])
+    out = capsys.readouterr()
+    assert code == 0 and out.err == ""
+    d = json.loads(out.out)
+    assert d["optimizer"] == "gd" and d["starts"] == 8 and "runs" not in d
+    assert d["best_loss"] == pytest.approx(row["min_sq_distance"], rel=1e-7)
+    assert sum(d["status_counts"].values()) == 8
+    code = main([*args, "--starts", "2", "--json", "--runs", "--no-classify"])
+    d = json.loads(capsys.readouterr().out)
+    assert code == 0 and len(d["runs"]) == 2 and d["runs"][0]["kind"] is None
+    code = main([*args, "--starts", "2"])
+    assert code == 0 and "best loss" in capsys.readouterr().out
+    code = main(["train", "mlp", "2,2,1", "--target", "1,2,3", "--lr", "-1"])
+    assert code == 2 and "lr" in capsys.readouterr().err
