@@ -15,7 +15,6 @@ pub mod singular;
 pub use optimizer::{OptState, Optimizer};
 pub use record::{RecordOptions, RunRecord, RunStatus};
 
-use crate::closest::lm::LeastSquares;
 use crate::closest::metric::{check_finite, metric_weights};
 use crate::closest::model::{CoefficientMap, LaneDataMap, ModelMap};
 use crate::closest::residual::WeightedResidual;
@@ -25,7 +24,7 @@ use crate::net::Network;
 use crate::par::{check_bytes, Interrupt, Par};
 use crate::ring::F64Ring;
 use crate::rng::SplitMix64;
-use loss::{full_loss, loss_gradient, LossBuffers};
+use loss::{full_loss, loss_gradient, LossBuffers, TrainProblem};
 use rayon::prelude::*;
 use record::{curve_schedule, plateau_statistics};
 
@@ -123,9 +122,11 @@ struct Study<'a, P: ?Sized> {
     /// Output dimension (residual rows per sample) and sample count, for mini-batches.
     batch: Option<(usize, usize, usize)>,
     opts: &'a TrainOptions,
+    /// The problem has a direct gradient (no Jacobian buffer).
+    direct: bool,
 }
 
-impl<P: LeastSquares + ?Sized> Study<'_, P> {
+impl<P: TrainProblem + ?Sized> Study<'_, P> {
     fn ratio(&self, theta: &[f64], values: &mut [f64], jac: &mut [f64]) -> Result<f64> {
         match (self.phi, self.opts.rank) {
             (Some(phi), Some(rank)) => {
@@ -139,7 +140,7 @@ impl<P: LeastSquares + ?Sized> Study<'_, P> {
     fn run(&self, start: usize, theta0: Vec<f64>, intr: &dyn Interrupt) -> Result<RunRecord> {
         let (opts, rec) = (self.opts, &self.opts.record);
         let (n, m) = (self.problem.n_params(), self.problem.n_residuals());
-        let mut buf = LossBuffers::new(m, n);
+        let mut buf = LossBuffers::new(m, n, self.direct);
         let mut state = OptState::new(opts.optimizer, n);
         let (amb, np) = self.phi.filter(|_| opts.rank.is_some()).map_or((0, 0), |p| (p.n_values(), p.n_params()));
         let (mut pv, mut pj) = (vec![0.0; amb], vec![0.0; amb * np]);
@@ -250,10 +251,14 @@ fn run_study<M: ModelMap<F64Ring>>(
     net: &Network,
     problem: &WeightedResidual<M>,
     batch: Option<(usize, usize, usize)>,
+    direct: bool,
     opts: &TrainOptions,
     par: Par,
     intr: &dyn Interrupt,
-) -> Result<TrainReport> {
+) -> Result<TrainReport>
+where
+    WeightedResidual<M>: TrainProblem,
+{
     let n = problem.map.n_params();
     let phi = match opts.rank {
         Some(_) => Some(CoefficientMap::new(net, F64Ring)?),
@@ -275,7 +280,7 @@ fn run_study<M: ModelMap<F64Ring>>(
         Init::Gaussian { scale: Some(s), factor } => s * factor,
         Init::Gaussian { scale: None, factor } => start_scale(net, problem, opts.seed)? * factor,
     };
-    let study = Study { problem, phi: phi.as_ref(), batch, opts };
+    let study = Study { problem, phi: phi.as_ref(), batch, opts, direct };
     let one = |i: usize| -> Result<RunRecord> {
         let theta0 = match &opts.init {
             Init::Explicit(v) => v[i * n..(i + 1) * n].to_vec(),
@@ -328,7 +333,7 @@ pub fn train(
             let sqrt_w =
                 if matches!(metric, Metric::Euclidean) { vec![] } else { w.iter().map(|v| v.sqrt()).collect() };
             let problem = WeightedResidual { map, target: target.clone(), sqrt_w };
-            run_study(net, &problem, None, opts, par, intr)
+            run_study(net, &problem, None, false, opts, par, intr)
         }
         Objective::Data { points, values } => {
             check_finite("x", points)?;
@@ -356,7 +361,7 @@ pub fn train(
             };
             let problem =
                 WeightedResidual { map: LaneDataMap::new(net, points)?, target: values.clone(), sqrt_w: vec![] };
-            run_study(net, &problem, batch, opts, par, intr)
+            run_study(net, &problem, batch, true, opts, par, intr)
         }
     }
 }
