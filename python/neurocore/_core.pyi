@@ -550,6 +550,7 @@ def train(
     plateau_band: float = 0.0001,
     plateau_grad: float = 0.01,
     plateau_min: int = 10,
+    ratio_every: int = 1,
     threads: int = 0,
     memory_limit: int | None = None,
 ) -> TrainRecord: ...

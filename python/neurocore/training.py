@@ -88,7 +88,8 @@ class TrainingRun:
         The loss on the downsampled steps reached (``curve_points`` evenly spaced steps, plus
         the last one).
     curve_ratio : numpy.ndarray
-        The singular ratio ``sigma_r / sigma_1`` on ``curve_steps`` (empty when not measured).
+        The singular ratio ``sigma_r / sigma_1`` on ``curve_steps`` (NaN where not sampled, see
+        ``ratio_points``; empty when not measured).
     fraction_steps : dict of float to int or None
         For each fraction ``f``, the first step with ``L_t <= f L_0`` (None: never reached).
     plateau_steps, plateaus : int
@@ -392,6 +393,7 @@ def train(
     fractions: Sequence[float] = (0.5, 0.1, 0.01),
     curve_points: int = 101,
     singular_ratio: bool = True,
+    ratio_points: int = 21,
     near_singular: float = 1e-3,
     plateau_band: float = 1e-4,
     plateau_grad: float = 1e-2,
@@ -452,7 +454,11 @@ def train(
     curve_points : int
         Points of the downsampled loss curve (>= 2).
     singular_ratio : bool
-        Sample the singular ratio along the curve (costs one Jacobian SVD per sample).
+        Sample the singular ratio along the curve (each sample is an eigen-decomposition of
+        ``J^T J``, ``n_params x n_params``: on small networks dearer than hundreds of steps).
+    ratio_points : int
+        About how many of the curve points get a singular-ratio sample (every
+        ``ceil((curve_points - 1) / (ratio_points - 1))``-th one, and the last; NaN elsewhere).
     near_singular : float
         Threshold on the smallest sampled singular ratio for "passed near a singular stratum".
     plateau_band, plateau_grad, plateau_min : float, float, int
@@ -499,6 +505,7 @@ def train(
     ftol = _float_arg(ftol, "ftol", positive=False)
     fracs = _fractions(fractions)
     curve_points = _int_arg(curve_points, "curve_points", 2)
+    ratio_points = _int_arg(ratio_points, "ratio_points", 2)
     near_singular = _float_arg(near_singular, "near_singular", positive=True)
     plateau_band = _float_arg(plateau_band, "plateau_band", positive=False)
     plateau_grad = _float_arg(plateau_grad, "plateau_grad", positive=False)
@@ -554,6 +561,7 @@ def train(
         plateau_band=plateau_band,
         plateau_grad=plateau_grad,
         plateau_min=plateau_min,
+        ratio_every=max(1, -(-(curve_points - 1) // (ratio_points - 1))),
         threads=threads,
         memory_limit=memory_limit,
         **kw,

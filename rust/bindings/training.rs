@@ -94,7 +94,7 @@ pub struct TrainRecord {
     optimizer="gd", lr=0.01, steps=1000, starts=16, first_start=0, init=None, init_scale=None,
     init_factor=1.0, seed=0, batch_size=None, rank=None, curve_points=101,
     fractions=vec![0.5, 0.1, 0.01], gtol=1e-8, ftol=0.0, divergence=1e12, plateau_band=1e-4,
-    plateau_grad=1e-2, plateau_min=10, threads=0, memory_limit=None
+    plateau_grad=1e-2, plateau_min=10, ratio_every=1, threads=0, memory_limit=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn train<'py>(
@@ -124,6 +124,7 @@ pub fn train<'py>(
     plateau_band: f64,
     plateau_grad: f64,
     plateau_min: usize,
+    ratio_every: usize,
     threads: usize,
     memory_limit: Option<u64>,
 ) -> PyResult<TrainRecord> {
@@ -160,6 +161,7 @@ pub fn train<'py>(
             plateau_band,
             plateau_grad,
             plateau_min,
+            ratio_every,
         },
     };
     let inner = &net.inner;

@@ -221,7 +221,8 @@ impl<P: TrainProblem + ?Sized> Study<'_, P> {
             if next < schedule.len() && schedule[next] == t || last {
                 r.curve_steps.push(t);
                 r.curve_loss.push(loss);
-                r.curve_ratio.push(self.ratio(&theta, &mut pv, &mut pj)?);
+                let measure = (r.curve_steps.len() - 1).is_multiple_of(rec.ratio_every.max(1)) || last;
+                r.curve_ratio.push(if measure { self.ratio(&theta, &mut pv, &mut pj)? } else { f64::NAN });
                 while next < schedule.len() && schedule[next] <= t {
                     next += 1;
                 }
