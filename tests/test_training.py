@@ -362,3 +362,27 @@ def test_cli_train_json_and_table(capsys):
     assert code == 0 and "best loss" in capsys.readouterr().out
     code = main(["train", "mlp", "2,2,1", "--target", "1,2,3", "--lr", "-1"])
     assert code == 2 and "lr" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# The training section of `neurocore compare`
+
+
+def test_compare_training_section_round_trips_and_plots(tmp_path, capsys):
+    from neurocore.comparison import CompareReport
+
+    png = tmp_path / "cmp.png"
+    args = ["compare", "--targets", "1", "--starts", "4", "--train-steps", "300", "--json"]
+    assert main([*args, "--plot", str(png)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rep = CompareReport.from_dict(data)
+    assert json.loads(rep.to_json()) == data
+    assert [t.name for t in rep.training] == ["MLP", "CNN", "attention"]
+    for t in rep.training:
+        assert t.runs == 4 and t.steps == 300 and 0.0 <= t.singular_share <= 1.0
+        assert t.near_count + t.away_count == t.converged
+        assert sum(t.strata_counts.values()) == t.runs - t.diverged
+        assert all(len(c["steps"]) == len(c["loss"]) for c in t.curves)
+    assert "median steps, near singular" in str(rep)
+    if png.exists():  # matplotlib installed
+        assert (tmp_path / "cmp-training.png").read_bytes()[:4] == b"\x89PNG"

@@ -485,6 +485,11 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=int, default=6, help="random targets for the closest-point experiment (default 6)")
     p.add_argument("--starts", type=int, default=16, help="searches per target (default 16)")
     p.add_argument("--plot", metavar="PNG", help="also write a figure (needs matplotlib)")
+    p.add_argument(
+        "--train-steps", type=int, default=0, help="add the training section: steps per run (default 0 = off)"
+    )
+    p.add_argument("--train-optimizer", choices=["gd", "momentum", "adam"], default="adam", help="(default adam)")
+    p.add_argument("--train-lr", type=float, default=0.01, help="learning rate of the training runs (default 0.01)")
     _common(p)
 
 
@@ -505,9 +510,17 @@ def _run_compare(args: argparse.Namespace) -> int:
         seed=args.seed,
         threads=args.threads,
         progress=True,
+        train_steps=args.train_steps,
+        train_optimizer=args.train_optimizer,
+        train_lr=args.train_lr,
     )
     if args.plot:
         rep.plot(args.plot)
+        if rep.training:
+            from pathlib import Path
+
+            path = Path(args.plot)
+            rep.plot_training(str(path.with_name(f"{path.stem}-training{path.suffix or '.png'}")))
     print(rep.to_json() if args.json else rep)
     return 0
 
