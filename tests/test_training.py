@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import signal
+import subprocess
+import sys
+import time
 from fractions import Fraction
 from itertools import combinations
 
@@ -386,3 +390,40 @@ def test_compare_training_section_round_trips_and_plots(tmp_path, capsys):
     assert "median steps, near singular" in str(rep)
     if png.exists():  # matplotlib installed
         assert (tmp_path / "cmp-training.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# --------------------------------------------------------------------------------------------
+# Ctrl-C
+
+_CTRL_C_SCRIPT = """
+import sys, time
+import numpy as np
+import neurocore as nc
+net = nc.mlp([4, 8, 2], degree=2)
+rng = np.random.default_rng(0)
+x, y = rng.normal(size=(256, 4)), rng.normal(size=(256, 2))
+print("ready", flush=True)
+t = time.perf_counter()
+try:
+    nc.train(net, data=(x, y), lr=1e-6, steps=10**7, starts=64, gtol=0.0, progress=False)
+except KeyboardInterrupt:
+    print(f"interrupted after {time.perf_counter() - t:.2f}", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_interrupts_training():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CTRL_C_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(1.5)
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, (out, err)
+    assert "interrupted" in out and "panicked" not in err
+    assert time.perf_counter() - sent < 5.0
