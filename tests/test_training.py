@@ -427,3 +427,12 @@ def test_ctrl_c_interrupts_training():
     assert proc.returncode == 3, (out, err)
     assert "interrupted" in out and "panicked" not in err
     assert time.perf_counter() - sent < 5.0
+
+
+def test_docstring_examples_of_the_training_module():
+    import doctest
+
+    import neurocore.training
+
+    result = doctest.testmod(neurocore.training, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted >= 2

@@ -146,3 +146,38 @@ pub fn loss_gradient<P: TrainProblem + ?Sized>(
 pub fn full_loss(buf: &LossBuffers) -> f64 {
     buf.r.iter().map(|v| v * v).sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{Activation, Dense, Layer, Network};
+
+    #[test]
+    fn direct_gradient_on_samples_equals_the_jacobian_route() {
+        // MLP (3, 4, 2) t^2 with biases on 11 samples (two lane batches, the second partial).
+        let net = Network::new(vec![
+            Layer::Dense(Dense { input_dim: 3, output_dim: 4, bias: true }),
+            Layer::Activation(Activation::monomial(4, 2).unwrap()),
+            Layer::Dense(Dense { input_dim: 4, output_dim: 2, bias: true }),
+        ])
+        .unwrap();
+        let mut rng = crate::rng::SplitMix64::new(7);
+        let points: Vec<f64> = (0..33).map(|_| rng.normal()).collect();
+        let target: Vec<f64> = (0..22).map(|_| rng.normal()).collect();
+        let theta: Vec<f64> = (0..net.n_params()).map(|_| rng.normal()).collect();
+        let problem = WeightedResidual { map: LaneDataMap::new(&net, &points).unwrap(), target, sqrt_w: vec![] };
+        let (m, n) = (22, net.n_params());
+        let rows: Vec<usize> = vec![0, 1, 6, 7, 20, 21];
+        for batch in [None, Some((rows.as_slice(), 11.0 / 3.0))] {
+            let mut via_jac = LossBuffers::new(m, n, false);
+            let mut direct = LossBuffers::new(m, n, true);
+            let a = loss_gradient(&problem, &theta, batch, &mut via_jac).unwrap();
+            let b = loss_gradient(&problem, &theta, batch, &mut direct).unwrap();
+            assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0));
+            for (x, y) in via_jac.grad.iter().zip(&direct.grad) {
+                assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{x} vs {y}");
+            }
+            assert_eq!(via_jac.r, direct.r);
+        }
+    }
+}
