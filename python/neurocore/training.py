@@ -20,7 +20,11 @@ Conventions
 * The singular ratio is ``sigma_r / sigma_1`` of the Jacobian of ``phi`` at the iterate, ``r`` the
   generic rank (``nc.dimension(net).dim``), sampled on the downsampled curve steps. It is 0
   exactly where the rank drops; a run *passed near a singular stratum* when its smallest
-  sampled ratio is below ``near_singular`` (default ``1e-3``).
+  sampled ratio is below ``near_singular`` (default ``1e-3``). The ratio is invariant under
+  scaling the Jacobian, so it does not see the approach to ``theta = 0`` of a small start on a
+  homogeneous network (where the Jacobian shrinks as a whole); and the minimum includes the end
+  point, so runs that converge *to* a singular or boundary point count as near
+  (``TrainingRun.min_path_singular_ratio`` leaves the end point out).
 """
 
 from __future__ import annotations
@@ -101,6 +105,9 @@ class TrainingRun:
         Smallest sampled singular ratio (NaN when not measured).
     near_singular : bool
         ``min_singular_ratio < near_singular`` threshold of the study.
+    min_path_singular_ratio : float
+        Smallest sampled singular ratio before the last sample (the path, not the end point;
+        NaN when fewer than two samples).
     """
 
     start: int
@@ -122,6 +129,7 @@ class TrainingRun:
     stratum: Any
     min_singular_ratio: float
     near_singular: bool
+    min_path_singular_ratio: float = math.nan
 
     @property
     def converged(self) -> bool:
@@ -165,6 +173,9 @@ class TrainingRun:
             "kind": self.kind,
             "min_singular_ratio": None if math.isnan(self.min_singular_ratio) else self.min_singular_ratio,
             "near_singular": self.near_singular,
+            "min_path_singular_ratio": None
+            if math.isnan(self.min_path_singular_ratio)
+            else self.min_path_singular_ratio,
         }
 
     def __repr__(self) -> str:
@@ -602,6 +613,8 @@ def train(
         ratio = np.asarray(r.curve_ratio, dtype=np.float64)
         finite = ratio[np.isfinite(ratio)]
         min_ratio = float(finite.min()) if finite.size else math.nan
+        path = ratio[:-1][np.isfinite(ratio[:-1])]
+        min_path = float(path.min()) if path.size else math.nan
         runs.append(
             TrainingRun(
                 start=r.start,
@@ -623,6 +636,7 @@ def train(
                 stratum=s,
                 min_singular_ratio=min_ratio,
                 near_singular=bool(min_ratio < near_singular),
+                min_path_singular_ratio=min_path,
             )
         )
 
