@@ -62,6 +62,9 @@ __all__ = [
     "StratumRecord",
     "small_jacobian_float",
     "symmetry_greedy_extension",
+    "TrainRecord",
+    "TrainRunRecord",
+    "train",
 ]
 
 __version__: str
@@ -512,3 +515,104 @@ class StratumRecord:
     def kind(self) -> Literal["zero", "boundary", "subnetwork", "critical", "generic"]: ...
     @property
     def details(self) -> dict[str, Any]: ...
+
+_Optimizer: TypeAlias = Literal["gd", "momentum", "adam"]
+_RunStatus: TypeAlias = Literal["converged", "max_steps", "diverged"]
+
+@final
+class TrainRunRecord:
+    @property
+    def start(self) -> int: ...
+    @property
+    def theta0(self) -> list[float]: ...
+    @property
+    def theta(self) -> list[float]: ...
+    @property
+    def function(self) -> list[float]: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def status(self) -> _RunStatus: ...
+    @property
+    def stop_step(self) -> int | None: ...
+    @property
+    def initial_loss(self) -> float: ...
+    @property
+    def final_loss(self) -> float: ...
+    @property
+    def final_grad_norm(self) -> float: ...
+    @property
+    def curve_steps(self) -> list[int]: ...
+    @property
+    def curve_loss(self) -> list[float]: ...
+    @property
+    def curve_ratio(self) -> list[float]: ...
+    @property
+    def fraction_steps(self) -> list[int | None]: ...
+    @property
+    def plateau_steps(self) -> int: ...
+    @property
+    def plateaus(self) -> int: ...
+
+@final
+class TrainRecord:
+    @property
+    def scale(self) -> float: ...
+    @property
+    def runs(self) -> list[TrainRunRecord]: ...
+    @property
+    def optimizer(self) -> _Optimizer: ...
+    @property
+    def lr(self) -> float: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def gtol(self) -> float: ...
+    @property
+    def ftol(self) -> float: ...
+    @property
+    def fractions(self) -> list[float]: ...
+    @property
+    def rank(self) -> int | None: ...
+    @property
+    def plateau_band(self) -> float: ...
+    @property
+    def plateau_grad(self) -> float: ...
+    @property
+    def plateau_min(self) -> int: ...
+    @property
+    def divergence(self) -> float: ...
+
+def train(
+    net: NetworkCore,
+    *,
+    target: _F64 | None = None,
+    metric: Literal["euclidean", "bombieri", "weights"] = "euclidean",
+    weights: _F64 | None = None,
+    x: _F64 | None = None,
+    y: _F64 | None = None,
+    optimizer: _Optimizer = "gd",
+    lr: float = 0.01,
+    steps: int = 1000,
+    starts: int = 16,
+    first_start: int = 0,
+    init: _F64 | None = None,
+    init_scale: float | None = None,
+    init_factor: float = 1.0,
+    seed: int = 0,
+    batch_size: int | None = None,
+    rank: int | None = None,
+    curve_points: int = 101,
+    fractions: Sequence[float] = ...,
+    gtol: float = 1e-08,
+    ftol: float = 0.0,
+    divergence: float = 1000000000000.0,
+    plateau_band: float = 0.0001,
+    plateau_grad: float = 0.01,
+    plateau_min: int = 10,
+    ratio_every: int = 1,
+    threads: int = 0,
+    memory_limit: int | None = None,
+) -> TrainRecord: ...

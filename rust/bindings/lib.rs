@@ -17,6 +17,7 @@ mod runtime;
 mod scan;
 mod strata;
 mod symmetry;
+mod training;
 
 use pyo3::prelude::*;
 
@@ -54,6 +55,9 @@ mod _core {
     use super::symmetry::{
         symmetry_greedy_extension, symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p,
     };
+
+    #[pymodule_export]
+    use super::training::{train, TrainRecord, TrainRunRecord};
 
     use pyo3::prelude::*;
 
