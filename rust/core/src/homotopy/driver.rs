@@ -14,12 +14,14 @@
 //! Results never depend on the thread count: paths are tracked in input order and the end
 //! points are sorted canonically (real before complex, then by squared distance, then by the
 //! function's coefficients).
+// `!(x > y)` is deliberate in the numerical tests: it is also true for NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::certify::{certified_distinct, Certificate, Certifier};
 use super::linalg::{min_normalized_pivot, norm_inf, solve};
 use super::monodromy::{accept, monodromy, same_function, start_pair, track_all, Found, MonodromyOptions};
 use super::system::{CriticalSystem, Slice};
-use super::tracker::TrackerOptions;
+use super::tracker::{PathStatus, TrackerOptions};
 use crate::closest::metric::{check_finite, metric_weights};
 use crate::closest::spectrum::symmetric_eigenvalues;
 use crate::closest::Metric;
@@ -40,8 +42,8 @@ const STREAM_DETOUR: u64 = 0x4544_5f64_6574_6f75;
 pub struct EdOptions {
     pub monodromy: MonodromyOptions,
     pub tracker: TrackerOptions,
-    /// Independent monodromy runs (different slice and seed); the first one's solutions are
-    /// used, the others only confirm the count (at least 1).
+    /// Independent monodromy runs (different slice and seed); the run with the most solutions
+    /// is used, the others confirm the count (at least 1).
     pub runs: usize,
     /// Largest slice dimension accepted: every path step solves `m x m` systems and runs `m`
     /// passes of the network over duals, so larger systems are refused up front.
@@ -55,7 +57,7 @@ pub struct EdOptions {
 impl Default for EdOptions {
     fn default() -> Self {
         EdOptions {
-            monodromy: MonodromyOptions::default(),
+            monodromy: MonodromyOptions { stable_loops: 10, ..MonodromyOptions::default() },
             tracker: TrackerOptions::default(),
             runs: 2,
             max_dim: 40,
@@ -85,13 +87,13 @@ pub struct RunSummary {
 /// The ED degree with its evidence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EdDegreeReport {
-    /// Distinct critical functions found by the first run's monodromy.
+    /// Distinct critical functions found by the best run's monodromy (the largest count).
     pub ed_degree: usize,
     /// Solutions that passed Krawczyk's test (0 when certification is off).
     pub certified: usize,
     /// Certified solutions with pairwise disjoint function enclosures: a proven lower bound.
     pub certified_lower_bound: usize,
-    /// Every run, the first one first.
+    /// Every run, in run order.
     pub runs: Vec<RunSummary>,
     /// All runs found the same count.
     pub runs_agree: bool,
@@ -133,8 +135,9 @@ pub struct CriticalPointsReport {
     pub points: Vec<CriticalPointReport>,
     /// The monodromy count at generic data (the ED degree found).
     pub ed: EdDegreeReport,
-    /// Paths from the generic data to the target: tracked, failed by status, ending where
-    /// `J B` drops rank, and ending at a function already reached by another path.
+    /// Paths from the generic data to the target: tracked (all attempts and retries), and on
+    /// the attempt kept: failed by status, ending where `J B` drops rank, and ending at a
+    /// function already reached by another path.
     pub paths: usize,
     pub failures: Vec<(&'static str, usize)>,
     pub rank_deficient: usize,
@@ -190,6 +193,7 @@ fn draw_slice(n: usize, m: usize, seed: u64, run: u64) -> Slice {
     Slice { theta0: (0..n).map(|_| cnormal(&mut g)).collect(), b: (0..n * m).map(|_| cnormal(&mut g)).collect() }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_once(
     net: &Network,
     weights: &[f64],
@@ -217,6 +221,29 @@ fn run_once(
         history: rep.history,
     };
     Ok((Generic { slice, u0, sols }, summary))
+}
+
+/// Newton's method run to rounding level: iterates while `|G|` decreases (at most 12 steps)
+/// and returns the point with the smallest residual. The tracker's own refinement stops at
+/// its tolerance; Krawczyk's smallest boxes need the last digits.
+fn refine(sys: &CriticalSystem<'_, ComplexRing>, t: &[C64], u: &[C64]) -> Result<Vec<C64>> {
+    let (g, _) = sys.residual(t, u)?;
+    let (mut best, mut best_res) = (t.to_vec(), norm_inf(&g));
+    let mut cur = t.to_vec();
+    for _ in 0..12 {
+        let (g, gt, _) = sys.residual_jacobian(&cur, u)?;
+        let minus_g: Vec<C64> = g.iter().map(|v| -*v).collect();
+        let Some(d) = solve(&gt, sys.m, &minus_g) else { break };
+        cur = cur.iter().zip(&d).map(|(a, b)| *a + *b).collect();
+        let (g, _) = sys.residual(&cur, u)?;
+        let r = norm_inf(&g);
+        if !(r < best_res) {
+            break;
+        }
+        best = cur.clone();
+        best_res = r;
+    }
+    Ok(best)
 }
 
 /// Krawczyk certificates at data `u` (in input order; `None` where the test fails).
@@ -250,11 +277,23 @@ fn solve_generic(
         return Err(CoreError::invalid("runs", "at least one monodromy run is needed"));
     }
     let m = slice_dim(net, seed, opts, par, intr)?;
-    let (first, s0) = run_once(net, weights, m, seed, 0, opts, par, intr)?;
-    let mut runs = vec![s0];
-    for r in 1..opts.runs {
-        let (_, s) = run_once(net, weights, m, seed, r as u64, opts, par, intr)?;
+    // Every run's count is a lower bound (its solutions are certified separately); the run with
+    // the most solutions is the one reported and carried on, the others are evidence.
+    let mut first: Option<Generic> = None;
+    let mut runs = Vec::with_capacity(opts.runs);
+    for r in 0..opts.runs {
+        let (gen, s) = run_once(net, weights, m, seed, r as u64, opts, par, intr)?;
+        if first.as_ref().is_none_or(|f| gen.sols.len() > f.sols.len()) {
+            first = Some(gen);
+        }
         runs.push(s);
+    }
+    let mut first = first.ok_or_else(|| CoreError::internal("no monodromy run"))?;
+    {
+        let sys = CriticalSystem::new(net, ComplexRing, &first.slice, weights)?;
+        for f in first.sols.iter_mut() {
+            f.t = refine(&sys, &f.t, &first.u0)?;
+        }
     }
     let (certified, lower) = if opts.certify {
         let ts: Vec<&[C64]> = first.sols.iter().map(|s| s.t.as_slice()).collect();
@@ -428,31 +467,72 @@ pub fn critical_points(
     let (m, big_n) = (sys.m, sys.big_n);
     let ustar: Vec<C64> = target.iter().map(|&v| C64::real(v)).collect();
     // The detour point: the midpoint pushed off the real line by a random complex offset of the
-    // data's size, so neither segment meets the (real-codimension-two) discriminant.
+    // data's size, so neither segment meets the (real-codimension-two) discriminant. The end
+    // point of a path depends on the route (a different detour permutes the ends by
+    // monodromy), so all paths of one attempt share one route: a failed path is tracked again
+    // on the same route with smaller steps, and only when some end is still missing (failed,
+    // or two paths reached one function: path jumping) is the whole set tracked along a fresh
+    // detour. The attempt with the most distinct functions is kept.
     let scale =
         (ustar.iter().chain(&gen.u0).map(|z| z.norm_sqr()).sum::<f64>() / (2 * ambient).max(1) as f64).sqrt().max(1e-3);
-    let mut g = SplitMix64::derived(seed, STREAM_DETOUR, 0);
-    let mid: Vec<C64> =
-        gen.u0.iter().zip(&ustar).map(|(a, b)| (*a + *b).scale(0.5) + cnormal(&mut g).scale(scale)).collect();
+    const DETOURS: u64 = 3;
+    const RETRIES: u32 = 2;
     let starts: Vec<Vec<C64>> = gen.sols.iter().map(|s| s.t.clone()).collect();
-    let ends = track_all(&sys, &[&gen.u0, &mid, &ustar], &starts, &opts.tracker, par, intr)?;
-    let mut mrep = super::monodromy::MonodromyReport::default();
-    let mut kept: Vec<Found> = Vec::new();
-    let mut merged = 0usize;
-    for r in &ends {
-        if let Some(f) = accept(&sys, r, opts.monodromy.rank_tol, &mut mrep)? {
-            if kept.iter().any(|k| same_function(&k.phi, &f.phi, opts.monodromy.dedup_tol)) {
-                merged += 1;
-            } else {
-                kept.push(f);
+    let mut best: Option<(Vec<Found>, super::monodromy::MonodromyReport, usize)> = None;
+    let mut tracked = 0usize;
+    for attempt in 0..DETOURS {
+        let mut g = SplitMix64::derived(seed, STREAM_DETOUR, attempt);
+        let mid: Vec<C64> =
+            gen.u0.iter().zip(&ustar).map(|(a, b)| (*a + *b).scale(0.5) + cnormal(&mut g).scale(scale)).collect();
+        let route: [&[C64]; 3] = [&gen.u0, &mid, &ustar];
+        let mut ends = track_all(&sys, &route, &starts, &opts.tracker, par, intr)?;
+        tracked += ends.len();
+        for retry in 1..=RETRIES {
+            let failed: Vec<usize> = (0..ends.len()).filter(|&i| ends[i].status != PathStatus::Success).collect();
+            if failed.is_empty() {
+                break;
+            }
+            let shrink = 0.5f64.powi(2 * retry as i32);
+            let topts = TrackerOptions {
+                max_step: opts.tracker.max_step * shrink,
+                initial_step: opts.tracker.initial_step * shrink,
+                max_steps: opts.tracker.max_steps * (1 << (2 * retry)),
+                ..opts.tracker.clone()
+            };
+            let again: Vec<Vec<C64>> = failed.iter().map(|&i| starts[i].clone()).collect();
+            let redo = track_all(&sys, &route, &again, &topts, par, intr)?;
+            tracked += redo.len();
+            for (&i, r) in failed.iter().zip(redo) {
+                ends[i] = r;
             }
         }
+        let mut mrep = super::monodromy::MonodromyReport::default();
+        let mut kept: Vec<Found> = Vec::new();
+        let mut merged = 0usize;
+        for r in &ends {
+            if let Some(f) = accept(&sys, r, opts.monodromy.rank_tol, &mut mrep)? {
+                if kept.iter().any(|k| same_function(&k.phi, &f.phi, opts.monodromy.dedup_tol)) {
+                    merged += 1;
+                } else {
+                    kept.push(f);
+                }
+            }
+        }
+        let complete = kept.len() == starts.len();
+        if best.as_ref().is_none_or(|b| kept.len() > b.0.len()) {
+            best = Some((kept, mrep, merged));
+        }
+        if complete {
+            break;
+        }
     }
+    let (kept, mrep, merged) = best.ok_or_else(|| CoreError::internal("no route to the target"))?;
     let mut points = Vec::with_capacity(kept.len());
     let cert = Certifier::new(net, &gen.slice, &weights)?;
     for f in kept {
         intr.check()?;
-        let (gv, gt, p) = sys.residual_jacobian(&f.t, &ustar)?;
+        let t = refine(&sys, &f.t, &ustar)?;
+        let (gv, gt, p) = sys.residual_jacobian(&t, &ustar)?;
         let certified = opts.certify && cert.certify(&f.t, &ustar, &p.jb, &gt)?.is_some();
         let big = norm_inf(&p.phi);
         let imag = p.phi.iter().fold(0.0f64, |a, z| a.max(z.im.abs())) / (1.0 + big);
@@ -467,7 +547,7 @@ pub fn critical_points(
         points.push(CriticalPointReport {
             function,
             theta: p.theta,
-            t: f.t,
+            t,
             residual: norm_inf(&gv),
             rank_pivot: min_normalized_pivot(&p.jb, big_n, m),
             imag_size: imag,
@@ -502,7 +582,7 @@ pub fn critical_points(
     Ok(CriticalPointsReport {
         points,
         ed,
-        paths: ends.len(),
+        paths: tracked,
         failures: mrep.failures,
         rank_deficient: mrep.rank_deficient,
         merged,
