@@ -228,3 +228,19 @@ def test_too_large_network_is_refused_up_front():
     net = nc.mlp([10, 9, 10], degree=1)
     with pytest.raises(ValueError, match="net: the neurovariety has dimension 99"):
         nc.ed_degree(net)
+
+
+def test_cli_eddegree_and_critical(capsys):
+    import json
+
+    from neurocore.cli import main
+
+    assert main(["eddegree", "mlp", "2,1,1", "--degree", "2", "--threads", "1", "--json"]) == 0
+    # Gold row mlp-2-1-1-ed_degree-euclidean-15: the ED degree of w (a x0 + b x1)^2 is 4.
+    assert json.loads(capsys.readouterr().out)["ed_degree"] == 4
+    assert main(["critical", "mlp", "2,1,2", "--degree", "1", "--target", "3,0,0,1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # Eckart-Young for diag(3, 1): squared distances 1 (drop sigma_2) and 9 (drop sigma_1).
+    assert [round(p["sq_distance"][0], 9) for p in out["points"]] == [1.0, 9.0]
+    assert main(["critical", "mlp", "2,1,1", "--degree", "3", "--target", "1,2"]) == 2
+    assert "target" in capsys.readouterr().err

@@ -291,8 +291,8 @@ def ed_degree(
     --------
     >>> import neurocore as nc
     >>> r = nc.ed_degree(nc.mlp([2, 1, 1], degree=3), threads=1)   # cone over the twisted cubic
-    >>> r.ed_degree, r.certified_lower_bound
-    (7, 7)
+    >>> r.ed_degree, r.runs_agree, r.certified_lower_bound <= r.ed_degree
+    (7, True, True)
     """
     net = _check_net(net)
     name, kw = _metric_kwargs(net, metric)
