@@ -244,3 +244,18 @@ def test_cli_eddegree_and_critical(capsys):
     assert [round(p["sq_distance"][0], 9) for p in out["points"]] == [1.0, 9.0]
     assert main(["critical", "mlp", "2,1,1", "--degree", "3", "--target", "1,2"]) == 2
     assert "target" in capsys.readouterr().err
+
+
+def test_coefficient_space_too_large_for_memory_is_refused():
+    # t^20 on 30 inputs: binom(49, 20) ~ 2.8e13 coefficients, refused by the size check.
+    import time
+
+    old = nc.memory_limit()
+    nc.set_memory_limit(1 << 30)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(nc.ResourceLimitError):
+            nc.ed_degree(nc.mlp([30, 1, 1], degree=20), threads=1)
+        assert time.perf_counter() - started < 5.0
+    finally:
+        nc.set_memory_limit(old)

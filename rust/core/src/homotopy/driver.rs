@@ -28,7 +28,7 @@ use crate::closest::Metric;
 use crate::dimension::{ambient_dim, dimension, DimensionOptions};
 use crate::error::{CoreError, Result};
 use crate::net::Network;
-use crate::par::{Interrupt, Par};
+use crate::par::{check_allocation, Interrupt, Par};
 use crate::ring::{ComplexRing, C64};
 use crate::rng::SplitMix64;
 use num_traits::ToPrimitive;
@@ -165,6 +165,9 @@ fn weights_of(net: &Network, metric: &Metric) -> Result<(Vec<f64>, usize)> {
         requested_bytes: u128::MAX,
         limit_bytes: crate::par::memory_limit() as u128,
     })?;
+    // The weights, the data and the monodromy solutions hold coefficient vectors: refuse a
+    // coefficient space too large for memory before building any of them.
+    check_allocation("the coefficient vectors of the critical system", ambient as u128 * 8, 8)?;
     Ok((metric_weights(net, metric, ambient)?, ambient))
 }
 
