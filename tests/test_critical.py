@@ -86,7 +86,10 @@ def test_gold_real_critical_points_and_minima_of_t6():
         assert np.max(np.abs(p.function.imag)) <= 1e-8 * (1 + np.max(np.abs(p.function)))
         hit = nc.closest_point(net, p.function.real, starts=8, classify=False, threads=1)
         assert hit.sq_distance <= 1e-12 * float(np.sum(p.function.real**2))
-    assert rows["real_critical"]["in_neuromanifold"] == res.n_real
+    assert rows["real_critical"]["in_neuromanifold"] == res.n_in_neuromanifold == 4
+    assert rows["local_minima"]["in_neuromanifold"] == sum(
+        p.in_neuromanifold is True for p in res.points if p.is_local_minimum
+    )
     # The global minimum among the real critical points is what the local search finds best.
     best = nc.closest_point(net, u, starts=64, classify=False, threads=1)
     assert res.global_minimum is not None
@@ -259,3 +262,20 @@ def test_coefficient_space_too_large_for_memory_is_refused():
         assert time.perf_counter() - started < 5.0
     finally:
         nc.set_memory_limit(old)
+
+
+def test_real_points_outside_the_real_neuromanifold():
+    # Linear CNN with filters (2, 2): the end-to-end filters are the products of two real linear
+    # factors, so X is all quadratics (the only critical point is the target itself), while the
+    # real neuromanifold holds only those with real roots: 1 + t^2 is in X(R) but not in M,
+    # 1 - t^2 = (1 - t)(1 + t) is in M (critical-points note, section 4).
+    net = nc.conv1d([2, 2], [1, 1], degree=1)
+    outside = nc.critical_points(net, [1, 0, 1], threads=1)
+    inside = nc.critical_points(net, [1, 0, -1], threads=1)
+    assert outside.n_real == inside.n_real == 1
+    assert outside.points[0].sq_distance.real == pytest.approx(0.0, abs=1e-18)
+    assert outside.points[0].in_neuromanifold is None and outside.n_in_neuromanifold == 0
+    assert inside.points[0].in_neuromanifold is True and inside.n_in_neuromanifold == 1
+    theta = inside.points[0].real_theta
+    assert theta is not None
+    assert nc.coefficients(net, theta) == pytest.approx([1, 0, -1], abs=1e-6)

@@ -326,6 +326,14 @@ class CriticalFunction:
     hessian_eigenvalues : numpy.ndarray or None
         For a real point: eigenvalues of the Hessian of the squared distance restricted to the
         variety (orthonormal real basis of the tangent space), ascending. ``None`` otherwise.
+    real_theta : numpy.ndarray or None
+        For a real point: real parameters found by the local search with the function itself
+        as target, reproducing it to ``1e-10`` relative squared distance. ``None`` when none was
+        found (or the search was not run).
+    in_neuromanifold : bool or None
+        ``True`` when ``real_theta`` was found (the point lies in the real neuromanifold, not
+        only in the real points of its Zariski closure), ``None`` otherwise: a failed search
+        is no proof that no real preimage exists.
     """
 
     function: np.ndarray
@@ -337,6 +345,8 @@ class CriticalFunction:
     rank_pivot: float
     certified: bool
     hessian_eigenvalues: np.ndarray | None
+    real_theta: np.ndarray | None = None
+    in_neuromanifold: bool | None = None
 
     @property
     def index(self) -> int | None:
@@ -378,6 +388,8 @@ class CriticalFunction:
             "certified": self.certified,
             "hessian_eigenvalues": None if self.hessian_eigenvalues is None else self.hessian_eigenvalues.tolist(),
             "kind": self.kind,
+            "real_theta": None if self.real_theta is None else self.real_theta.tolist(),
+            "in_neuromanifold": self.in_neuromanifold,
         }
 
     def __repr__(self) -> str:
@@ -445,6 +457,11 @@ class CriticalPoints:
         return sum(p.is_local_minimum for p in self.points)
 
     @property
+    def n_in_neuromanifold(self) -> int:
+        """Real critical points with a real parameter preimage found."""
+        return sum(p.in_neuromanifold is True for p in self.points)
+
+    @property
     def global_minimum(self) -> CriticalFunction | None:
         """The real critical point of smallest squared distance (``None`` when there is none).
 
@@ -464,6 +481,7 @@ class CriticalPoints:
             "n_complex": self.n_complex,
             "n_real": self.n_real,
             "n_local_minima": self.n_local_minima,
+            "n_in_neuromanifold": self.n_in_neuromanifold,
             "global_minimum_sq_distance": None if g is None else g.sq_distance.real,
             "paths": self.paths,
             "failures": dict(self.failures),
@@ -486,7 +504,8 @@ class CriticalPoints:
             f"network      {self.network}",
             f"metric       {self.metric}",
             f"critical     {self.n_complex} complex ({self.certified_distinct} certified distinct), "
-            f"{self.n_real} real, {self.n_local_minima} local minima",
+            f"{self.n_real} real ({self.n_in_neuromanifold} with real parameters found), "
+            f"{self.n_local_minima} local minima",
             f"ED degree    {self.ed.ed_degree} at generic data (certified lower bound {self.ed.certified_lower_bound})",
             "real critical points (sq_distance, kind, index):",
         ]
@@ -495,6 +514,17 @@ class CriticalPoints:
         if self.failures:
             lines.append("paths lost: " + ", ".join(f"{k}: {v}" for k, v in self.failures.items()))
         return "\n".join(lines)
+
+
+def _real_preimage(net: Network, f: np.ndarray, seed: int, threads: int | None) -> np.ndarray | None:
+    """Real parameters reproducing ``f`` (relative squared distance <= 1e-10), or ``None``."""
+    from neurocore.closest import closest_point
+
+    norm2 = float(f @ f)
+    hit = closest_point(net, f, starts=16, seed=seed, threads=_threads(threads), classify=False)
+    if hit.sq_distance <= 1e-10 * max(norm2, 1e-300):
+        return _frozen(hit.theta)
+    return None
 
 
 def critical_points(
@@ -510,6 +540,7 @@ def critical_points(
     max_dim: int = 40,
     real_tol: float = 1e-8,
     certify: bool = True,
+    real_preimages: bool = True,
 ) -> CriticalPoints:
     """Every critical point of the squared distance from ``target`` to the neurovariety.
 
@@ -529,6 +560,10 @@ def critical_points(
         As in :func:`ed_degree`.
     real_tol : float
         A critical function is real when ``max |Im| / (1 + max |.|) <= real_tol``.
+    real_preimages : bool
+        Look for real parameters of every real critical function (16 starts of
+        :func:`neurocore.closest_point` with the function as target), to tell the real
+        neuromanifold from the real points of its closure (``in_neuromanifold``).
 
     Returns
     -------
@@ -548,6 +583,8 @@ def critical_points(
         raise TypeError(f"real_tol: expected a real number, got {real_tol!r}")
     if not (math.isfinite(real_tol) and real_tol > 0):
         raise ValueError(f"real_tol: expected a positive finite number, got {real_tol!r}")
+    if not isinstance(real_preimages, bool):
+        raise TypeError(f"real_preimages: expected a bool, got {real_preimages!r}")
     opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
     raw = _core.critical_points(net._core, u, threads=_threads(threads), real_tol=float(real_tol), **kw, **opts)
     fre, fim = np.asarray(raw["function_re"]), np.asarray(raw["function_im"])
@@ -557,6 +594,7 @@ def critical_points(
         real = bool(raw["is_real"][i])
         f = fre[i] + 1j * fim[i]
         ev = raw["hessian_eigenvalues"][i]
+        real_theta = _real_preimage(net, f.real, opts["seed"], threads) if real and real_preimages else None
         points.append(
             CriticalFunction(
                 function=_frozen(f, np.complex128),
@@ -568,6 +606,8 @@ def critical_points(
                 rank_pivot=float(raw["rank_pivot"][i]),
                 certified=bool(raw["certified"][i]),
                 hessian_eigenvalues=None if ev is None else _frozen(ev),
+                real_theta=real_theta,
+                in_neuromanifold=True if real_theta is not None else None,
             )
         )
     return CriticalPoints(
