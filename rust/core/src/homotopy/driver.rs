@@ -36,6 +36,7 @@ use num_traits::ToPrimitive;
 const STREAM_SLICE: u64 = 0x4544_5f73_6c69_6365;
 const STREAM_START: u64 = 0x4544_5f73_7461_7274;
 const STREAM_DETOUR: u64 = 0x4544_5f64_6574_6f75;
+const STREAM_RECHART: u64 = 0x4544_5f63_6861_7274;
 
 /// Settings of both drivers.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,21 +251,46 @@ fn refine(sys: &CriticalSystem<'_, ComplexRing>, t: &[C64], u: &[C64]) -> Result
 }
 
 /// Krawczyk certificates at data `u` (in input order; `None` where the test fails).
+///
+/// A solution far out in the slice chart (large `t`, a nearly dependent `J B`) can be too
+/// ill-conditioned for the test in double precision. Then the function is certified in a fresh
+/// chart: the slice re-centred at its parameter point `theta(t)` with new random directions
+/// `B'`, where it is the solution `t' = 0` (the critical condition depends on the function and
+/// its tangent space only). A certificate in any chart proves a regular critical point of the
+/// distance with its function in the enclosure, so disjoint enclosures stay distinct points.
 fn certificates(
     net: &Network,
     slice: &Slice,
     weights: &[f64],
     ts: &[&[C64]],
     u: &[C64],
+    seed: u64,
 ) -> Result<Vec<Option<Certificate>>> {
+    const RECHARTS: u64 = 3;
     let sys = CriticalSystem::new(net, ComplexRing, slice, weights)?;
     let cert = Certifier::new(net, slice, weights)?;
-    ts.iter()
-        .map(|t| {
-            let (_, gt, p) = sys.residual_jacobian(t, u)?;
-            cert.certify(t, u, &p.jb, &gt)
-        })
-        .collect()
+    let (n, m) = (sys.n, sys.m);
+    let mut out = Vec::with_capacity(ts.len());
+    for (i, t) in ts.iter().enumerate() {
+        let (_, gt, p) = sys.residual_jacobian(t, u)?;
+        let mut c = cert.certify(t, u, &p.jb, &gt)?;
+        for k in 0..RECHARTS {
+            if c.is_some() {
+                break;
+            }
+            let mut g = SplitMix64::derived(seed ^ STREAM_RECHART, i as u64, k);
+            let chart = Slice { theta0: p.theta.clone(), b: (0..n * m).map(|_| cnormal(&mut g)).collect() };
+            let csys = CriticalSystem::new(net, ComplexRing, &chart, weights)?;
+            let t0 = refine(&csys, &vec![C64::ZERO; m], u)?;
+            let (_, cgt, cp) = csys.residual_jacobian(&t0, u)?;
+            if min_normalized_pivot(&cp.jb, csys.big_n, m) < 1e-9 {
+                continue;
+            }
+            c = Certifier::new(net, &chart, weights)?.certify(&t0, u, &cp.jb, &cgt)?;
+        }
+        out.push(c);
+    }
+    Ok(out)
 }
 
 fn solve_generic(
@@ -300,7 +326,7 @@ fn solve_generic(
     }
     let (certified, lower) = if opts.certify {
         let ts: Vec<&[C64]> = first.sols.iter().map(|s| s.t.as_slice()).collect();
-        let certs = certificates(net, &first.slice, weights, &ts, &first.u0)?;
+        let certs = certificates(net, &first.slice, weights, &ts, &first.u0, seed)?;
         let refs: Vec<Option<&Certificate>> = certs.iter().map(|c| c.as_ref()).collect();
         (refs.iter().filter(|c| c.is_some()).count(), certified_distinct(&refs).len())
     } else {
@@ -531,12 +557,10 @@ pub fn critical_points(
     }
     let (kept, mrep, merged) = best.ok_or_else(|| CoreError::internal("no route to the target"))?;
     let mut points = Vec::with_capacity(kept.len());
-    let cert = Certifier::new(net, &gen.slice, &weights)?;
     for f in kept {
         intr.check()?;
         let t = refine(&sys, &f.t, &ustar)?;
         let (gv, gt, p) = sys.residual_jacobian(&t, &ustar)?;
-        let certified = opts.certify && cert.certify(&f.t, &ustar, &p.jb, &gt)?.is_some();
         let big = norm_inf(&p.phi);
         let imag = p.phi.iter().fold(0.0f64, |a, z| a.max(z.im.abs())) / (1.0 + big);
         let is_real = imag <= opts.real_tol;
@@ -556,7 +580,7 @@ pub fn critical_points(
             imag_size: imag,
             is_real,
             sq_distance: if is_real { C64::real(sq.re) } else { sq },
-            certified,
+            certified: false,
             hessian_eigenvalues,
         });
     }
@@ -576,7 +600,10 @@ pub fn critical_points(
     });
     let certified_distinct_count = if opts.certify {
         let ts: Vec<&[C64]> = points.iter().map(|p| p.t.as_slice()).collect();
-        let certs = certificates(net, &gen.slice, &weights, &ts, &ustar)?;
+        let certs = certificates(net, &gen.slice, &weights, &ts, &ustar, seed)?;
+        for (p, c) in points.iter_mut().zip(&certs) {
+            p.certified = c.is_some();
+        }
         let refs: Vec<Option<&Certificate>> = certs.iter().map(|c| c.as_ref()).collect();
         certified_distinct(&refs).len()
     } else {
