@@ -6,15 +6,21 @@ Both sides get the same starting points (drawn once here and passed to neurocore
 keeps its default ``ftol = xtol = 1e-8`` stops, which only ever let it stop earlier. Each case
 first checks that the hand-written numpy map and Jacobian agree with neurocore's.
 
+A second group times ``nc.closest_point`` with its default arguments (64 random starts, every
+endpoint classified) on the gold targets of ``tests/data/closest.jsonl``: search and
+post-processing together, the call users make.
+
 Run: ``python -m pytest benches/bench_closest.py --benchmark-only`` (side-by-side groups), or
 ``python benches/bench_closest.py`` for a table of times and ratios.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -217,6 +223,30 @@ def neurocore_search(case: Case, starts: np.ndarray, threads: int = 0, classify:
     return res.sq_distance
 
 
+def gold_cases() -> list[tuple[str, nc.Network, list[float]]]:
+    """The gold closest-point targets: (id, network, target)."""
+    path = Path(__file__).resolve().parent.parent / "tests" / "data" / "closest.jsonl"
+    out = []
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        arch = dict(row["arch"])
+        if row["family"] == "mlp":
+            net = nc.mlp(arch.pop("widths"), **arch)
+        else:
+            net = nc.conv1d(arch.pop("filters"), arch.pop("strides", None), **arch)
+        out.append((row["id"], net, row["target"]))
+    return out
+
+
+GOLD = gold_cases()
+
+
+def gold_search(net: nc.Network, target: list[float], classify: bool = True, threads: int = 0) -> float:
+    return nc.closest_point(net, target, classify=classify, threads=threads).sq_distance
+
+
 # --------------------------------------------------------------------------------------------
 # pytest-benchmark: neurocore and the baseline side by side
 
@@ -247,6 +277,14 @@ def test_scipy_least_squares_loop(benchmark, case):
     assert best >= neurocore_search(case, starts) - 1e-8 * (1 + best)
 
 
+@pytest.mark.parametrize("case", GOLD, ids=[g[0] for g in GOLD])
+@pytest.mark.parametrize("classify", [True, False], ids=["classify", "no-classify"])
+def test_neurocore_closest_gold(benchmark, case, classify):
+    benchmark.group = f"closest gold {case[0]}"
+    _, net, target = case
+    assert np.isfinite(benchmark(gold_search, net, target, classify))
+
+
 def _time(fn, *args, repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
@@ -254,6 +292,30 @@ def _time(fn, *args, repeat: int = 3) -> float:
         fn(*args)
         times.append(time.perf_counter() - t0)
     return min(times)
+
+
+def _cpu(fn, *args, repeat: int = 15) -> float:
+    """Median process CPU time of ``fn(*args)``: with ``threads=1`` it hardly depends on what
+    else the machine runs, unlike wall time."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn(*args)
+        times.append(time.process_time() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def cpu_table() -> None:
+    print("\nthreads=1, median process CPU time of 15 calls (ms)")
+    print(f"{'case':26s} {'no classify':>12s} {'classify':>9s}")
+    for case in CASES:
+        starts = starting_points(case)
+        neurocore_search(case, starts, 1)
+        t0, t1 = (_cpu(neurocore_search, case, starts, 1, cl) for cl in (False, True))
+        print(f"{case.name:26s} {1e3 * t0:12.2f} {1e3 * t1:9.2f}")
+    for name, net, target in GOLD:
+        t0, t1 = (_cpu(gold_search, net, target, cl, 1) for cl in (False, True))
+        print(f"{'gold ' + name:26s} {1e3 * t0:12.2f} {1e3 * t1:9.2f}")
 
 
 def main() -> None:
@@ -272,6 +334,14 @@ def main() -> None:
             f"{case.name:26s} {t_sp:11.4f} {t1:9.4f} {t2:9.4f} {tc:9.4f} {t_sp / t1:10.1f} {t_sp / t2:10.1f}"
             f"  {d_sp:.10g} / {d_nc:.10g}"
         )
+    print("\ngold targets, nc.closest_point defaults (64 starts); best of 20 runs (seconds)")
+    print(f"{'case':14s} {'classify':>9s} {'no classify':>12s} {'no cl. 1 thr':>13s}")
+    for name, net, target in GOLD:
+        tc = _time(gold_search, net, target, True, 0, repeat=20)
+        tn = _time(gold_search, net, target, False, 0, repeat=20)
+        t1 = _time(gold_search, net, target, False, 1, repeat=20)
+        print(f"{name:14s} {tc:9.4f} {tn:12.4f} {t1:13.4f}")
+    cpu_table()
 
 
 if __name__ == "__main__":

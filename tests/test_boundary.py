@@ -132,6 +132,9 @@ OVERSIZED = {
     "classify": "nc.classify(nc.attention([128] * 3, [128] * 2, tokens=2), [1] * 98304)",
     "symmetries": "nc.symmetries(nc.attention([128] * 3, [128] * 2, tokens=2))",
     "scan": "nc.scan(nc.mlp([10**6, 10**6, 10**6, 1], degree=2), samples=2, progress=False)",
+    "hilbert_function": "nc.hilbert_function(nc.mlp([6, 3, 3], degree=3), 6)",
+    "equations": "nc.equations(nc.mlp([6, 3, 3], degree=3), 6)",
+    "classify, float point": "nc.classify(nc.attention([128] * 3, [128] * 2, tokens=2), [1.5] * 98304)",
 }
 
 

@@ -129,6 +129,180 @@ def test_saddles_are_recognised():
 
 
 # --------------------------------------------------------------------------------------------
+# Post-processing in the core: recomputation, deduplication, the Hessian test
+
+
+def hessian_of_sq_distance(net, theta, target, weights):
+    """Independent Hessian of ``L = sum_k w_k (phi_k - u_k)^2``: ``2 (J^T W J + sum_k w_k r_k
+    Hess phi_k)``, with ``Hess phi_k`` from central differences of ``nc.jacobian``. For the
+    networks used here ``phi`` has degree at most 3 in the parameters, so ``J`` is at most
+    quadratic and its central difference is exact up to rounding."""
+    theta = np.asarray(theta, dtype=float)
+    n = theta.size
+    jac = np.asarray(nc.jacobian(net, theta, field="float"))
+    r = nc.coefficients(net, theta) - np.asarray(target)
+    h = 1e-3
+    second = np.zeros((n, n))  # sum_k w_k r_k d^2 phi_k / d theta_i d theta_j
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = h
+        dj = (
+            np.asarray(nc.jacobian(net, theta + e, field="float"))
+            - np.asarray(nc.jacobian(net, theta - e, field="float"))
+        ) / (2 * h)
+        second[:, j] = (weights * r) @ dj
+    hess = 2 * (jac.T @ (weights[:, None] * jac) + second)
+    return 0.5 * (hess + hess.T)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "bombieri"])
+def test_hessian_test_matches_numpy_eigvalsh(metric):
+    # Quadrics in 3 variables from 2 squares: a defective (dimension 5 in 6) manifold, so the
+    # residual at a minimum is not 0 and the second-order term of the Hessian matters.
+    net = nc.mlp([3, 2, 1], degree=2)
+    target = np.random.default_rng(11).standard_normal(net.ambient_dim)
+    exps = nc.monomials(net)
+    if metric == "bombieri":
+        weights = np.array([math.prod(math.factorial(a) for a in e) / math.factorial(int(sum(e))) for e in exps])
+    else:
+        weights = np.ones(len(exps))
+    res = nc.closest_point(net, target, metric=metric, starts=16, classify=False)
+    points = res.critical_points + res.saddles
+    assert points
+    for c in points:
+        eig = np.linalg.eigvalsh(hessian_of_sq_distance(net, c.theta, target, weights))
+        scale = float(np.max(np.abs(eig)))
+        assert c.min_hessian_eigenvalue == pytest.approx(eig[0], abs=1e-7 * (1 + scale))
+        assert c.is_minimum == bool(eig[0] >= -(1e-6 * scale + 100 * c.grad_norm))
+        # The recomputed distance and function are phi(theta)'s.
+        np.testing.assert_array_equal(c.function, nc.coefficients(net, c.theta))
+        assert c.sq_distance == pytest.approx(float(weights @ (c.function - target) ** 2), rel=1e-13)
+
+
+def test_hessian_of_a_saddle_against_numpy():
+    # Rank-one 2 x 2 matrices against diag(3, 1): (0, 1, 0, 1) is a saddle (phi = diag(0, 1)).
+    net = nc.mlp([2, 1, 2], degree=1)
+    target = np.array([3.0, 0.0, 0.0, 1.0])
+    res = nc.closest_point(net, target, initial=[[0, 1, 0, 1]], classify=False)
+    (saddle,) = res.saddles
+    eig = np.linalg.eigvalsh(hessian_of_sq_distance(net, saddle.theta, target, np.ones(4)))
+    assert saddle.min_hessian_eigenvalue == pytest.approx(eig[0], abs=1e-12)
+    assert eig[0] == pytest.approx(-4.0)  # hand: the (a, c) block [[2, -6], [-6, 2]]
+    assert not saddle.is_minimum and res.critical_points == ()
+
+
+def test_hessian_test_on_a_quadric_saddle_against_numpy():
+    # One neuron, phi = w (v . x)^2 = w v v^T as a quadric. Under the Bombieri metric the norm
+    # of a quadric is the Frobenius norm of its matrix, so for U = diag(3, 1, -2) the critical
+    # points are w = lambda_k, v = e_k, at squared distance ||U||^2 - lambda_k^2 = 14 - lambda_k^2.
+    # Turning v from e_k towards e_j changes <U, v v^T> by (lambda_j - lambda_k) t^2: e_0 and
+    # e_2 are local minima (5 and 10), e_1 a saddle (13), by hand.
+    net = nc.mlp([3, 1, 1], degree=2)
+    exps = nc.monomials(net)
+    diag = {0: 3.0, 1: 1.0, 2: -2.0}
+    target = np.array([diag[int(np.argmax(e))] if max(e) == 2 else 0.0 for e in exps])
+    weights = np.array([math.prod(math.factorial(a) for a in e) / math.factorial(int(sum(e))) for e in exps])
+    starts = [[*np.eye(3)[k], diag[k]] for k in range(3)]
+    for s, k in zip(starts, range(3), strict=True):  # the layout is (v, w): <phi, U> = lambda_k^2
+        assert nc.coefficients(net, s) @ (weights * target) == pytest.approx(diag[k] ** 2)
+    res = nc.closest_point(net, target, metric="bombieri", initial=starts, classify=False)
+    assert [c.sq_distance for c in res.critical_points] == [pytest.approx(5.0), pytest.approx(10.0)]
+    assert [c.sq_distance for c in res.saddles] == [pytest.approx(13.0)]
+    for c in res.critical_points + res.saddles:
+        eig = np.linalg.eigvalsh(hessian_of_sq_distance(net, c.theta, target, weights))
+        scale = float(np.max(np.abs(eig)))
+        assert c.min_hessian_eigenvalue == pytest.approx(eig[0], abs=1e-9 * scale)
+        assert c.is_minimum == bool(eig[0] >= -(1e-6 * scale + 100 * c.grad_norm))
+    assert res.saddles[0].min_hessian_eigenvalue < -1
+
+
+# Starts placed exactly on critical points of ||phi - diag(3, 1)||^2 for phi = (c, d)^T (a, b):
+# the gradient vanishes there, so each start stays where it is. Hand count: three on the fiber
+# of the minimum diag(3, 0) (squared distance 1), two on the fiber of the saddle diag(0, 1)
+# (squared distance 9).
+ON_CRITICAL_POINTS = [[0, 1, 0, 1], [1, 0, 3, 0], [2, 0, 1.5, 0], [0, -2, 0, -0.5], [0.5, 0, 6, 0]]
+
+
+def test_deduplication_against_a_hand_count():
+    net = nc.mlp([2, 1, 2], degree=1)
+    res = nc.closest_point(net, [3, 0, 0, 1], initial=ON_CRITICAL_POINTS)
+    assert res.n_converged == 5 and res.status_counts == {"converged": 5}
+    assert [(c.count, c.sq_distance) for c in res.critical_points] == [(3, 1.0)]
+    assert [(c.count, c.sq_distance) for c in res.saddles] == [(2, 9.0)]
+    # The representative is the first start of least distance (start 1), with its own stratum.
+    np.testing.assert_array_equal(res.critical_points[0].theta, ON_CRITICAL_POINTS[1])
+    np.testing.assert_array_equal(res.theta, ON_CRITICAL_POINTS[1])
+    assert res.critical_points[0].stratum == nc.classify(net, np.array(ON_CRITICAL_POINTS[1], dtype=float))
+    assert sum(res.strata_counts.values()) == 5
+    # ||diag(3, 0) - diag(0, 1)|| = sqrt(10) = ||u||: a tolerance of 2 merges everything.
+    wide = nc.closest_point(net, [3, 0, 0, 1], initial=ON_CRITICAL_POINTS, dedup_tol=2.0, classify=False)
+    assert [c.count for c in wide.critical_points] == [5] and wide.saddles == ()
+
+
+class _CountingCore:
+    """Stands in for ``neurocore._core`` and records every function called through it."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        attr = getattr(_core, name)
+        if not callable(attr) or isinstance(attr, type):
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+def test_post_processing_is_one_core_call(monkeypatch):
+    import neurocore.closest
+
+    counting = _CountingCore()
+    monkeypatch.setattr(neurocore.closest, "_core", counting)
+    net = nc.mlp([3, 2, 1], degree=2)
+    res = nc.closest_point(net, np.ones(net.ambient_dim), starts=16, classify=False)
+    assert counting.calls == ["closest_search"]
+    assert res.critical_points and res.n_converged > 0
+
+
+def test_result_fields_come_from_the_core_records():
+    import typing
+
+    from neurocore.closest import MetricName, SearchStatus
+
+    res = nc.closest_point(nc.mlp([2, 1, 2], degree=1), [3, 0, 0, 1], initial=ON_CRITICAL_POINTS, classify=False)
+    point_fields = {f.name for f in dataclasses.fields(nc.CriticalPoint)} - {"stratum"}
+    assert point_fields <= set(dir(_core.CriticalPointRecord))
+    filled_here = {"critical_points", "saddles", "strata_counts", "status_counts", "target", "network"}
+    assert {f.name for f in dataclasses.fields(nc.ClosestPointResult)} - filled_here <= set(dir(_core.ClosestRecord))
+    assert set(typing.get_args(MetricName)) == {"euclidean", "bombieri", "weights", "data"}
+    assert set(res.status_counts) <= set(typing.get_args(SearchStatus))
+    assert res.metric in typing.get_args(MetricName)
+    for arr in (res.theta, res.function, res.critical_points[0].theta, res.saddles[0].function):
+        assert not arr.flags.writeable
+
+
+def test_per_call_memory_limit():
+    net = nc.mlp([3, 4, 1], degree=2)
+    u = np.arange(net.ambient_dim, dtype=float)
+    a = nc.closest_point(net, u, starts=8, classify=False)
+    b = nc.closest_point(net, u, starts=8, classify=False, memory_limit=1 << 30)
+    assert a.to_dict() == b.to_dict()
+    with pytest.raises(nc.ResourceLimitError, match="memory limit of 1000 bytes"):
+        nc.closest_point(net, u, starts=8, memory_limit=1000)
+    # 40,000 parameters: four 40000 x 40000 buffers per start, refused before any start runs.
+    with pytest.raises(nc.ResourceLimitError, match="bytes"):
+        nc.closest_point(nc.mlp([3, 10000, 1], degree=2), np.ones(6), memory_limit=1 << 30)
+    with pytest.raises(ValueError, match="memory_limit"):
+        nc.closest_point(net, u, memory_limit=0)
+    with pytest.raises(TypeError, match="memory_limit"):
+        nc.closest_point(net, u, memory_limit="1GB")
+
+
+# --------------------------------------------------------------------------------------------
 # Stride-one linear CNNs: targets outside the function space land on the boundary
 
 

@@ -9,13 +9,12 @@ import numpy.typing as npt
 
 __all__ = [
     "bombieri_weights",
-    "closest_hessian",
     "closest_search",
-    "closest_sq_distance",
+    "ClosestRecord",
+    "CriticalPointRecord",
     "critical_points",
     "ed_degree",
     "cnn_realizability",
-    "cnn_shared_roots",
     "coefficients",
     "dimension",
     "evaluate",
@@ -60,9 +59,14 @@ __all__ = [
     "__version__",
     "EXACT_JACOBIAN_LIMIT",
     "point_rank",
+    "point_stratum",
+    "PointRankRecord",
+    "StratumRecord",
     "small_jacobian_float",
-    "small_ranks_qq",
     "symmetry_greedy_extension",
+    "TrainRecord",
+    "TrainRunRecord",
+    "train",
 ]
 
 __version__: str
@@ -302,22 +306,68 @@ class NetworkCore:
     def monomials(self) -> npt.NDArray[np.uint32]: ...
 
 def bombieri_weights(net: NetworkCore) -> _F64: ...
-def closest_hessian(
-    net: NetworkCore,
-    theta: _F64,
-    *,
-    target: _F64 | None = None,
-    metric: str = "euclidean",
-    weights: _F64 | None = None,
-    x: _F64 | None = None,
-    y: _F64 | None = None,
-    threads: int = 0,
-) -> _F64: ...
+
+_Metric: TypeAlias = Literal["euclidean", "bombieri", "weights"]
+_MetricName: TypeAlias = Literal["euclidean", "bombieri", "weights", "data"]
+_SearchStatus: TypeAlias = Literal["converged", "max_iter", "stalled", "non_finite"]
+
+@final
+class CriticalPointRecord:
+    @property
+    def start(self) -> int: ...
+    @property
+    def sq_distance(self) -> float: ...
+    @property
+    def theta(self) -> _F64: ...
+    @property
+    def function(self) -> _F64: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def grad_norm(self) -> float: ...
+    @property
+    def is_minimum(self) -> bool: ...
+    @property
+    def min_hessian_eigenvalue(self) -> float: ...
+
+@final
+class ClosestRecord:
+    @property
+    def sq_distance(self) -> float: ...
+    @property
+    def theta(self) -> _F64: ...
+    @property
+    def function(self) -> _F64: ...
+    @property
+    def best(self) -> int: ...
+    @property
+    def critical_points(self) -> list[CriticalPointRecord]: ...
+    @property
+    def saddles(self) -> list[CriticalPointRecord]: ...
+    @property
+    def metric(self) -> _MetricName: ...
+    @property
+    def starts(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def n_converged(self) -> int: ...
+    @property
+    def status_counts(self) -> list[tuple[_SearchStatus, int]]: ...
+    @property
+    def scale(self) -> float: ...
+    @property
+    def thetas(self) -> _F64: ...
+    @property
+    def sq_distances(self) -> _F64: ...
+    @property
+    def status(self) -> list[_SearchStatus]: ...
+
 def closest_search(
     net: NetworkCore,
     *,
     target: _F64 | None = None,
-    metric: str = "euclidean",
+    metric: _Metric = "euclidean",
     weights: _F64 | None = None,
     x: _F64 | None = None,
     y: _F64 | None = None,
@@ -327,18 +377,10 @@ def closest_search(
     gtol: float = 1e-10,
     scale: float | None = None,
     initial: _F64 | None = None,
+    dedup_tol: float = 1e-5,
     threads: int = 0,
-) -> dict[str, Any]: ...
-def closest_sq_distance(
-    net: NetworkCore,
-    theta: _F64,
-    *,
-    target: _F64 | None = None,
-    metric: str = "euclidean",
-    weights: _F64 | None = None,
-    x: _F64 | None = None,
-    y: _F64 | None = None,
-) -> float: ...
+    memory_limit: int | None = None,
+) -> ClosestRecord: ...
 
 _CoefficientMetric: TypeAlias = Literal["euclidean", "bombieri", "weights"]
 
@@ -371,9 +413,6 @@ def ed_degree(
     threads: int = 0,
 ) -> dict[str, Any]: ...
 def cnn_realizability(filter_sizes: _Ints, nums: _Ints, dens: _Ints) -> dict[str, Any]: ...
-def cnn_shared_roots(
-    filters: Sequence[tuple[_Ints, _Ints]], cumulative_strides: _Ints
-) -> list[tuple[int, int, list[int], list[int]]]: ...
 def coefficients(net: NetworkCore, theta: Any, field: _Field) -> ExactMatrix | _U64 | _F64: ...
 def dimension(
     net: NetworkCore,
@@ -479,7 +518,134 @@ def symmetry_tangents_mod_p(net: NetworkCore, theta: _U64, prime: int, hidden: b
 # strata (classify / symmetries)
 def point_rank(
     net: NetworkCore, theta: Sequence[int | Fraction], seed: int = 0, threads: int = 0, memory_limit: int | None = None
-) -> tuple[int, int, bool, bool]: ...
-def small_ranks_qq(matrices: Sequence[tuple[int, int, Sequence[int | Fraction]]]) -> list[int]: ...
+) -> PointRankRecord: ...
+def point_stratum(
+    net: NetworkCore,
+    theta: Sequence[int | Fraction] | _F64,
+    atol: float | None,
+    phi_zero: bool,
+    rank_drop: bool,
+    threads: int = 0,
+    memory_limit: int | None = None,
+) -> StratumRecord: ...
 def small_jacobian_float(net: NetworkCore, theta: _F64) -> _F64: ...
 def symmetry_greedy_extension(known: _U64, candidates: _U64, prime: int, threads: int = 0) -> tuple[int, list[int]]: ...
+
+@final
+class PointRankRecord:
+    @property
+    def lower(self) -> int: ...
+    @property
+    def upper(self) -> int: ...
+    @property
+    def certified(self) -> bool: ...
+    @property
+    def phi_zero(self) -> bool: ...
+
+@final
+class StratumRecord:
+    @property
+    def kind(self) -> Literal["zero", "boundary", "subnetwork", "critical", "generic"]: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+
+_Optimizer: TypeAlias = Literal["gd", "momentum", "adam"]
+_RunStatus: TypeAlias = Literal["converged", "max_steps", "diverged"]
+
+@final
+class TrainRunRecord:
+    @property
+    def start(self) -> int: ...
+    @property
+    def theta0(self) -> list[float]: ...
+    @property
+    def theta(self) -> list[float]: ...
+    @property
+    def function(self) -> list[float]: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def status(self) -> _RunStatus: ...
+    @property
+    def stop_step(self) -> int | None: ...
+    @property
+    def initial_loss(self) -> float: ...
+    @property
+    def final_loss(self) -> float: ...
+    @property
+    def final_grad_norm(self) -> float: ...
+    @property
+    def curve_steps(self) -> list[int]: ...
+    @property
+    def curve_loss(self) -> list[float]: ...
+    @property
+    def curve_ratio(self) -> list[float]: ...
+    @property
+    def fraction_steps(self) -> list[int | None]: ...
+    @property
+    def plateau_steps(self) -> int: ...
+    @property
+    def plateaus(self) -> int: ...
+
+@final
+class TrainRecord:
+    @property
+    def scale(self) -> float: ...
+    @property
+    def runs(self) -> list[TrainRunRecord]: ...
+    @property
+    def optimizer(self) -> _Optimizer: ...
+    @property
+    def lr(self) -> float: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def gtol(self) -> float: ...
+    @property
+    def ftol(self) -> float: ...
+    @property
+    def fractions(self) -> list[float]: ...
+    @property
+    def rank(self) -> int | None: ...
+    @property
+    def plateau_band(self) -> float: ...
+    @property
+    def plateau_grad(self) -> float: ...
+    @property
+    def plateau_min(self) -> int: ...
+    @property
+    def divergence(self) -> float: ...
+
+def train(
+    net: NetworkCore,
+    *,
+    target: _F64 | None = None,
+    metric: Literal["euclidean", "bombieri", "weights"] = "euclidean",
+    weights: _F64 | None = None,
+    x: _F64 | None = None,
+    y: _F64 | None = None,
+    optimizer: _Optimizer = "gd",
+    lr: float = 0.01,
+    steps: int = 1000,
+    starts: int = 16,
+    first_start: int = 0,
+    init: _F64 | None = None,
+    init_scale: float | None = None,
+    init_factor: float = 1.0,
+    seed: int = 0,
+    batch_size: int | None = None,
+    rank: int | None = None,
+    curve_points: int = 101,
+    fractions: Sequence[float] = ...,
+    gtol: float = 1e-08,
+    ftol: float = 0.0,
+    divergence: float = 1000000000000.0,
+    plateau_band: float = 0.0001,
+    plateau_grad: float = 0.01,
+    plateau_min: int = 10,
+    ratio_every: int = 1,
+    threads: int = 0,
+    memory_limit: int | None = None,
+) -> TrainRecord: ...

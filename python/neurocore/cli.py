@@ -301,6 +301,62 @@ def _run_critical(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--target", help="target coefficients: numbers like 3,1,0,1/2 or a file (.npy, .json or text)")
+    g.add_argument("--data", help="samples: an .npz file holding arrays X (n x input_dim) and Y (n x output_dim)")
+    p.add_argument("--metric", default=None, help="euclidean (default), bombieri, or weights as numbers or a file")
+    p.add_argument("--optimizer", choices=["gd", "momentum", "adam"], default="gd", help="update rule (default gd)")
+    p.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01; loss ||r||^2, no 1/2)")
+    p.add_argument("--steps", type=int, default=1000, help="maximum steps per run (default 1000)")
+    p.add_argument("--starts", type=int, default=64, help="independent runs (default 64)")
+    p.add_argument("--init", choices=["gaussian", "small"], default="gaussian", help="starts (small = scale / 100)")
+    p.add_argument("--init-scale", type=float, default=None, help="scale of the starts (default: target-matched)")
+    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size for --data (default full batch)")
+    p.add_argument("--gtol", type=float, default=1e-8, help="gradient-norm tolerance (default 1e-8)")
+    p.add_argument("--near-singular", type=float, default=1e-3, help="singular-ratio threshold (default 1e-3)")
+    p.add_argument("--runs", action="store_true", help="with --json: include every run's record")
+    p.add_argument("--no-classify", action="store_true", help="skip the stratum labels of the end points")
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from neurocore.training import train
+
+    net = network_from_args(args)
+    metric: Any = args.metric
+    if metric is not None and metric.lower() not in ("euclidean", "bombieri"):
+        metric = _read_numbers(metric, "--metric")
+    kw: dict[str, Any] = {}
+    if args.data is not None:
+        import numpy as np
+
+        with np.load(args.data) as f:
+            kw["data"] = (f["X"], f["Y"])
+    else:
+        kw["target"] = _read_numbers(args.target, "--target")
+    res = train(
+        net,
+        metric=metric,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        steps=args.steps,
+        starts=args.starts,
+        init=args.init,
+        init_scale=args.init_scale,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        threads=args.threads,
+        gtol=args.gtol,
+        near_singular=args.near_singular,
+        classify=not args.no_classify,
+        progress=not args.json,
+        **kw,
+    )
+    print(json.dumps(res.to_dict(runs=args.runs), indent=2) if args.json else res)
+    return 0
+
+
 def _scan_options(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--samples", "-n", type=int, default=1000, help="random parameter points (default 1000)")
@@ -484,6 +540,11 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=int, default=6, help="random targets for the closest-point experiment (default 6)")
     p.add_argument("--starts", type=int, default=16, help="searches per target (default 16)")
     p.add_argument("--plot", metavar="PNG", help="also write a figure (needs matplotlib)")
+    p.add_argument(
+        "--train-steps", type=int, default=0, help="add the training section: steps per run (default 0 = off)"
+    )
+    p.add_argument("--train-optimizer", choices=["gd", "momentum", "adam"], default="adam", help="(default adam)")
+    p.add_argument("--train-lr", type=float, default=0.01, help="learning rate of the training runs (default 0.01)")
     _common(p)
 
 
@@ -504,9 +565,17 @@ def _run_compare(args: argparse.Namespace) -> int:
         seed=args.seed,
         threads=args.threads,
         progress=True,
+        train_steps=args.train_steps,
+        train_optimizer=args.train_optimizer,
+        train_lr=args.train_lr,
     )
     if args.plot:
         rep.plot(args.plot)
+        if rep.training:
+            from pathlib import Path
+
+            path = Path(args.plot)
+            rep.plot_training(str(path.with_name(f"{path.stem}-training{path.suffix or '.png'}")))
     print(rep.to_json() if args.json else rep)
     return 0
 
@@ -581,6 +650,9 @@ def build_parser() -> argparse.ArgumentParser:
     crit = commands.add_parser("critical", help="every critical point of the distance to a target (homotopy)")
     add_architecture_parsers(crit, _critical_options)
     crit.set_defaults(run=_run_critical)
+    train_ = commands.add_parser("train", help="gradient descent from many starts: loss curves, strata, plateaus")
+    add_architecture_parsers(train_, _train_options)
+    train_.set_defaults(run=_run_train)
     scan = commands.add_parser("scan", help="Jacobian ranks at random parameter points (where do ranks drop?)")
     add_architecture_parsers(scan, _scan_options)
     scan.set_defaults(run=_run_scan)

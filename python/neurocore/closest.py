@@ -18,16 +18,23 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from neurocore import _core
-from neurocore._exact import check_memory, parse_float
+from neurocore._checks import check_bool, check_int, check_network, check_seed, check_threads
+from neurocore._exact import parse_float
 from neurocore.network import Network
 
-__all__ = ["ClosestPointResult", "CriticalPoint", "closest_point"]
+__all__ = ["ClosestPointResult", "CriticalPoint", "MetricName", "SearchStatus", "closest_point"]
+
+#: The metric a search measured distances in.
+MetricName = Literal["euclidean", "bombieri", "weights", "data"]
+#: How a start ended (see ``ClosestPointResult.status_counts``).
+SearchStatus = Literal["converged", "max_iter", "stalled", "non_finite"]
 
 #: Order in which stratum kinds are listed in ``strata_counts``.
 _KIND_ORDER = ("generic", "critical", "subnetwork", "boundary", "zero")
@@ -162,12 +169,12 @@ class ClosestPointResult:
     critical_points: tuple[CriticalPoint, ...]
     saddles: tuple[CriticalPoint, ...]
     strata_counts: dict[str, int]
-    metric: str
+    metric: MetricName
     target: np.ndarray | None
     starts: int
     seed: int
     n_converged: int
-    status_counts: dict[str, int]
+    status_counts: dict[SearchStatus, int]
     scale: float
     network: str = ""
 
@@ -224,16 +231,6 @@ class ClosestPointResult:
         return "\n".join(lines)
 
 
-def _int_arg(v: Any, arg: str, lo: int, hi: int | None = None) -> int:
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{arg}: expected an int, got {v!r}")
-    v = int(v)
-    if v < lo or (hi is not None and v >= hi):
-        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi})"
-        raise ValueError(f"{arg}: expected an int {rng}, got {v}")
-    return v
-
-
 def _float_arg(v: Any, arg: str, *, positive: bool) -> float:
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise TypeError(f"{arg}: expected a real number, got {v!r}")
@@ -270,23 +267,19 @@ def _samples(net: Network, data: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(x), np.ascontiguousarray(y)
 
 
-def _metric_kwargs(net: Network, metric: Any) -> tuple[str, dict[str, Any]]:
+def _metric_kwargs(net: Network, metric: Any) -> dict[str, Any]:
     if metric is None:
-        return "euclidean", {"metric": "euclidean"}
+        return {"metric": "euclidean"}
     if isinstance(metric, str):
         m = metric.lower()
         if m not in ("euclidean", "bombieri"):
             raise ValueError(f"metric: expected 'euclidean', 'bombieri' or a positive weight vector, got {metric!r}")
-        return m, {"metric": m}
+        return {"metric": m}
     w = parse_float(metric, "metric", net.ambient_dim)
     if np.any(w <= 0):
         bad = int(np.flatnonzero(w <= 0)[0])
         raise ValueError(f"metric: weights must be positive, entry {bad} is {w[bad]}")
-    return "weights", {"metric": "weights", "weights": w}
-
-
-def _same_function(a: np.ndarray, b: np.ndarray, scale: float, tol: float) -> bool:
-    return float(np.linalg.norm(a - b)) <= tol * max(scale, float(np.linalg.norm(a)), float(np.linalg.norm(b)), 1e-300)
+    return {"metric": "weights", "weights": w}
 
 
 def closest_point(
@@ -294,7 +287,7 @@ def closest_point(
     target: Any = None,
     *,
     data: Any = None,
-    metric: Any = None,
+    metric: Literal["euclidean", "bombieri"] | npt.ArrayLike | None = None,
     starts: int | None = None,
     seed: int = 0,
     threads: int = 0,
@@ -304,14 +297,16 @@ def closest_point(
     initial: Any = None,
     dedup_tol: float = 1e-5,
     classify: bool = True,
+    memory_limit: int | None = None,
 ) -> ClosestPointResult:
     """A closest point of the neuromanifold of ``net`` to a target, by multi-start local search.
 
     Every start runs Levenberg-Marquardt on the residual ``r(theta) = sqrt(w) (phi(theta) - u)``
     (or ``f(X; theta) - Y`` for samples) in the Rust core, all starts in parallel. A start has
-    converged when ``||J^T r||_inf <= gtol``. Converged endpoints are deduplicated in function
-    space, told apart into local minima and saddles by the exact Hessian of the squared
-    distance, and labelled with :func:`neurocore.classify`.
+    converged when ``||J^T r||_inf <= gtol``. In the same core call, every endpoint is recomputed
+    from its parameters, the converged ones are deduplicated in function space and told apart
+    into local minima and saddles by the eigenvalues of the exact Hessian of the squared
+    distance; endpoints are then labelled with :func:`neurocore.classify`.
 
     Starts are Gaussian, ``theta_0 ~ N(0, s^2 I)``, drawn from ``(seed, start index)`` so the
     result does not depend on ``threads``. Unless ``scale`` is given, ``s`` is matched to the
@@ -355,6 +350,10 @@ def closest_point(
     classify : bool
         Label endpoints with :func:`neurocore.classify` (``False`` leaves ``stratum`` at
         ``None`` and ``strata_counts`` empty, which is faster for large sweeps).
+    memory_limit : int, optional
+        Bytes this call may plan to use (default: the process limit, see
+        :func:`neurocore.set_memory_limit`); above it ``ResourceLimitError`` is raised before
+        any start runs.
 
     Returns
     -------
@@ -368,8 +367,7 @@ def closest_point(
     >>> round(res.sq_distance, 9), len(res.critical_points)   # Eckart-Young: drop sigma_2 = 1
     (1.0, 1)
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net: expected a neurocore Network, got {type(net).__name__}")
+    check_network(net)
     init: np.ndarray | None = None
     if initial is not None:
         try:
@@ -380,20 +378,20 @@ def closest_point(
             raise ValueError(f"initial: expected shape (starts, {net.n_params}), got {init.shape}")
         if not np.all(np.isfinite(init)):
             raise ValueError("initial: contains NaN or infinite entries")
-        if starts is not None and _int_arg(starts, "starts", 1) != init.shape[0]:
+        if starts is not None and check_int(starts, "starts", lo=1) != init.shape[0]:
             raise ValueError(f"starts: {starts} differs from the {init.shape[0]} rows of initial")
         starts = init.shape[0]
-    starts = _int_arg(64 if starts is None else starts, "starts", 1)
-    seed = _int_arg(seed, "seed", 0, 2**64)
-    threads = _int_arg(threads, "threads", 0)
-    max_iter = _int_arg(max_iter, "max_iter", 1)
+    starts = check_int(64 if starts is None else starts, "starts", lo=1)
+    seed = check_seed(seed)
+    threads = check_threads(threads)
+    max_iter = check_int(max_iter, "max_iter", lo=1)
     gtol = _float_arg(gtol, "gtol", positive=False)
     dedup_tol = _float_arg(dedup_tol, "dedup_tol", positive=True)
     if scale is not None:
         scale = _float_arg(scale, "scale", positive=True)
-    if not isinstance(classify, bool):
-        raise TypeError(f"classify: expected a bool, got {classify!r}")
-    check_memory("the coefficient vector", net.ambient_dim, 8)
+    classify = check_bool(classify, "classify")
+    if memory_limit is not None:
+        memory_limit = check_int(memory_limit, "memory_limit", lo=1)
 
     u: np.ndarray | None = None
     if data is not None:
@@ -403,14 +401,14 @@ def closest_point(
             raise ValueError("metric: samples data=(X, Y) induce their own metric; leave metric unset")
         x, y = _samples(net, data)
         kw: dict[str, Any] = {"x": x, "y": y}
-        metric_name = "data"
     else:
         if target is None:
             raise ValueError("target: give a target coefficient vector or data=(X, Y)")
         u = parse_float(target, "target", net.ambient_dim)
-        metric_name, kw = _metric_kwargs(net, metric)
-        kw["target"] = u
+        kw = {**_metric_kwargs(net, metric), "target": u}
 
+    # One core call: the search, the recomputation of every endpoint from its parameters, the
+    # deduplication and the Hessian test.
     raw = _core.closest_search(
         net._core,
         starts=starts,
@@ -419,74 +417,39 @@ def closest_point(
         gtol=gtol,
         scale=scale,
         initial=init,
+        dedup_tol=dedup_tol,
         threads=threads,
+        memory_limit=memory_limit,
         **kw,
     )
-    thetas: np.ndarray = raw["theta"]
-    status: list[str] = raw["status"]
-    grad_norm: np.ndarray = raw["grad_norm"]
-    # Everything reported is recomputed from theta, never read off the optimizer's state.
-    functions = [
-        np.asarray(_core.coefficients(net._core, np.ascontiguousarray(t), "float")).reshape(-1) for t in thetas
-    ]
-    sq = np.array([_core.closest_sq_distance(net._core, np.ascontiguousarray(t), **kw) for t in thetas])
-
-    strata: list[Any] = [None] * len(thetas)
+    strata: list[Any] = [None] * raw.starts
     counts: dict[str, int] = {}
     if classify:
         from neurocore.strata import classify as classify_theta
 
-        strata = [classify_theta(net, t) for t in thetas]
+        strata = [classify_theta(net, t, threads=threads, memory_limit=memory_limit) for t in raw.thetas]
         kinds = [str(s.kind) for s in strata]
         order = list(_KIND_ORDER) + sorted(set(kinds) - set(_KIND_ORDER))
         counts = {k: kinds.count(k) for k in order if k in kinds}
 
-    # Deduplicate converged endpoints in function space, best first.
-    scale_u = 0.0 if u is None else float(np.linalg.norm(u))
-    converged = [i for i in range(len(thetas)) if status[i] == "converged"]
-    clusters: list[list[int]] = []
-    for i in sorted(converged, key=lambda i: (sq[i], i)):
-        for c in clusters:
-            if _same_function(functions[i], functions[c[0]], scale_u, dedup_tol):
-                c.append(i)
-                break
-        else:
-            clusters.append([i])
-    minima: list[CriticalPoint] = []
-    saddles: list[CriticalPoint] = []
-    for c in clusters:
-        rep = c[0]
-        hess = _core.closest_hessian(net._core, np.ascontiguousarray(thetas[rep]), threads=threads, **kw)
-        eig = np.linalg.eigvalsh(hess) if hess.size else np.zeros(1)
-        min_eig = float(eig[0])
-        # Along the fiber the Hessian vanishes up to terms of the size of the gradient.
-        is_min = bool(min_eig >= -(1e-6 * float(np.max(np.abs(eig))) + 100.0 * float(grad_norm[rep])))
-        point = CriticalPoint(
-            sq_distance=float(sq[rep]),
-            theta=_frozen(thetas[rep]),
-            function=_frozen(functions[rep]),
-            stratum=strata[rep],
-            count=len(c),
-            grad_norm=float(grad_norm[rep]),
-            is_minimum=is_min,
-            min_hessian_eigenvalue=min_eig,
-        )
-        (minima if is_min else saddles).append(point)
+    def point(rec: _core.CriticalPointRecord) -> CriticalPoint:
+        return CriticalPoint(**{name: getattr(rec, name) for name in _POINT_FIELDS}, stratum=strata[rec.start])
 
-    best = int(np.lexsort((np.arange(len(sq)), sq))[0])
     return ClosestPointResult(
-        sq_distance=float(sq[best]),
-        theta=_frozen(thetas[best]),
-        function=_frozen(functions[best]),
-        critical_points=tuple(minima),
-        saddles=tuple(saddles),
+        **{name: getattr(raw, name) for name in _RESULT_FIELDS},
+        critical_points=tuple(point(c) for c in raw.critical_points),
+        saddles=tuple(point(c) for c in raw.saddles),
         strata_counts=counts,
-        metric=metric_name,
+        status_counts=dict(raw.status_counts),
         target=None if u is None else _frozen(u),
-        starts=starts,
-        seed=seed,
-        n_converged=len(converged),
-        status_counts={k: status.count(k) for k in ("converged", "max_iter", "stalled", "non_finite") if k in status},
-        scale=float(raw["scale"]),
         network=repr(net),
     )
+
+
+#: Fields copied by name from the core records (the rest are filled here).
+_POINT_FIELDS = tuple(f.name for f in fields(CriticalPoint) if f.name != "stratum")
+_RESULT_FIELDS = tuple(
+    f.name
+    for f in fields(ClosestPointResult)
+    if f.name not in ("critical_points", "saddles", "strata_counts", "status_counts", "target", "network")
+)

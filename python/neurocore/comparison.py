@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -22,7 +22,10 @@ from neurocore.network import Network, attention, conv1d, mlp
 from neurocore.progress import progress_bar
 from neurocore.strata import classify
 
-__all__ = ["ArchitectureSummary", "CompareReport", "SpecialPoint", "compare", "special_points"]
+if TYPE_CHECKING:
+    from neurocore.training import OptimizerName, TrainingRun
+
+__all__ = ["ArchitectureSummary", "CompareReport", "SpecialPoint", "TrainingSummary", "compare", "special_points"]
 
 #: The embedded default: one small network of each family with comparable parameter counts.
 DEFAULT_MLP = (4, 3, 1)
@@ -75,6 +78,44 @@ class ArchitectureSummary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TrainingSummary:
+    """The training side of the trade-off for one architecture (see :func:`compare`).
+
+    ``singular_share`` is the fraction of non-diverged training runs (over all targets) whose
+    end point is not generic (``nc.classify`` on the float end point); ``median_steps_near`` /
+    ``median_steps_away`` the median steps to converge of converged runs whose smallest sampled
+    singular ratio fell below ``near_singular`` / did not (None when no such run);
+    ``plateau_fraction`` the fraction of runs with a plateau and ``plateau_steps_mean`` the mean
+    steps in plateaus. ``curves`` holds each run's end-point kind and downsampled loss curve
+    (for the plot).
+    """
+
+    name: str
+    optimizer: str
+    lr: float
+    steps: int
+    runs: int
+    converged: int
+    diverged: int
+    strata_counts: dict[str, int]
+    singular_share: float
+    near_singular: float
+    near_count: int
+    away_count: int
+    median_steps_near: float | None
+    median_steps_away: float | None
+    plateau_fraction: float
+    plateau_steps_mean: float
+    curves: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def steps_ratio(self) -> float | None:
+        """Median steps near a singular stratum over away from it."""
+        a, b = self.median_steps_near, self.median_steps_away
+        return None if a is None or b is None or b == 0 else a / b
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CompareReport:
     """The side-by-side comparison (see :func:`compare`)."""
 
@@ -82,6 +123,8 @@ class CompareReport:
     targets: int
     starts: int
     seed: int
+    #: The training section (empty unless ``compare(train_steps=...)``).
+    training: tuple[TrainingSummary, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict (JSON-ready) form."""
@@ -99,7 +142,10 @@ class CompareReport:
             a = dict(a)
             a["special_points"] = tuple(SpecialPoint(**{**p, "theta": tuple(p["theta"])}) for p in a["special_points"])
             archs.append(ArchitectureSummary(**a))
-        return CompareReport(architectures=tuple(archs), targets=d["targets"], starts=d["starts"], seed=d["seed"])
+        training = tuple(TrainingSummary(**{**t, "curves": tuple(t.get("curves", ()))}) for t in d.get("training", ()))
+        return CompareReport(
+            architectures=tuple(archs), targets=d["targets"], starts=d["starts"], seed=d["seed"], training=training
+        )
 
     def __str__(self) -> str:
         cols = self.architectures
@@ -136,6 +182,22 @@ class CompareReport:
             ),
             ("  mean sq distance / |u|^2", [f"{a.mean_relative_sq_distance:.3g}" for a in cols]),
         ]
+        if self.training and len(self.training) == len(cols):
+            tr = self.training
+
+            def med(v: float | None) -> str:
+                return "-" if v is None else f"{v:.0f}"
+
+            rows += [
+                ("training runs", [f"{t.runs} ({t.optimizer}, lr {t.lr:g}, {t.steps} steps)" for t in tr]),
+                ("  converged / diverged", [f"{t.converged} / {t.diverged}" for t in tr]),
+                ("  ending singular/boundary", [f"{100 * t.singular_share:.0f}%" for t in tr]),
+                ("  strata (counts)", [", ".join(f"{k} {v}" for k, v in sorted(t.strata_counts.items())) for t in tr]),
+                ("  median steps, near singular", [f"{med(t.median_steps_near)} ({t.near_count} runs)" for t in tr]),
+                ("  median steps, away", [f"{med(t.median_steps_away)} ({t.away_count} runs)" for t in tr]),
+                ("  runs with plateaus", [f"{100 * t.plateau_fraction:.0f}%" for t in tr]),
+                ("  mean plateau steps", [f"{t.plateau_steps_mean:.0f}" for t in tr]),
+            ]
         names = [a.name for a in cols]
         w0 = max(len(r[0]) for r in rows)
         widths = [max(len(names[j]), *(len(r[1][j]) for r in rows)) for j in range(len(cols))]
@@ -148,6 +210,11 @@ class CompareReport:
             f"closest points: {self.targets} random Gaussian targets x {self.starts} starts each (seed {self.seed}); "
             "'singular/boundary' counts searches whose end point is not generic."
         )
+        if self.training:
+            lines.append(
+                "training: the same targets, loss ||r||^2, Gaussian starts; 'near singular' = the smallest sampled "
+                f"singular ratio sigma_r / sigma_1 of the Jacobian below {self.training[0].near_singular:g}."
+            )
         return "\n".join(lines)
 
     def plot(self, path: str) -> None:
@@ -178,6 +245,41 @@ class CompareReport:
         ax2.set_xticks(x, [a.name for a in self.architectures])
         ax2.set_ylabel("mean squared distance / |target|^2")
         ax2.set_title("distance to the neuromanifold")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+    def plot_training(self, path: str) -> None:
+        """Writes the training figure: loss curves and steps to converge.
+
+        Loss curves are coloured by the end point's stratum (one panel per architecture), above
+        histograms of the steps to converge. Needs matplotlib.
+        """
+        if not self.training:
+            raise ValueError("plot_training: the report has no training section (compare(train_steps=...))")
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError('plot_training() needs matplotlib: pip install "neurocore[plot]"') from exc
+        colours = {"generic": "tab:blue", "critical": "tab:red", "subnetwork": "tab:orange", "boundary": "tab:green"}
+        n = len(self.training)
+        fig, axes = plt.subplots(2, n, figsize=(4 * n, 6), squeeze=False)
+        for j, t in enumerate(self.training):
+            ax = axes[0][j]
+            for c in t.curves:
+                loss = np.maximum(np.asarray(c["loss"], dtype=float), 1e-300)
+                ax.plot(c["steps"], loss, color=colours.get(str(c["kind"]), "tab:gray"), alpha=0.4, lw=0.8)
+            ax.set_yscale("log")
+            ax.set_title(f"{t.name}: loss curves by end stratum", fontsize=9)
+            ax.set_xlabel("step")
+            conv = [c["stop"] for c in t.curves if c["stop"] is not None and c["converged"]]
+            axes[1][j].hist(conv, bins=20, color="tab:gray")
+            axes[1][j].set_xlabel("steps to converge")
+        handles = [plt.Line2D([], [], color=v, label=k) for k, v in colours.items()]
+        axes[0][0].legend(handles=handles, fontsize=7)
         fig.tight_layout()
         fig.savefig(path, dpi=120)
         plt.close(fig)
@@ -312,6 +414,61 @@ def _summarize(
     )
 
 
+def _train_summary(
+    name: str,
+    net: Network,
+    us: list[np.ndarray],
+    starts: int,
+    seed: int,
+    threads: int,
+    steps: int,
+    optimizer: str,
+    lr: float,
+) -> TrainingSummary:
+    from neurocore.training import train
+
+    opt = cast("OptimizerName", optimizer)
+    runs: list[TrainingRun] = []
+    near_singular = math.nan
+    for t, u in enumerate(us):
+        res = train(net, u, optimizer=opt, lr=lr, steps=steps, starts=starts, seed=seed + t, threads=threads,
+                    gtol=1e-6, progress=False)  # fmt: skip
+        runs.extend(res.runs)
+        near_singular = res.near_singular
+    kinds = [r.kind for r in runs if r.kind is not None]
+    counts = {k: kinds.count(k) for k in sorted(set(kinds))}
+    near = [r.stop_step for r in runs if r.converged and r.near_singular and r.stop_step is not None]
+    away = [r.stop_step for r in runs if r.converged and not r.near_singular and r.stop_step is not None]
+    return TrainingSummary(
+        name=name,
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        runs=len(runs),
+        converged=sum(r.converged for r in runs),
+        diverged=sum(r.status == "diverged" for r in runs),
+        strata_counts=counts,
+        singular_share=sum(k != "generic" for k in kinds) / len(kinds) if kinds else 0.0,
+        near_singular=near_singular,
+        near_count=len(near),
+        away_count=len(away),
+        median_steps_near=float(np.median(near)) if near else None,
+        median_steps_away=float(np.median(away)) if away else None,
+        plateau_fraction=sum(r.plateaus > 0 for r in runs) / len(runs),
+        plateau_steps_mean=float(np.mean([r.plateau_steps for r in runs])),
+        curves=tuple(
+            {
+                "kind": r.kind,
+                "converged": r.converged,
+                "stop": r.stop_step,
+                "steps": r.curve_steps.tolist(),
+                "loss": r.curve_loss.tolist(),
+            }
+            for r in runs
+        ),
+    )
+
+
 def compare(
     *,
     mlp_widths: Sequence[int] = DEFAULT_MLP,
@@ -327,6 +484,9 @@ def compare(
     seed: int = 0,
     threads: int = 0,
     progress: bool = False,
+    train_steps: int = 0,
+    train_optimizer: str = "adam",
+    train_lr: float = 0.01,
 ) -> CompareReport:
     """Puts an MLP, a 1-D CNN and a lightning self-attention network side by side.
 
@@ -336,6 +496,12 @@ def compare(
     attention) with their rank drops; and a closest-point experiment: ``targets`` random Gaussian
     targets in coefficient space, ``starts`` searches each, counting how many end on singular or
     boundary strata (the implicit bias) and the mean squared distance.
+
+    With ``train_steps > 0`` the report gains a training section: on the same targets,
+    ``starts`` runs of :func:`neurocore.train` each (``train_optimizer``, ``train_lr``, up to
+    ``train_steps`` steps, ``gtol=1e-6``): the share of runs ending on singular/boundary strata,
+    the median steps to converge of runs that passed near a singular stratum and of those that
+    did not, and the plateau time (:class:`TrainingSummary`).
 
     Examples
     --------
@@ -354,7 +520,12 @@ def compare(
     targets = check_int(targets, "targets", lo=0)
     starts = check_int(starts, "starts", lo=1)
     seed, threads = check_seed(seed), check_threads(threads)
-    bar = progress_bar(progress, 3 * (2 + targets), "compare", leave=False)
+    train_steps = check_int(train_steps, "train_steps", lo=0)
+    if train_optimizer not in ("gd", "momentum", "adam"):
+        raise ValueError(f"train_optimizer: expected 'gd', 'momentum' or 'adam', got {train_optimizer!r}")
+    if isinstance(train_lr, bool) or not isinstance(train_lr, (int, float)) or not 0 < train_lr < math.inf:
+        raise ValueError(f"train_lr: expected a positive finite number, got {train_lr!r}")
+    bar = progress_bar(progress, 3 * (2 + targets + (1 if train_steps else 0)), "compare", leave=False)
 
     def tick(label: str) -> None:
         bar.set_description(label)
@@ -362,6 +533,18 @@ def compare(
 
     try:
         summaries = tuple(_summarize(name, net, targets, starts, seed, threads, tick) for name, net in nets)
+        training: tuple[TrainingSummary, ...] = ()
+        if train_steps:
+            summaries_t = []
+            for name, net in nets:
+                tick(f"{name}: training")
+                # The targets of the closest-point experiment, drawn again from the same stream.
+                rng = np.random.default_rng(seed)
+                us = [rng.normal(size=net.ambient_dim) for _ in range(targets)]
+                summaries_t.append(
+                    _train_summary(name, net, us, starts, seed, threads, train_steps, train_optimizer, float(train_lr))
+                )
+            training = tuple(summaries_t)
     finally:
         bar.close()
-    return CompareReport(architectures=summaries, targets=targets, starts=starts, seed=seed)
+    return CompareReport(architectures=summaries, targets=targets, starts=starts, seed=seed, training=training)

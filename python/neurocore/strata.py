@@ -20,10 +20,10 @@ import numpy as np
 
 from neurocore import _core
 from neurocore._checks import check_int, check_threads
-from neurocore._exact import is_float_input, parse_exact, parse_float, split_fractions
+from neurocore._exact import is_float_input, parse_exact, parse_float
 from neurocore.dimension import dimension
 from neurocore.maps import coefficients, jacobian
-from neurocore.network import Activation, Attention, Conv, Dense, Network, mlp
+from neurocore.network import Network
 from neurocore.rank import kernel
 
 __all__ = ["KINDS", "Stratum", "StratumKind", "SymmetryReport", "classify", "symmetries"]
@@ -122,7 +122,8 @@ def _exact_rank(
     The rule (exact coefficient Jacobian below ``EXACT_JACOBIAN_LIMIT`` entries, otherwise
     evaluation ranks modulo primes against the symmetry-tangent bound) lives in the core.
     """
-    return _core.point_rank(net._core, theta, seed, threads, memory_limit)  # type: ignore[no-any-return]
+    r = _core.point_rank(net._core, theta, seed, threads, memory_limit)
+    return r.lower, r.upper, r.certified, r.phi_zero
 
 
 def _float_rank(
@@ -147,243 +148,6 @@ def _float_rank(
     if 0 < r < s.size:
         gap = float(s[r - 1] / s[r]) if s[r] > 0 else math.inf
     return r, tol, gap
-
-
-# ---------------------------------------------------------------------------------------------
-# Architecture evidence
-
-
-def _is_zero(v: Any, atol: float) -> bool:
-    return abs(v) <= atol
-
-
-def _proportional(a: list[Any], b: list[Any], atol: float) -> Any:
-    """``c`` with ``b = c a`` (``None`` if not proportional or a zero vector)."""
-    pivot = next((i for i, v in enumerate(a) if not _is_zero(v, atol)), None)
-    if pivot is None or all(_is_zero(v, atol) for v in b):
-        return None
-    c = b[pivot] / a[pivot]
-    scale = max(1.0, max(abs(float(v)) for v in a + b))
-    if all(abs(float(bv - c * av)) <= atol * scale for av, bv in zip(a, b, strict=False)):
-        return c
-    return None
-
-
-def _mlp_widths(net: Network) -> tuple[list[int], Activation | None, bool] | None:
-    layers = net.layers
-    if not layers or len(layers) % 2 == 0:
-        return None
-    widths: list[int] = []
-    act: Activation | None = None
-    biases = set()
-    for i, layer in enumerate(layers):
-        if i % 2 == 0:
-            if not isinstance(layer, Dense):
-                return None
-            if not widths:
-                widths.append(layer.input_dim)
-            widths.append(layer.output_dim)
-            biases.add(layer.bias)
-        else:
-            if not isinstance(layer, Activation) or (act is not None and layer.coefficients != act.coefficients):
-                return None
-            act = layer
-    if len(biases) != 1:
-        return None
-    return widths, act, biases.pop()
-
-
-def _mlp_evidence(net: Network, theta: list[Any], atol: float, exact: bool) -> tuple[dict[str, Any], bool]:
-    info = _mlp_widths(net)
-    assert info is not None
-    widths, act, bias = info
-    mats: list[list[list[Any]]] = []
-    bvecs: list[list[Any]] = []
-    for _, layer, start, _end in net.parameter_layers:
-        assert isinstance(layer, Dense)
-        w = theta[start : start + layer.input_dim * layer.output_dim]
-        mats.append([w[i * layer.input_dim : (i + 1) * layer.input_dim] for i in range(layer.output_dim)])
-        b0 = start + layer.input_dim * layer.output_dim
-        bvecs.append(theta[b0 : b0 + layer.output_dim] if layer.bias else [0] * layer.output_dim)
-    details: dict[str, Any] = {"architecture": "mlp", "widths": tuple(widths)}
-    linear = act is not None and act.degree == 1 and act.coefficients[0] == 0
-    if act is None:
-        return details, False
-    if linear:
-        ranks = [_matrix_rank(m, exact, atol) for m in mats]
-        prod = mats[0]
-        for m in mats[1:]:
-            prod = [
-                [sum(m[i][k] * prod[k][j] for k in range(len(prod))) for j in range(len(prod[0]))]
-                for i in range(len(m))
-            ]
-        rho = min(widths)
-        frank = _matrix_rank(prod, exact, atol)
-        details.update(weight_ranks=tuple(ranks), function_rank=frank, max_function_rank=rho)
-        if frank < rho:
-            details["smaller_architecture"] = (widths[0], frank, widths[-1]) if frank > 0 else None
-            details["smaller_dim"] = frank * (widths[0] + widths[-1] - frank) + (widths[-1] if bias else 0)
-        return details, frank < rho
-    dead: list[tuple[int, int]] = []
-    merged: list[tuple[int, int, int]] = []
-    monomial = sum(1 for c in act.coefficients if c != 0) == 1
-    new_widths = list(widths)
-    for hidden in range(len(widths) - 2):  # hidden layer `hidden + 1`
-        rows = [mats[hidden][i] + ([bvecs[hidden][i]] if bias else []) for i in range(widths[hidden + 1])]
-        out = mats[hidden + 1]
-        alive = []
-        for i in range(widths[hidden + 1]):
-            incoming_zero = all(_is_zero(v, atol) for v in rows[i])
-            outgoing_zero = all(_is_zero(out[k][i], atol) for k in range(len(out)))
-            if incoming_zero or outgoing_zero:
-                dead.append((hidden + 1, i))
-            else:
-                alive.append(i)
-        kept: list[int] = []
-        for i in alive:
-            for j in kept:
-                c = _proportional(rows[j], rows[i], atol)
-                if c is not None and (monomial or abs(float(c) - 1.0) <= atol):
-                    merged.append((hidden + 1, j, i))
-                    break
-            else:
-                kept.append(i)
-        new_widths[hidden + 1] = len(kept)
-    details.update(dead_neurons=tuple(dead), merged_neurons=tuple(merged))
-    if dead or merged:
-        if min(new_widths[1:-1], default=1) == 0:
-            details["smaller_architecture"] = None
-            details["smaller_dim"] = 0 if not bias else widths[-1]
-        else:
-            details["smaller_architecture"] = tuple(new_widths)
-            details["smaller_dim"] = _generic_rank(mlp(new_widths, activation=list(act.coefficients), bias=bias))
-    return details, bool(dead or merged)
-
-
-def _matrix_rank(m: list[list[Any]], exact: bool, atol: float) -> int:
-    if not m or not m[0]:
-        return 0
-    if exact:
-        return _core.small_ranks_qq([(len(m), len(m[0]), [v for row in m for v in row])])[0]  # type: ignore[no-any-return]
-    s = np.linalg.svd(np.array(m, dtype=float), compute_uv=False)
-    return int(np.sum(s > max(atol, 1e-300) * max(1.0, s[0])))
-
-
-def _cnn_evidence(net: Network, theta: list[Any], atol: float, exact: bool) -> tuple[dict[str, Any], bool, bool]:
-    convs = [layer for layer in net.layers if isinstance(layer, Conv)]
-    details: dict[str, Any] = {"architecture": "cnn", "filters": tuple(c.kernel for c in convs)}
-    filters, pos = [], 0
-    for c in convs:
-        n = c.out_channels * c.in_channels * c.kernel[0] * c.kernel[1]
-        filters.append(theta[pos : pos + n])
-        pos += n + (c.out_channels if c.bias else 0)
-    zero = tuple(i for i, w in enumerate(filters) if all(_is_zero(v, atol) for v in w))
-    details["zero_filters"] = zero
-    boundary = False
-    one_d = all(c.in_channels == c.out_channels == 1 and c.kernel[0] == 1 and c.input_size[0] == 1 for c in convs)
-    if one_d:
-        strides, s_cum = [], 1
-        for c in convs:
-            strides.append(s_cum)
-            s_cum *= c.stride[1]
-        if exact:
-            pairs = _core.cnn_shared_roots([split_fractions(w) for w in filters], strides)
-            details["shared_roots"] = tuple((a, b, len(nums) - 1) for a, b, nums, _ in pairs)
-        else:
-            details["shared_roots"] = _float_shared_roots(filters, strides, atol)
-        linear = all(
-            (not isinstance(layer, Activation)) or (layer.degree == 1 and layer.coefficients[0] == 0)
-            for layer in net.layers
-        )
-        if linear and all(c.stride == (1, 1) for c in convs) and not zero and convs[-1].output_size == (1, 1):
-            ks = [c.kernel[1] for c in convs]
-            if exact:
-                u = coefficients(net, theta)
-                real = _core.cnn_realizability(ks, *split_fractions(list(u)))
-                details["function_boundary"] = bool(real["boundary"])
-                details["real_roots"] = tuple(tuple(v) for v in real["real_roots"])
-            else:
-                details["function_boundary"] = _float_boundary(net, theta, ks, atol)
-            boundary = details["function_boundary"]
-    return details, bool(zero), boundary
-
-
-def _float_shared_roots(filters: list[list[Any]], strides: list[int], atol: float) -> tuple[tuple[int, int, int], ...]:
-    roots = []
-    for w, s in zip(filters, strides, strict=False):
-        coeffs = np.zeros((len(w) - 1) * s + 1)
-        coeffs[::s] = np.asarray(w, dtype=float)
-        nz = np.flatnonzero(np.abs(coeffs) > atol)
-        roots.append(np.roots(coeffs[: nz[-1] + 1][::-1]) if nz.size else np.array([]))
-    out = []
-    for a in range(len(roots)):
-        for b in range(a + 1, len(roots)):
-            shared = sum(1 for z in roots[a] if roots[b].size and np.min(np.abs(roots[b] - z)) <= math.sqrt(atol))
-            if shared:
-                out.append((a, b, shared))
-    return tuple(out)
-
-
-def _float_boundary(net: Network, theta: list[Any], ks: list[int], atol: float) -> bool:
-    """Numerical version of the exact boundary test (see ``neurocore.cnn`` in the core).
-
-    Roots closer than ``atol^(1/d)`` (relative) are one multiple root, since a root of multiplicity
-    ``m`` perturbed by ``eps`` spreads by about ``eps^(1/m)``.
-    """
-    u = np.asarray(coefficients(net, np.asarray(theta, dtype=float)), dtype=float)
-    d = len(u) - 1
-    nz = np.flatnonzero(np.abs(u) > atol * max(1.0, float(np.max(np.abs(u)))))
-    if nz.size == 0:
-        return True
-    deg = int(nz[-1])
-    z = np.roots(u[: deg + 1][::-1]) if deg > 0 else np.array([])
-    tol = max(math.sqrt(atol), atol ** (1.0 / max(d, 1)))
-    clusters: list[list[complex]] = []
-    for root in sorted(z, key=lambda v: (v.real, v.imag)):
-        for c in clusters:
-            if abs(root - np.mean(c)) <= tol * max(1.0, abs(root)):
-                c.append(root)
-                break
-        else:
-            clusters.append([root])
-    real_mults, complex_roots = [], 0
-    for c in clusters:
-        center = np.mean(c)
-        if abs(center.imag) <= tol * max(1.0, abs(center)):
-            real_mults.append(len(c))
-        else:
-            complex_roots += len(c)
-    q = complex_roots // 2
-    capacity = sum((k - 1) // 2 for k in ks)
-    splittable = sum(m // 2 for m in real_mults) + (d - deg) // 2
-    return q <= capacity and q + splittable > capacity
-
-
-def _attention_evidence(net: Network, theta: list[Any], atol: float, exact: bool) -> tuple[dict[str, Any], bool, bool]:
-    heads = []
-    boundary = dead = False
-    for idx, layer, start, _end in net.parameter_layers:
-        if not isinstance(layer, Attention):
-            continue
-        a, d, dout = layer.key_dim, layer.input_width, layer.output_width
-        hp = (2 * a + dout) * d
-        for h in range(layer.heads):
-            base = start + h * hp
-            q = [theta[base + i * d : base + (i + 1) * d] for i in range(a)]
-            k = [theta[base + a * d + i * d : base + a * d + (i + 1) * d] for i in range(a)]
-            v = [theta[base + 2 * a * d + i * d : base + 2 * a * d + (i + 1) * d] for i in range(dout)]
-            qk = [[sum(q[m][i] * k[m][j] for m in range(a)) for j in range(d)] for i in range(d)]
-            r_qk = _matrix_rank(qk, exact, atol)
-            r_v = _matrix_rank(v, exact, atol)
-            full = min(a, d)
-            heads.append({"layer": idx, "head": h, "scores_rank": r_qk, "max_scores_rank": full, "value_rank": r_v})
-            if r_qk == 0 or r_v == 0:
-                dead = True
-            elif r_qk < full and a < d:
-                # below the generic rank of Q^T K, in the singular locus of the determinantal
-                # variety {rank <= a} (which is everything when a >= d)
-                boundary = True
-    return {"architecture": "attention", "heads": tuple(heads)}, dead, boundary
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,40 +222,27 @@ def classify(
         lower, tol, gap = _float_rank(net, arr, rtol, seed, threads)
         upper, certified = lower, False
         tol_info = (tol, gap)
-        th = [float(v) for v in arr]
         scale = max(1.0, float(np.max(np.abs(arr)))) if arr.size else 1.0
         atol = rtol * scale
         phi = coefficients(net, arr)
         phi_zero = bool(np.all(np.abs(phi) <= rtol * max(1.0, float(np.max(np.abs(phi))) if phi.size else 1.0)))
-    details: dict[str, Any] = {}
-    subnetwork = boundary = False
-    if _mlp_widths(net) is not None:
-        details, subnetwork = _mlp_evidence(net, th, atol, exact)
-    elif all(isinstance(layer, (Conv, Activation)) for layer in net.layers):
-        details, subnetwork, boundary = _cnn_evidence(net, th, atol, exact)
-    elif all(isinstance(layer, Attention) for layer in net.layers):
-        details, subnetwork, boundary = _attention_evidence(net, th, atol, exact)
-    else:
-        details = {"architecture": "general"}
-    critical = lower < generic
-    kind: StratumKind
-    if phi_zero:
-        kind = "zero"
-    elif boundary:
-        kind = "boundary"
-    elif subnetwork and critical:
-        kind = "subnetwork"
-    elif critical:
-        kind = "critical"
-    else:
-        kind = "generic"
+    # The evidence rules and the kind they imply live in the core (neurocore_core::strata).
+    verdict = _core.point_stratum(
+        net._core,
+        th if exact else arr,
+        None if exact else atol,
+        phi_zero,
+        lower < generic,
+        threads,
+        memory_limit,
+    )
     return Stratum(
         rank=lower,
         rank_upper_bound=upper,
         generic_rank=generic,
         n_params=net.n_params,
-        kind=kind,
-        details=details,
+        kind=verdict.kind,
+        details=verdict.details,
         exact=exact,
         certified=certified,
         tolerance=tol_info[0],

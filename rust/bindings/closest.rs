@@ -1,22 +1,33 @@
-//! Closest points on the neuromanifold: argument adaptation for `neurocore_core::closest`.
+//! Closest points on the neuromanifold: argument adaptation for `neurocore_core::closest`, and
+//! the typed records that `neurocore.ClosestPointResult` and `neurocore.CriticalPoint` are filled
+//! from by field name.
 
 use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
-use crate::runtime::{run, run_inline};
-use neurocore_core::closest::{self, Metric, Objective, SearchOptions};
+use crate::runtime::run_limited;
+use neurocore_core::closest::{self, ClosestReport, Metric, Objective, SearchOptions};
 use neurocore_core::CoreError;
-use numpy::ndarray::{Array1, Array2};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::ndarray::{Array1, Array2, Dimension};
+use numpy::{IntoPyArray, PyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 fn invalid(arg: &str, message: impl Into<String>) -> PyErr {
     to_pyerr(CoreError::invalid(arg, message))
 }
 
+/// A read-only numpy array (the records are frozen, and so are the arrays they hand out).
+fn frozen<D: Dimension>(a: Bound<'_, PyArray<f64, D>>) -> PyResult<Py<PyArray<f64, D>>> {
+    a.call_method1("setflags", (false,))?;
+    Ok(a.unbind())
+}
+
+fn vector(py: Python<'_>, v: &[f64]) -> PyResult<Py<PyArray1<f64>>> {
+    frozen(Array1::from(v.to_vec()).into_pyarray(py))
+}
+
 /// The core objective from the keyword arguments shared by every function here: either
 /// `target` (with `metric` = "euclidean" | "bombieri" | "weights" and `weights`), or `x`, `y`.
-fn objective(
+pub(crate) fn objective(
     net: &PyNetwork,
     target: Option<PyReadonlyArray1<'_, f64>>,
     metric: &str,
@@ -57,114 +68,144 @@ fn objective(
     }
 }
 
-/// Multi-start Levenberg-Marquardt search for closest points of the neuromanifold.
+/// A distinct critical point of the squared distance reached by converged starts.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct CriticalPointRecord {
+    /// Index of the start that represents it (the best of its starts).
+    start: usize,
+    sq_distance: f64,
+    theta: Py<PyArray1<f64>>,
+    function: Py<PyArray1<f64>>,
+    /// How many starts reached it.
+    count: usize,
+    grad_norm: f64,
+    is_minimum: bool,
+    min_hessian_eigenvalue: f64,
+}
+
+/// A whole closest-point search, post-processed in the core.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct ClosestRecord {
+    /// The least squared distance over all starts, recomputed, its parameters and function.
+    sq_distance: f64,
+    theta: Py<PyArray1<f64>>,
+    function: Py<PyArray1<f64>>,
+    /// Index of that start.
+    best: usize,
+    critical_points: Vec<Py<CriticalPointRecord>>,
+    saddles: Vec<Py<CriticalPointRecord>>,
+    /// "euclidean", "bombieri", "weights" or "data".
+    metric: &'static str,
+    starts: usize,
+    seed: u64,
+    n_converged: usize,
+    /// `(status, count)` pairs in the order converged, max_iter, stalled, non_finite.
+    status_counts: Vec<(&'static str, usize)>,
+    scale: f64,
+    /// Every start's endpoint (`starts x n_params`), its recomputed squared distance and how it ended.
+    thetas: Py<PyArray2<f64>>,
+    sq_distances: Py<PyArray1<f64>>,
+    status: Vec<&'static str>,
+}
+
+fn metric_name(obj: &Objective) -> &'static str {
+    match obj {
+        Objective::Coefficients { metric: Metric::Euclidean, .. } => "euclidean",
+        Objective::Coefficients { metric: Metric::Bombieri, .. } => "bombieri",
+        Objective::Coefficients { metric: Metric::Weights(_), .. } => "weights",
+        Objective::Data { .. } => "data",
+    }
+}
+
+impl ClosestRecord {
+    fn new(py: Python<'_>, rep: &ClosestReport, metric: &'static str, seed: u64, n: usize) -> PyResult<Self> {
+        let point = |c: &closest::CriticalPoint| -> PyResult<Py<CriticalPointRecord>> {
+            let e = &rep.endpoints[c.start];
+            let rec = CriticalPointRecord {
+                start: c.start,
+                sq_distance: e.sq_distance,
+                theta: vector(py, &e.theta)?,
+                function: vector(py, &e.function)?,
+                count: c.members.len(),
+                grad_norm: e.grad_norm,
+                is_minimum: c.is_minimum,
+                min_hessian_eigenvalue: c.min_hessian_eigenvalue,
+            };
+            Py::new(py, rec)
+        };
+        let count = rep.endpoints.len();
+        let thetas: Vec<f64> = rep.endpoints.iter().flat_map(|e| e.theta.iter().copied()).collect();
+        let thetas =
+            Array2::from_shape_vec((count, n), thetas).map_err(|e| to_pyerr(CoreError::internal(e.to_string())))?;
+        let sq: Vec<f64> = rep.endpoints.iter().map(|e| e.sq_distance).collect();
+        let best = &rep.endpoints[rep.best];
+        Ok(ClosestRecord {
+            sq_distance: best.sq_distance,
+            theta: vector(py, &best.theta)?,
+            function: vector(py, &best.function)?,
+            best: rep.best,
+            critical_points: rep.minima.iter().map(point).collect::<PyResult<_>>()?,
+            saddles: rep.saddles.iter().map(point).collect::<PyResult<_>>()?,
+            metric,
+            starts: count,
+            seed,
+            n_converged: rep.n_converged(),
+            status_counts: rep.status_counts().into_iter().map(|(s, c)| (s.name(), c)).collect(),
+            scale: rep.scale,
+            thetas: frozen(thetas.into_pyarray(py))?,
+            sq_distances: vector(py, &sq)?,
+            status: rep.endpoints.iter().map(|e| e.status.name()).collect(),
+        })
+    }
+}
+
+/// Multi-start Levenberg-Marquardt search for closest points of the neuromanifold, with its
+/// post-processing (recomputation, deduplication, Hessian test) in one core call.
 ///
-/// Returns a dict of per-start arrays in start order: ``theta`` (starts x n_params),
-/// ``sq_distance``, ``grad_norm`` (``||J^T r||_inf``), ``evaluations``, ``status`` (a list of
-/// "converged" / "max_iter" / "stalled" / "non_finite"), and the start ``scale``. Explicit
-/// starting points ``initial`` (starts x n_params) replace the random ones (and ``starts``).
+/// Explicit starting points ``initial`` (starts x n_params) replace the random ones (and
+/// ``starts``). ``memory_limit`` (bytes, default the process limit) bounds what the call plans
+/// to allocate; above it ``ResourceLimitError`` is raised before any start runs.
 #[pyfunction]
 #[pyo3(signature = (
     net, *, target=None, metric="euclidean", weights=None, x=None, y=None,
-    starts=64, seed=0, max_iter=1000, gtol=1e-10, scale=None, initial=None, threads=0
+    starts=64, seed=0, max_iter=1000, gtol=1e-10, scale=None, initial=None, dedup_tol=1e-5,
+    threads=0, memory_limit=None
 ))]
 #[allow(clippy::too_many_arguments)]
-pub fn closest_search<'py>(
-    py: Python<'py>,
+pub fn closest_search(
+    py: Python<'_>,
     net: &PyNetwork,
-    target: Option<PyReadonlyArray1<'py, f64>>,
+    target: Option<PyReadonlyArray1<'_, f64>>,
     metric: &str,
-    weights: Option<PyReadonlyArray1<'py, f64>>,
-    x: Option<PyReadonlyArray2<'py, f64>>,
-    y: Option<PyReadonlyArray2<'py, f64>>,
+    weights: Option<PyReadonlyArray1<'_, f64>>,
+    x: Option<PyReadonlyArray2<'_, f64>>,
+    y: Option<PyReadonlyArray2<'_, f64>>,
     starts: usize,
     seed: u64,
     max_iter: usize,
     gtol: f64,
     scale: Option<f64>,
-    initial: Option<PyReadonlyArray2<'py, f64>>,
+    initial: Option<PyReadonlyArray2<'_, f64>>,
+    dedup_tol: f64,
     threads: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+    memory_limit: Option<u64>,
+) -> PyResult<ClosestRecord> {
     let obj = objective(net, target, metric, weights, x, y)?;
+    let n = net.inner.n_params();
     let (starts, initial) = match initial {
         Some(a) => {
             let v = a.as_array();
-            if v.ncols() != net.inner.n_params() {
-                return Err(invalid(
-                    "initial",
-                    format!("expected shape (starts, {}), got {:?}", net.inner.n_params(), v.shape()),
-                ));
+            if v.ncols() != n {
+                return Err(invalid("initial", format!("expected shape (starts, {n}), got {:?}", v.shape())));
             }
             (v.nrows(), Some(v.iter().copied().collect()))
         }
         None => (starts, None),
     };
-    let opts = SearchOptions { starts, seed, max_iter, gtol, scale, initial };
-    let rep = run(py, threads, |par, intr| closest::search(&net.inner, &obj, &opts, par, intr))?;
-    let n = net.inner.n_params();
-    let count = rep.results.len();
-    let mut theta = Vec::with_capacity(count * n);
-    let (mut sq, mut grad, mut evals, mut status) =
-        (Vec::with_capacity(count), Vec::with_capacity(count), Vec::with_capacity(count), Vec::with_capacity(count));
-    for r in rep.results {
-        theta.extend_from_slice(&r.theta);
-        sq.push(r.sq_distance);
-        grad.push(r.grad_norm);
-        evals.push(r.evaluations as u64);
-        status.push(r.status.name());
-    }
-    let theta = Array2::from_shape_vec((count, n), theta).map_err(|e| invalid("theta", e.to_string()))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", theta.into_pyarray(py))?;
-    d.set_item("sq_distance", Array1::from(sq).into_pyarray(py))?;
-    d.set_item("grad_norm", Array1::from(grad).into_pyarray(py))?;
-    d.set_item("evaluations", Array1::from(evals).into_pyarray(py))?;
-    d.set_item("status", status)?;
-    d.set_item("scale", rep.scale)?;
-    Ok(d)
-}
-
-/// Squared distance from the network's function at `theta` to the target, in the metric (the
-/// plain squared loss for samples `x`, `y`).
-#[pyfunction]
-#[pyo3(signature = (net, theta, *, target=None, metric="euclidean", weights=None, x=None, y=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn closest_sq_distance<'py>(
-    py: Python<'py>,
-    net: &PyNetwork,
-    theta: PyReadonlyArray1<'py, f64>,
-    target: Option<PyReadonlyArray1<'py, f64>>,
-    metric: &str,
-    weights: Option<PyReadonlyArray1<'py, f64>>,
-    x: Option<PyReadonlyArray2<'py, f64>>,
-    y: Option<PyReadonlyArray2<'py, f64>>,
-) -> PyResult<f64> {
-    let obj = objective(net, target, metric, weights, x, y)?;
-    let theta = theta.as_array().to_vec();
-    run_inline(py, |_, _| closest::sq_distance(&net.inner, &obj, &theta))
-}
-
-/// Exact Hessian (``n_params x n_params``) of the squared distance at `theta`.
-#[pyfunction]
-#[pyo3(signature = (net, theta, *, target=None, metric="euclidean", weights=None, x=None, y=None, threads=0))]
-#[allow(clippy::too_many_arguments)]
-pub fn closest_hessian<'py>(
-    py: Python<'py>,
-    net: &PyNetwork,
-    theta: PyReadonlyArray1<'py, f64>,
-    target: Option<PyReadonlyArray1<'py, f64>>,
-    metric: &str,
-    weights: Option<PyReadonlyArray1<'py, f64>>,
-    x: Option<PyReadonlyArray2<'py, f64>>,
-    y: Option<PyReadonlyArray2<'py, f64>>,
-    threads: usize,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let obj = objective(net, target, metric, weights, x, y)?;
-    let theta = theta.as_array().to_vec();
-    let h = run(py, threads, |par, intr| closest::hessian(&net.inner, &obj, &theta, par, intr))?;
-    let n = net.inner.n_params();
-    let h = Array2::from_shape_vec((n, n), h).map_err(|e| invalid("hessian", e.to_string()))?;
-    Ok(h.into_pyarray(py))
+    let opts = SearchOptions { starts, seed, max_iter, gtol, scale, initial, dedup_tol };
+    let rep =
+        run_limited(py, threads, memory_limit, |par, intr| closest::closest_point(&net.inner, &obj, &opts, par, intr))?;
+    ClosestRecord::new(py, &rep, metric_name(&obj), seed, n)
 }
 
 /// Bombieri-Weyl weights ``1 / multinomial(|alpha|; alpha)`` of every coefficient coordinate.

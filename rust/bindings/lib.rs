@@ -18,15 +18,16 @@ mod runtime;
 mod scan;
 mod strata;
 mod symmetry;
+mod training;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 mod _core {
     #[pymodule_export]
-    use super::closest::{bombieri_weights, closest_hessian, closest_search, closest_sq_distance};
+    use super::closest::{bombieri_weights, closest_search, ClosestRecord, CriticalPointRecord};
     #[pymodule_export]
-    use super::cnn::{cnn_realizability, cnn_shared_roots};
+    use super::cnn::cnn_realizability;
     #[pymodule_export]
     use super::compute::{
         coefficients, evaluate, evaluation_jacobian, is_prime, jacobian, memory_limit, set_memory_limit,
@@ -52,11 +53,14 @@ mod _core {
         check_sampler, dimension_batch, scan_points, scan_prime, scan_ranks, scan_ranks_at, BatchError, BatchOutcome,
     };
     #[pymodule_export]
-    use super::strata::{point_rank, small_jacobian_float, small_ranks_qq};
+    use super::strata::{point_rank, point_stratum, small_jacobian_float, PointRankRecord, StratumRecord};
     #[pymodule_export]
     use super::symmetry::{
         symmetry_greedy_extension, symmetry_tangents_exact, symmetry_tangents_float, symmetry_tangents_mod_p,
     };
+
+    #[pymodule_export]
+    use super::training::{train, TrainRecord, TrainRunRecord};
 
     use pyo3::prelude::*;
 

@@ -196,7 +196,8 @@ pub fn rank_at_point(
         let pts: Vec<u64> = (0..batch * d).map(|_| rng.below(p)).collect();
         let rows = evaluation_jacobian(bound, theta, &pts, par)?;
         let mat = Mat::from_vec(batch * net.output_dim(), n, rows)?;
-        let added = echelon.add_rows(&mat, par, intr)?;
+        // Stops at `upper`, so the batch that reaches it is only eliminated, not reduced to RREF.
+        let added = echelon.add_rows_until(&mat, upper, par, intr)?;
         points += batch;
         last_batch = batch;
         if echelon.rank() >= upper {
@@ -295,4 +296,40 @@ pub fn dimension(net: &Network, opts: &DimensionOptions, intr: &dyn Interrupt) -
         trials,
         seed: opts.seed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{Activation, Dense};
+    use crate::par::NoInterrupt;
+
+    fn mlp(widths: &[usize], r: u32) -> Network {
+        let mut layers = Vec::new();
+        for i in 0..widths.len() - 1 {
+            if i > 0 {
+                layers.push(Layer::Activation(Activation::monomial(widths[i], r).unwrap()));
+            }
+            layers.push(Layer::Dense(Dense { input_dim: widths[i], output_dim: widths[i + 1], bias: false }));
+        }
+        Network::new(layers).unwrap()
+    }
+
+    #[test]
+    fn reports_do_not_depend_on_the_thread_count() {
+        // (10, 20, 20, 20, 1) is large enough for the parallel paths (Jacobian rows by point,
+        // matrix products above the threshold); with 2^61 - 1 the u64 kernel runs as well.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for (widths, r) in [(vec![10, 20, 20, 20, 1], 2), (vec![4, 12, 12, 3], 3)] {
+            let net = mlp(&widths, r);
+            for primes in [None, Some(vec![DEFAULT_PRIME])] {
+                let seq = DimensionOptions { par: Par::Seq, primes: primes.clone(), ..Default::default() };
+                let two = DimensionOptions { par: Par::from_threads(2), ..seq.clone() };
+                let a = dimension(&net, &seq, &NoInterrupt).unwrap();
+                let b = pool.install(|| dimension(&net, &two, &NoInterrupt)).unwrap();
+                assert_eq!(a, b, "{widths:?} r={r} primes={primes:?}");
+                assert!(a.certified);
+            }
+        }
+    }
 }

@@ -25,6 +25,7 @@ pub mod homotopy;
 pub mod jacobian;
 pub mod net;
 pub mod rng;
+pub mod roots;
 pub mod scan;
 pub mod strata;
 pub mod training;

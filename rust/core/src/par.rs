@@ -45,6 +45,19 @@ impl Par {
             Par::Rayon(n) => n.get(),
         }
     }
+
+    /// `[f(0), ..., f(count - 1)]` for independent tasks (the starts of a multi-start search or
+    /// training study), one task per rayon job when parallel, in index order either way; the
+    /// first error wins. Each task must draw its randomness from its own index, so that the
+    /// result does not depend on the thread count. The caller installed the pool.
+    pub fn map_tasks<T: Send>(self, count: usize, f: impl Fn(usize) -> Result<T> + Sync + Send) -> Result<Vec<T>> {
+        use rayon::prelude::*;
+        if self.is_parallel() && count > 1 {
+            (0..count).into_par_iter().with_max_len(1).map(f).collect()
+        } else {
+            (0..count).map(f).collect()
+        }
+    }
 }
 
 /// The number of cores this process may run on (1 when unknown).

@@ -57,10 +57,48 @@ fn cache() -> std::sync::MutexGuard<'static, HashMap<Network, ProvenBounds>> {
     CACHE.get_or_init(|| Mutex::new(HashMap::new())).lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The symmetry ranks of a network computed so far (see [`symmetry_ranks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SymmetryEntry {
+    known: usize,
+    /// `Some(rank with the hidden directions)`, or `None` when they were not asked for or did
+    /// not fit in memory (a later call, perhaps with a larger limit, tries again).
+    with_hidden: Option<usize>,
+}
+
+fn symmetry_cache() -> std::sync::MutexGuard<'static, HashMap<Network, SymmetryEntry>> {
+    static CACHE: OnceLock<Mutex<HashMap<Network, SymmetryEntry>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new())).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The ranks of the known symmetries' tangent vectors (and, when `include_hidden`, of those with
+/// the hidden directions) at the fixed point of [`orbit::orbit_ranks`], cached per network so
+/// that `symmetry_dim`, `expected_dim`, `dimension` and scans share one computation. The values
+/// depend only on the network, so the cache cannot change a result.
+fn symmetry_ranks(net: &Network, include_hidden: bool, par: Par, intr: &dyn Interrupt) -> Result<(usize, usize)> {
+    if let Some(e) = symmetry_cache().get(net) {
+        match (include_hidden, e.with_hidden) {
+            (false, _) => return Ok((e.known, e.known)),
+            (true, Some(h)) => return Ok((e.known, h)),
+            // The hidden directions extend the known echelon form, which is not kept: recompute.
+            (true, None) => {}
+        }
+    }
+    let r = orbit::orbit_ranks(net, include_hidden, par, intr)?;
+    let entry = SymmetryEntry { known: r.known, with_hidden: r.with_hidden };
+    let mut c = symmetry_cache();
+    if c.len() >= CACHE_CAPACITY {
+        c.clear();
+    }
+    c.insert(net.clone(), entry);
+    Ok((entry.known, entry.with_hidden.unwrap_or(entry.known)))
+}
+
 /// The generic orbit dimension of the known symmetry group: exact for linear MLPs, in closed
 /// form for rescalings, else the rank of its tangent vectors at a pseudo-random point modulo
 /// 2^61 - 1 (a proven lower bound, equal to the generic value unless the point is a root of a
-/// nonzero polynomial: probability below `n_params * deg / 2^61`).
+/// nonzero polynomial: probability below `n_params * deg / 2^61`). The rank is cached per
+/// network and shared with [`proven_bounds`].
 pub fn symmetry_dim(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<usize> {
     if let Some(d) = linear_mlp_dim(net) {
         return Ok(net.n_params() - d.min(net.n_params()));
@@ -68,7 +106,10 @@ pub fn symmetry_dim(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<usi
     if let Some(c) = rescaling_orbit_dim(net) {
         return Ok(c);
     }
-    Ok(orbit::orbit_ranks(net, false, par, intr)?.0)
+    if let Some(b) = cache().get(net) {
+        return Ok(b.symmetry_dim);
+    }
+    Ok(symmetry_ranks(net, false, par, intr)?.0)
 }
 
 /// The proven bounds of `net` (cached per network).
@@ -117,20 +158,16 @@ fn compute(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<ProvenBounds
     let want_hidden = hidden > 0 && n.saturating_sub(known_at_most.saturating_add(hidden)) < best.value;
     // The known orbit dimension is reported, so it must be computed (or refused); the hidden
     // directions only sharpen the bound and are skipped when they would not fit in memory.
-    let known_only = |sym: Option<usize>| -> Result<(usize, usize)> {
-        match sym {
-            Some(c) => Ok((c, c)),
-            None => orbit::orbit_ranks(net, false, par, intr),
-        }
-    };
-    let (symmetry_dim, fiber) = if want_hidden {
-        match orbit::orbit_ranks(net, true, par, intr) {
-            Ok((k, f)) => (closed.unwrap_or(k), f),
-            Err(CoreError::TooLarge { .. }) => known_only(closed)?,
+    // Either way the tangent vectors are reduced at most once (orbit::orbit_ranks builds one
+    // echelon form for both ranks).
+    let (symmetry_dim, fiber) = match (closed, want_hidden) {
+        (Some(c), false) => (c, c),
+        (Some(c), true) => match symmetry_ranks(net, true, par, intr) {
+            Ok((_, f)) => (c, f),
+            Err(CoreError::TooLarge { .. }) => (c, c),
             Err(e) => return Err(e),
-        }
-    } else {
-        known_only(closed)?
+        },
+        (None, want_hidden) => symmetry_ranks(net, want_hidden, par, intr)?,
     };
     let by_symmetry = n - symmetry_dim.min(n);
     if closed.is_some() {
@@ -152,4 +189,71 @@ fn compute(net: &Network, par: Par, intr: &dyn Interrupt) -> Result<ProvenBounds
         &mut best,
     );
     Ok(ProvenBounds { upper: best, symmetry_dim, expected_dim: by_symmetry.min(ambient) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::orbit::{orbit_ranks, RANK_COMPUTATIONS};
+    use super::*;
+    use crate::dimension::{dimension, expected_dim, DimensionOptions};
+    use crate::net::{Activation, Dense, Layer};
+    use crate::par::{with_memory_limit, NoInterrupt};
+
+    /// Dense layers `widths[i] -> widths[i + 1]` (no biases) with activations `t^degrees[i]`.
+    fn net(widths: &[usize], degrees: &[u32]) -> Network {
+        let mut layers = Vec::new();
+        for i in 0..widths.len() - 1 {
+            if i > 0 {
+                layers.push(Layer::Activation(Activation::monomial(widths[i], degrees[i - 1]).unwrap()));
+            }
+            layers.push(Layer::Dense(Dense { input_dim: widths[i], output_dim: widths[i + 1], bias: false }));
+        }
+        Network::new(layers).unwrap()
+    }
+
+    fn computations() -> usize {
+        RANK_COMPUTATIONS.with(|c| c.get())
+    }
+
+    #[test]
+    fn symmetry_rank_is_computed_once_per_network() {
+        // 3 -> 4 -(t)-> 5 -(t^2)-> 2: GL(4) at the linear boundary (E W1, -W2 E) and the 5
+        // rescalings (D W2, -2 W3 D), no closed form. Kernel of the 21 generators at a generic
+        // point: -2 W3 D = 0 forces D = 0 (W3 has no zero column), then W2 E = 0 forces E = 0
+        // (W2 is 5 x 4, injective). So the orbit dimension is 16 + 5 = 21 (hand derivation).
+        let n = net(&[3, 4, 5, 2], &[1, 2]);
+        assert_eq!(rescaling_orbit_dim(&n), None);
+        let before = computations();
+        assert_eq!(symmetry_dim(&n, Par::Seq, &NoInterrupt).unwrap(), 21);
+        assert_eq!(computations(), before + 1);
+        // n_params = 12 + 20 + 10 = 42; the outputs are ternary quadratic forms (x -> linear ->
+        // linear -> squared), ambient 2 * 6 = 12, so expected_dim = min(42 - 21, 12) = 12.
+        assert_eq!(expected_dim(&n, Par::Seq, &NoInterrupt).unwrap(), 12);
+        let opts = DimensionOptions { par: Par::Seq, ..Default::default() };
+        let rep = dimension(&n, &opts, &NoInterrupt).unwrap();
+        assert_eq!((rep.symmetry_dim, rep.expected_dim), (21, 12));
+        assert_eq!(symmetry_dim(&n, Par::Seq, &NoInterrupt).unwrap(), 21);
+        assert_eq!(computations(), before + 1, "the symmetry rank was recomputed");
+    }
+
+    #[test]
+    fn hidden_directions_that_do_not_fit_keep_the_known_rank_without_recomputing() {
+        // 6 -> 4 -(t)-> 5 -(t^2)-> 1: known rank 16 + 5 = 21 (W1 is onto R^4, so E W1 = 0
+        // forces E = 0; v^T D = 0 forces D = 0). With the 10 hidden directions
+        // W2 -> diag(v)^-1 S W2: (D + V^-1 S) W2 = 0 needs D + V^-1 S = c y^T (y spans the left
+        // kernel of the 5 x 4 matrix W2), D = 0 as before, and the skew S = V c y^T has rank
+        // <= 1, so S = 0: all 31 independent (hand derivation).
+        let n = net(&[6, 4, 5, 1], &[1, 2]);
+        let before = computations();
+        let full = orbit_ranks(&n, true, Par::Seq, &NoInterrupt).unwrap();
+        assert_eq!((full.known, full.with_hidden), (21, Some(31)));
+        // The known echelon form (21 x 49 words, 8,232 bytes) fits, all 31 rows (12,152) do not.
+        let small = with_memory_limit(Some(10_000), || orbit_ranks(&n, true, Par::Seq, &NoInterrupt)).unwrap();
+        assert_eq!((small.known, small.with_hidden), (21, None));
+        assert_eq!(computations(), before + 2);
+        // Too small even for the known part: refused before anything is computed.
+        let refused = with_memory_limit(Some(4_000), || orbit_ranks(&n, true, Par::Seq, &NoInterrupt));
+        assert!(matches!(refused, Err(CoreError::TooLarge { .. })));
+        assert_eq!(computations(), before + 2);
+    }
 }

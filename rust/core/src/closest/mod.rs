@@ -2,9 +2,10 @@
 //!
 //! Given a target (a coefficient vector under a metric of design.md 2.4, or samples `(X, Y)`),
 //! [`search`] runs a Levenberg-Marquardt least-squares solve ([`lm`]) from `starts` random
-//! parameter vectors, in parallel, and reports where each start ended. Deduplication in function
-//! space, stratum labels and the global minimum are the Python layer's job; the Hessian of the
-//! squared distance ([`hessian`]) tells the local minima among the endpoints from saddles.
+//! parameter vectors, in parallel, and reports where each start ended. [`closest_point`]
+//! ([`summary`]) adds the post-processing in the same call: every endpoint recomputed from its
+//! parameters, deduplicated in function space, and the Hessian of the squared distance
+//! ([`hessian`]) with its eigenvalues ([`spectrum`]) telling local minima from saddles.
 //!
 //! Reproducibility: start `i` is drawn from `SplitMix64::derived(seed, STREAM_STARTS, i)` and
 //! solved sequentially on one thread, so the report is identical for every thread count.
@@ -16,20 +17,21 @@ pub mod model;
 pub mod residual;
 pub mod size;
 pub mod spectrum;
+pub mod summary;
 
 pub use lm::{LmOptions, LmOutcome, LmStatus};
 pub use metric::{bombieri_weights, Metric, Objective};
+pub use summary::{closest_point, ClosestReport, CriticalPoint, Endpoint};
 
 use crate::error::{CoreError, Result};
 use crate::net::degrees::network_degrees;
 use crate::net::Network;
 use crate::par::{Interrupt, Par};
-use crate::ring::{DualRing, F64Ring};
+use crate::ring::F64Ring;
 use crate::rng::SplitMix64;
 use metric::{check_finite, metric_weights};
-use model::{CoefficientMap, DataMap, LaneDataMap, ModelMap};
-use rayon::prelude::*;
-use residual::{squared_distance_hessian, WeightedResidual};
+use model::{CoefficientMap, LaneDataMap, ModelMap};
+use residual::WeightedResidual;
 
 const STREAM_STARTS: u64 = 0x436c_6f73_6573_7401;
 const STREAM_SCALE: u64 = 0x436c_6f73_6573_7402;
@@ -52,11 +54,14 @@ pub struct SearchOptions {
     pub scale: Option<f64>,
     /// Explicit starting points instead of random ones: `starts x n_params`, row-major.
     pub initial: Option<Vec<f64>>,
+    /// Relative tolerance under which two endpoints are the same function
+    /// ([`summary::deduplicate`]); unused by [`search`].
+    pub dedup_tol: f64,
 }
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions { starts: 64, seed: 0, max_iter: 1000, gtol: 1e-10, scale: None, initial: None }
+        SearchOptions { starts: 64, seed: 0, max_iter: 1000, gtol: 1e-10, scale: None, initial: None, dedup_tol: 1e-5 }
     }
 }
 
@@ -96,6 +101,9 @@ fn check_options(opts: &SearchOptions) -> Result<()> {
         if !(s.is_finite() && s > 0.0) {
             return Err(CoreError::invalid("scale", format!("must be positive and finite, got {s}")));
         }
+    }
+    if !(opts.dedup_tol.is_finite() && opts.dedup_tol > 0.0) {
+        return Err(CoreError::invalid("dedup_tol", format!("must be positive and finite, got {}", opts.dedup_tol)));
     }
     Ok(())
 }
@@ -225,11 +233,7 @@ fn run_starts<M: ModelMap<F64Ring>>(
             status: out.status,
         })
     };
-    let results = if par.is_parallel() && opts.starts > 1 {
-        (0..opts.starts).into_par_iter().with_max_len(1).map(one).collect::<Result<Vec<_>>>()?
-    } else {
-        (0..opts.starts).map(one).collect::<Result<Vec<_>>>()?
-    };
+    let results = par.map_tasks(opts.starts, one)?;
     Ok(SearchReport { scale, results })
 }
 
@@ -296,19 +300,8 @@ pub fn hessian(
 ) -> Result<Vec<f64>> {
     net.check_params_len(theta.len())?;
     check_finite("theta", theta)?;
-    size::check_hessian(net, objective, par)?;
-    let dual = DualRing(F64Ring);
-    match objective {
-        Objective::Coefficients { target, metric } => {
-            let p = coefficient_problem(net, dual, target, metric)?;
-            squared_distance_hessian(&p.map, &p.target, &p.sqrt_w, theta, par, intr)
-        }
-        Objective::Data { points, values } => {
-            let lifted = points.iter().map(|&v| (v, 0.0)).collect();
-            let p = data_problem(net, points, values, || DataMap::new(net, dual, lifted))?;
-            squared_distance_hessian(&p.map, &p.target, &p.sqrt_w, theta, par, intr)
-        }
-    }
+    let mut h = summary::hessians(net, objective, &[theta], par, intr)?;
+    h.pop().ok_or_else(|| CoreError::internal("no Hessian for one point"))
 }
 
 #[cfg(test)]

@@ -129,11 +129,11 @@ impl<R: Ring> ModelMap<R> for DataMap<'_, R> {
 /// [`DataMap`] over `f64`, [`LANES`] samples per forward and backward pass (see
 /// [`super::lanes`]); the same values and Jacobian, several times faster on many samples.
 pub struct LaneDataMap<'n> {
-    bound: BoundNetwork<'n, LaneRing>,
+    pub(crate) bound: BoundNetwork<'n, LaneRing>,
     /// Samples transposed into lanes: batch `b`, coordinate `k` holds `x[b * LANES + lane][k]`
     /// (zero-padded past the last sample).
-    batches: Vec<Vec<Lanes>>,
-    n_points: usize,
+    pub(crate) batches: Vec<Vec<Lanes>>,
+    pub(crate) n_points: usize,
 }
 
 impl<'n> LaneDataMap<'n> {

@@ -8,8 +8,10 @@
 //! map adds its own workspace (the forward trace and the backward adjoints over the polynomial
 //! or lane ring). `lanes = min(starts, threads)` runs are alive at once. The exact Hessian of
 //! one endpoint adds two `n x n` matrices, one dual-number Jacobian per column in flight and
-//! the eigenvalue workspace. The Jacobian and `n x n` terms are exact; the model workspace is
-//! an upper bound (every polynomial of the trace has at most `C(d + D, d)` terms, `D` the
+//! the eigenvalue workspace (the Hessian is reduced in place). Recomputing each endpoint runs
+//! one forward pass over the polynomial ring per start in flight (for samples too: the
+//! endpoint's coefficient vector is reported). The Jacobian and `n x n` terms are exact; the
+//! model workspace is an upper bound (every polynomial of the trace has at most `C(d + D, d)` terms, `D` the
 //! largest input degree).
 
 use super::metric::Objective;
@@ -43,6 +45,8 @@ pub struct SearchShape {
     pub points: u128,
     /// Ambient dimension (length of `phi(theta)`, kept per start for deduplication).
     pub ambient: u128,
+    /// Bytes of one polynomial of the coefficient map's trace (the recomputation of `phi`).
+    pub poly_value: u128,
 }
 
 fn sat(x: impl ToPrimitive) -> u128 {
@@ -56,23 +60,16 @@ impl SearchShape {
         let ambient = sat(ambient_dim(net)?);
         let (d, out) = (net.input_dim() as u128, net.output_dim() as u128);
         let widths = net.layers().iter().fold(d, |acc, l| acc.saturating_add(l.output_dim() as u128));
+        let max_degree = network_degrees(net)?.input.max() as u128;
+        let poly_value = sat(binomial(d.saturating_add(max_degree), d.min(max_degree))).saturating_mul(POLY_TERM);
         Ok(match objective {
             Objective::Coefficients { .. } => {
-                let max_degree = network_degrees(net)?.input.max() as u128;
-                let terms = sat(binomial(d.saturating_add(max_degree), d.min(max_degree)));
-                SearchShape {
-                    n,
-                    m: ambient,
-                    trace: widths,
-                    trace_value: terms.saturating_mul(POLY_TERM),
-                    points: 0,
-                    ambient,
-                }
+                SearchShape { n, m: ambient, trace: widths, trace_value: poly_value, points: 0, ambient, poly_value }
             }
             Objective::Data { points, .. } => {
                 let points = points.len() as u128;
                 let m = points.checked_div(d).unwrap_or(0).saturating_mul(out);
-                SearchShape { n, m, trace: widths, trace_value: LANE, points, ambient }
+                SearchShape { n, m, trace: widths, trace_value: LANE, points, ambient, poly_value }
             }
         })
     }
@@ -106,6 +103,15 @@ impl SearchShape {
         square.saturating_add(lanes.max(1).saturating_mul(column))
     }
 
+    /// Bytes of recomputing one endpoint: a forward pass of the coefficient map, and the model
+    /// values and residual at the samples.
+    pub fn recompute_req(&self) -> u128 {
+        let forward = self.trace.saturating_mul(self.poly_value);
+        forward
+            .saturating_add(self.m.saturating_add(self.ambient).saturating_mul(F64))
+            .saturating_add(if self.points > 0 { self.trace.saturating_mul(self.trace_value) } else { 0 })
+    }
+
     /// Bytes of the problem shared by all starts: target and weights, and the samples (in lanes,
     /// and lifted to duals for the Hessian).
     fn problem_req(&self) -> u128 {
@@ -113,15 +119,16 @@ impl SearchShape {
     }
 
     /// Bytes of a whole search of `starts` starts on `par`: the problem, the per-start results
-    /// (parameters and function), and the larger of the phases that hold `lanes` LM runs at
-    /// once and the Hessian test of an endpoint.
+    /// (parameters and function), and the largest of the phases that hold `lanes` LM runs at
+    /// once, `lanes` recomputations of endpoints, and the Hessian test of an endpoint.
     pub fn search_req(&self, starts: usize, par: Par) -> u128 {
         let starts = starts as u128;
         let lanes = starts.min(par.threads() as u128).max(1);
         let results = starts.saturating_mul(self.n.saturating_add(self.ambient).saturating_add(8)).saturating_mul(F64);
         let solve = lanes.saturating_mul(self.lm_req());
+        let recompute = lanes.saturating_mul(self.recompute_req());
         let hessian = self.hessian_req(self.n.min(par.threads() as u128));
-        self.problem_req().saturating_add(results).saturating_add(solve.max(hessian))
+        self.problem_req().saturating_add(results).saturating_add(solve.max(hessian).max(recompute))
     }
 }
 

@@ -61,6 +61,9 @@ struct Groups<K: ModArith> {
     groups: Vec<Group<K::E>>,
     /// `R_G`: the columns that are pivots of no group, increasing.
     remaining: Vec<usize>,
+    /// Set by [`Echelon::add_rows_until`] when the rank reached its target: the pivot columns
+    /// of the last batch, which was eliminated but not brought to RREF (no rows can follow).
+    closed: Option<Vec<usize>>,
 }
 
 /// One group `g`, in the coordinates of `R_g` (the columns left by the groups before it).
@@ -81,8 +84,8 @@ impl Echelon {
     pub fn new(field: &PrimeField, cols: usize) -> Self {
         let remaining = (0..cols).collect();
         let basis = match F64Arith::new(field) {
-            Some(k) => Basis::Small(Groups { k, groups: Vec::new(), remaining }),
-            None => Basis::Large(Groups { k: U64Arith::new(field), groups: Vec::new(), remaining }),
+            Some(k) => Basis::Small(Groups { k, groups: Vec::new(), remaining, closed: None }),
+            None => Basis::Large(Groups { k: U64Arith::new(field), groups: Vec::new(), remaining, closed: None }),
         };
         Echelon { field: *field, cols, basis }
     }
@@ -112,8 +115,8 @@ impl Echelon {
     /// subspaces; the groups' pivots are disjoint and as many as the rank.)
     pub fn pivot_cols(&self) -> Vec<usize> {
         let mut p: Vec<usize> = match &self.basis {
-            Basis::Small(g) => g.groups.iter().flat_map(|g| g.pivots.iter().copied()).collect(),
-            Basis::Large(g) => g.groups.iter().flat_map(|g| g.pivots.iter().copied()).collect(),
+            Basis::Small(g) => g.pivots(),
+            Basis::Large(g) => g.pivots(),
         };
         p.sort_unstable();
         p
@@ -124,27 +127,49 @@ impl Echelon {
     ///
     /// On error (wrong column count, interruption, memory limit) the basis is unchanged.
     pub fn add_rows(&mut self, rows: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<usize> {
+        self.add_rows_until(rows, usize::MAX, par, intr)
+    }
+
+    /// [`Echelon::add_rows`] for a caller that stops once the rank reaches `target` (a proven
+    /// upper bound): when this batch can reach it, the batch is only eliminated (the solves that
+    /// serve later rows alone and the reduction to RREF are skipped), and if it does reach it
+    /// the basis is closed: [`Echelon::rank`] and [`Echelon::pivot_cols`] stay valid, further
+    /// rows are refused. The rank is the same as with `add_rows`.
+    pub fn add_rows_until(&mut self, rows: &Mat<u64>, target: usize, par: Par, intr: &dyn Interrupt) -> Result<usize> {
         if rows.cols() != self.cols {
             return Err(CoreError::invalid("rows", format!("expected {} columns, got {}", self.cols, rows.cols())));
         }
         match &mut self.basis {
-            Basis::Small(g) => g.add(rows, par, intr),
-            Basis::Large(g) => g.add(rows, par, intr),
+            Basis::Small(g) => g.add(rows, target, par, intr),
+            Basis::Large(g) => g.add(rows, target, par, intr),
         }
     }
 }
 
 impl<K: ModArith> Groups<K> {
     fn rank(&self) -> usize {
-        self.groups.iter().map(|g| g.pivots.len()).sum()
+        self.groups.iter().map(|g| g.pivots.len()).sum::<usize>() + self.closed.as_ref().map_or(0, Vec::len)
     }
 
-    fn add(&mut self, rows: &Mat<u64>, par: Par, intr: &dyn Interrupt) -> Result<usize> {
+    fn pivots(&self) -> Vec<usize> {
+        let closed = self.closed.iter().flatten().copied();
+        self.groups.iter().flat_map(|g| g.pivots.iter().copied()).chain(closed).collect()
+    }
+
+    fn add(&mut self, rows: &Mat<u64>, target: usize, par: Par, intr: &dyn Interrupt) -> Result<usize> {
+        if self.closed.is_some() {
+            return Err(CoreError::internal("rows added to an echelon form closed at its target rank"));
+        }
         let k = &self.k;
         let b = rows.rows();
         if b == 0 || self.remaining.is_empty() {
             return Ok(0);
         }
+        let rank_before = self.rank();
+        // U is needed for the RREF unless this batch may close the basis. Skipping its solves
+        // (echelonize with need_u = false) leaves U incomplete only once every row of the batch
+        // is a pivot row, and then the rank is rank_before + b >= target: closed, U unused.
+        let may_close = rank_before.saturating_add(b) >= target;
         // x = the batch restricted to R_g, reduced against the groups before g.
         let mut x = encode(k, rows, par)?;
         let mut coeffs = Vec::new();
@@ -159,10 +184,14 @@ impl<K: ModArith> Groups<K> {
             k.gemm_sub(next.view_mut(), a, g.rows.view(), par, intr)?;
             rest = std::mem::replace(&mut x, next).into_vec();
         }
-        let pos = echelonize(k, x.view_mut(), true, par, intr)?;
+        let pos = echelonize(k, x.view_mut(), !may_close, par, intr)?;
         let added = pos.len();
         if added == 0 {
             return Ok(0);
+        }
+        if rank_before + added >= target {
+            self.closed = Some(pos.iter().map(|&p| self.remaining[p]).collect());
+            return Ok(added);
         }
         let (rest_pos, rows) = reduce_echelon(k, x.view().submatrix(0, 0, added, x.cols()), &pos, par, intr)?;
         let pivots = pos.iter().map(|&p| self.remaining[p]).collect();
@@ -235,6 +264,46 @@ mod tests {
                 assert_eq!(e.pivot_cols().len(), r);
             }
             assert!(e.add_rows(&Mat::zeros(2, 39), Par::Seq, &NoInterrupt).is_err());
+        }
+    }
+
+    #[test]
+    fn closing_at_a_target_keeps_rank_and_profile() {
+        for p in [8_388_593u64, (1 << 61) - 1] {
+            let f = PrimeField::new(p).unwrap();
+            let mut s = 5u64;
+            let mut next = || {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (s >> 20) % p
+            };
+            // Rank 30 in F_p^90 (30 generic rows times random combinations), reached by the
+            // second batch; and a full-rank batch (every row a pivot, where U is left incomplete).
+            let gens = Mat::from_fn(30, 90, |_, j| if j % 3 == 0 { 0 } else { next() });
+            let comb = |b: usize, next: &mut dyn FnMut() -> u64| {
+                let c: Vec<u64> = (0..b * 30).map(|_| next()).collect();
+                Mat::from_fn(b, 90, |i, j| {
+                    (0..30).fold(0u128, |acc, t| (acc + c[i * 30 + t] as u128 * gens[(t, j)] as u128) % p as u128)
+                        as u64
+                })
+            };
+            let (b1, b2) = (comb(12, &mut next), comb(40, &mut next));
+            let (mut full, mut until) = (Echelon::new(&f, 90), Echelon::new(&f, 90));
+            for b in [&b1, &b2] {
+                full.add_rows(b, Par::Seq, &NoInterrupt).unwrap();
+                until.add_rows_until(b, 30, Par::Seq, &NoInterrupt).unwrap();
+            }
+            assert_eq!((until.rank(), full.rank()), (30, 30));
+            assert_eq!(until.pivot_cols(), full.pivot_cols());
+            assert!(until.add_rows(&b1, Par::Seq, &NoInterrupt).is_err());
+            // Not reached: the basis stays open and equal to the one add_rows builds.
+            let mut open = Echelon::new(&f, 90);
+            assert_eq!(open.add_rows_until(&b1, 31, Par::Seq, &NoInterrupt).unwrap(), 12);
+            assert_eq!(open.add_rows_until(&b2, 31, Par::Seq, &NoInterrupt).unwrap(), 18);
+            assert_eq!(open.pivot_cols(), full.pivot_cols());
+            let square = Mat::from_fn(20, 20, |_, _| next());
+            let mut e = Echelon::new(&f, 20);
+            let r = rank_mod_p(&f, &square, Par::Seq, &NoInterrupt).unwrap();
+            assert_eq!(e.add_rows_until(&square, r, Par::Seq, &NoInterrupt).unwrap(), r);
         }
     }
 }

@@ -11,6 +11,9 @@
 //! Both run the same blocked recursive elimination (`elim.rs`), parallel over row blocks when
 //! `par` allows and the work is large, polling the interrupt between blocks. Results are exact,
 //! hence identical whatever the thread count.
+//!
+//! One floating-point routine lives here too: the singular values of small dense matrices
+//! (`singular_values.rs`), for numerical ranks of weight and score matrices.
 
 mod arith;
 mod dgemm;
@@ -19,6 +22,7 @@ mod elim;
 mod large_prime;
 mod mat;
 mod rref;
+mod singular_values;
 mod small_prime;
 mod trsm;
 
@@ -26,6 +30,7 @@ pub(crate) use dgemm::{dgemm, Op};
 pub use echelon::Echelon;
 pub use mat::{Mat, MatMut, MatRef};
 pub use rref::{kernel_basis_mod_p, rank_mod_p, rref_mod_p, Rref};
+pub use singular_values::singular_values;
 pub(crate) use small_prime::F64Arith;
 
 /// Runs `$body` with `$k` bound to the arithmetic kernel suited to `$field`.

@@ -15,7 +15,6 @@ pub mod singular;
 pub use optimizer::{OptState, Optimizer};
 pub use record::{RecordOptions, RunRecord, RunStatus};
 
-use crate::closest::lm::LeastSquares;
 use crate::closest::metric::{check_finite, metric_weights};
 use crate::closest::model::{CoefficientMap, LaneDataMap, ModelMap};
 use crate::closest::residual::WeightedResidual;
@@ -25,8 +24,7 @@ use crate::net::Network;
 use crate::par::{check_bytes, Interrupt, Par};
 use crate::ring::F64Ring;
 use crate::rng::SplitMix64;
-use loss::{full_loss, loss_gradient, LossBuffers};
-use rayon::prelude::*;
+use loss::{full_loss, loss_gradient, LossBuffers, TrainProblem};
 use record::{curve_schedule, plateau_statistics};
 
 const STREAM_INIT: u64 = 0x5472_6169_6e69_6e01;
@@ -35,9 +33,10 @@ const STREAM_BATCH: u64 = 0x5472_6169_6e69_6e02;
 /// Where the starts come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Init {
-    /// Independent `N(0, scale^2)` entries; `None` matches the scale to the target
-    /// ([`crate::closest::start_scale`]).
-    Gaussian { scale: Option<f64> },
+    /// Independent `N(0, (factor * scale)^2)` entries; `scale: None` matches the scale to the
+    /// target ([`crate::closest::start_scale`]); `factor < 1` gives a small initialisation
+    /// relative to it.
+    Gaussian { scale: Option<f64>, factor: f64 },
     /// Explicit starts, `starts x n_params` row-major.
     Explicit(Vec<f64>),
 }
@@ -49,6 +48,9 @@ pub struct TrainOptions {
     pub lr: f64,
     pub steps: usize,
     pub starts: usize,
+    /// Index of the first start: starts `first_start .. first_start + starts` are run, so a
+    /// study split into chunks (for a progress bar) draws the same starts as one call.
+    pub first_start: usize,
     pub init: Init,
     pub seed: u64,
     /// Samples per mini-batch (data objectives only); `None` is full batch.
@@ -72,9 +74,12 @@ fn check_options(opts: &TrainOptions) -> Result<()> {
     if opts.starts == 0 {
         return Err(CoreError::invalid("starts", "must be at least 1, got 0"));
     }
-    if let Init::Gaussian { scale: Some(s) } = opts.init {
-        if !(s.is_finite() && s > 0.0) {
+    if let Init::Gaussian { scale, factor } = opts.init {
+        if let Some(s) = scale.filter(|s| !(s.is_finite() && *s > 0.0)) {
             return Err(CoreError::invalid("init_scale", format!("must be positive and finite, got {s}")));
+        }
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(CoreError::invalid("init", format!("the scale factor must be positive, got {factor}")));
         }
     }
     let r = &opts.record;
@@ -116,9 +121,11 @@ struct Study<'a, P: ?Sized> {
     /// Output dimension (residual rows per sample) and sample count, for mini-batches.
     batch: Option<(usize, usize, usize)>,
     opts: &'a TrainOptions,
+    /// The problem has a direct gradient (no Jacobian buffer).
+    direct: bool,
 }
 
-impl<P: LeastSquares + ?Sized> Study<'_, P> {
+impl<P: TrainProblem + ?Sized> Study<'_, P> {
     fn ratio(&self, theta: &[f64], values: &mut [f64], jac: &mut [f64]) -> Result<f64> {
         match (self.phi, self.opts.rank) {
             (Some(phi), Some(rank)) => {
@@ -132,7 +139,7 @@ impl<P: LeastSquares + ?Sized> Study<'_, P> {
     fn run(&self, start: usize, theta0: Vec<f64>, intr: &dyn Interrupt) -> Result<RunRecord> {
         let (opts, rec) = (self.opts, &self.opts.record);
         let (n, m) = (self.problem.n_params(), self.problem.n_residuals());
-        let mut buf = LossBuffers::new(m, n);
+        let mut buf = LossBuffers::new(m, n, self.direct);
         let mut state = OptState::new(opts.optimizer, n);
         let (amb, np) = self.phi.filter(|_| opts.rank.is_some()).map_or((0, 0), |p| (p.n_values(), p.n_params()));
         let (mut pv, mut pj) = (vec![0.0; amb], vec![0.0; amb * np]);
@@ -213,7 +220,8 @@ impl<P: LeastSquares + ?Sized> Study<'_, P> {
             if next < schedule.len() && schedule[next] == t || last {
                 r.curve_steps.push(t);
                 r.curve_loss.push(loss);
-                r.curve_ratio.push(self.ratio(&theta, &mut pv, &mut pj)?);
+                let measure = (r.curve_steps.len() - 1).is_multiple_of(rec.ratio_every.max(1)) || last;
+                r.curve_ratio.push(if measure { self.ratio(&theta, &mut pv, &mut pj)? } else { f64::NAN });
                 while next < schedule.len() && schedule[next] <= t {
                     next += 1;
                 }
@@ -243,10 +251,14 @@ fn run_study<M: ModelMap<F64Ring>>(
     net: &Network,
     problem: &WeightedResidual<M>,
     batch: Option<(usize, usize, usize)>,
+    direct: bool,
     opts: &TrainOptions,
     par: Par,
     intr: &dyn Interrupt,
-) -> Result<TrainReport> {
+) -> Result<TrainReport>
+where
+    WeightedResidual<M>: TrainProblem,
+{
     let n = problem.map.n_params();
     let phi = match opts.rank {
         Some(_) => Some(CoefficientMap::new(net, F64Ring)?),
@@ -265,26 +277,21 @@ fn run_study<M: ModelMap<F64Ring>>(
             check_finite("init", v)?;
             f64::NAN
         }
-        Init::Gaussian { scale: Some(s) } => *s,
-        Init::Gaussian { scale: None } => start_scale(net, problem, opts.seed)?,
+        Init::Gaussian { scale: Some(s), factor } => s * factor,
+        Init::Gaussian { scale: None, factor } => start_scale(net, problem, opts.seed)? * factor,
     };
-    let study = Study { problem, phi: phi.as_ref(), batch, opts };
+    let study = Study { problem, phi: phi.as_ref(), batch, opts, direct };
     let one = |i: usize| -> Result<RunRecord> {
         let theta0 = match &opts.init {
             Init::Explicit(v) => v[i * n..(i + 1) * n].to_vec(),
             Init::Gaussian { .. } => {
-                let mut rng = SplitMix64::derived(opts.seed, STREAM_INIT, i as u64);
+                let mut rng = SplitMix64::derived(opts.seed, STREAM_INIT, (opts.first_start + i) as u64);
                 (0..n).map(|_| scale * rng.normal()).collect()
             }
         };
-        study.run(i, theta0, intr)
+        study.run(opts.first_start + i, theta0, intr)
     };
-    let runs = if par.is_parallel() && opts.starts > 1 {
-        // The caller installed a pool of `par.threads()` threads (see crate::par).
-        (0..opts.starts).into_par_iter().with_max_len(1).map(one).collect::<Result<Vec<_>>>()?
-    } else {
-        (0..opts.starts).map(one).collect::<Result<Vec<_>>>()?
-    };
+    let runs = par.map_tasks(opts.starts, one)?;
     Ok(TrainReport { scale, runs })
 }
 
@@ -321,7 +328,7 @@ pub fn train(
             let sqrt_w =
                 if matches!(metric, Metric::Euclidean) { vec![] } else { w.iter().map(|v| v.sqrt()).collect() };
             let problem = WeightedResidual { map, target: target.clone(), sqrt_w };
-            run_study(net, &problem, None, opts, par, intr)
+            run_study(net, &problem, None, false, opts, par, intr)
         }
         Objective::Data { points, values } => {
             check_finite("x", points)?;
@@ -349,7 +356,7 @@ pub fn train(
             };
             let problem =
                 WeightedResidual { map: LaneDataMap::new(net, points)?, target: values.clone(), sqrt_w: vec![] };
-            run_study(net, &problem, batch, opts, par, intr)
+            run_study(net, &problem, batch, true, opts, par, intr)
         }
     }
 }

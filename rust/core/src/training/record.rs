@@ -21,6 +21,10 @@ pub struct RecordOptions {
     pub plateau_band: f64,
     pub plateau_grad: f64,
     pub plateau_min: usize,
+    /// The singular ratio is measured on every `ratio_every`-th curve point and on the last one
+    /// (NaN on the others): each measurement is an eigen-decomposition of `J^T J`, far dearer
+    /// than a step.
+    pub ratio_every: usize,
 }
 
 impl Default for RecordOptions {
@@ -34,6 +38,7 @@ impl Default for RecordOptions {
             plateau_band: 1e-4,
             plateau_grad: 1e-2,
             plateau_min: 10,
+            ratio_every: 1,
         }
     }
 }
