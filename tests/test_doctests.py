@@ -17,6 +17,7 @@ MODULES = [
     "neurocore.convolution",
     "neurocore.comparison",
     "neurocore.equations",
+    "neurocore.critical",
 ]
 
 

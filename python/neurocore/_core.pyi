@@ -12,6 +12,8 @@ __all__ = [
     "closest_search",
     "ClosestRecord",
     "CriticalPointRecord",
+    "critical_points",
+    "ed_degree",
     "cnn_realizability",
     "coefficients",
     "dimension",
@@ -379,6 +381,37 @@ def closest_search(
     threads: int = 0,
     memory_limit: int | None = None,
 ) -> ClosestRecord: ...
+
+_CoefficientMetric: TypeAlias = Literal["euclidean", "bombieri", "weights"]
+
+def critical_points(
+    net: NetworkCore,
+    target: _F64,
+    *,
+    metric: _CoefficientMetric = "euclidean",
+    weights: _F64 | None = None,
+    seed: int = 0,
+    runs: int = 2,
+    stable_loops: int = 10,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    real_tol: float = 1e-8,
+    certify: bool = True,
+    threads: int = 0,
+) -> dict[str, Any]: ...
+def ed_degree(
+    net: NetworkCore,
+    *,
+    metric: _CoefficientMetric = "euclidean",
+    weights: _F64 | None = None,
+    seed: int = 0,
+    runs: int = 2,
+    stable_loops: int = 10,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    certify: bool = True,
+    threads: int = 0,
+) -> dict[str, Any]: ...
 def cnn_realizability(filter_sizes: _Ints, nums: _Ints, dens: _Ints) -> dict[str, Any]: ...
 def coefficients(net: NetworkCore, theta: Any, field: _Field) -> ExactMatrix | _U64 | _F64: ...
 def dimension(

@@ -246,6 +246,61 @@ def _run_closest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _landscape_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--metric", default=None, help="euclidean (default), bombieri, or weights as numbers or a file")
+    p.add_argument("--runs", type=int, default=2, help="independent monodromy runs that must agree (default 2)")
+    p.add_argument("--stable-loops", type=int, default=10, help="loops without a new solution to stop (default 10)")
+    p.add_argument("--max-dim", type=int, default=40, help="refuse neurovarieties of larger dimension (default 40)")
+
+
+def _critical_options(p: argparse.ArgumentParser) -> None:
+    _landscape_options(p)
+    p.add_argument("--target", required=True, help="target coefficients: numbers like 3,1,0,1/2 or a file")
+
+
+def _landscape_metric(args: argparse.Namespace) -> Any:
+    metric: Any = args.metric
+    if metric is not None and metric.lower() not in ("euclidean", "bombieri"):
+        metric = _read_numbers(metric, "--metric")
+    return metric
+
+
+def _run_eddegree(args: argparse.Namespace) -> int:
+    from neurocore.critical import ed_degree
+
+    net = network_from_args(args)
+    res = ed_degree(
+        net,
+        _landscape_metric(args),
+        seed=args.seed,
+        threads=args.threads,
+        runs=args.runs,
+        stable_loops=args.stable_loops,
+        max_dim=args.max_dim,
+    )
+    print(json.dumps(res.to_dict(), indent=2) if args.json else res)
+    return 0
+
+
+def _run_critical(args: argparse.Namespace) -> int:
+    from neurocore.critical import critical_points
+
+    net = network_from_args(args)
+    res = critical_points(
+        net,
+        _read_numbers(args.target, "--target"),
+        _landscape_metric(args),
+        seed=args.seed,
+        threads=args.threads,
+        runs=args.runs,
+        stable_loops=args.stable_loops,
+        max_dim=args.max_dim,
+    )
+    print(json.dumps(res.to_dict(), indent=2) if args.json else res)
+    return 0
+
+
 def _train_options(p: argparse.ArgumentParser) -> None:
     _common(p)
     g = p.add_mutually_exclusive_group(required=True)
@@ -589,6 +644,12 @@ def build_parser() -> argparse.ArgumentParser:
     closest = commands.add_parser("closest", help="closest points of the neuromanifold to a target (multi-start)")
     add_architecture_parsers(closest, _closest_options)
     closest.set_defaults(run=_run_closest)
+    eddeg = commands.add_parser("eddegree", help="ED degree of a neurovariety (monodromy, Krawczyk lower bound)")
+    add_architecture_parsers(eddeg, _landscape_options)
+    eddeg.set_defaults(run=_run_eddegree)
+    crit = commands.add_parser("critical", help="every critical point of the distance to a target (homotopy)")
+    add_architecture_parsers(crit, _critical_options)
+    crit.set_defaults(run=_run_critical)
     train_ = commands.add_parser("train", help="gradient descent from many starts: loss curves, strata, plateaus")
     add_architecture_parsers(train_, _train_options)
     train_.set_defaults(run=_run_train)

@@ -5,6 +5,7 @@
 mod closest;
 mod cnn;
 mod compute;
+mod critical;
 mod dimension;
 mod equations;
 mod errors;
@@ -31,6 +32,8 @@ mod _core {
     use super::compute::{
         coefficients, evaluate, evaluation_jacobian, is_prime, jacobian, memory_limit, set_memory_limit,
     };
+    #[pymodule_export]
+    use super::critical::{critical_points, ed_degree};
     #[pymodule_export]
     use super::dimension::{dimension, DimensionRecord, TrialRecord};
     #[pymodule_export]

@@ -79,7 +79,9 @@ impl<'n> Certifier<'n> {
         let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
         let cc: Vec<CIv> = c.iter().map(|&z| CIv::point(z)).collect();
         let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
-        for rel in [1e-10, 1e-8, 1e-6] {
+        // Ill-conditioned solutions (large parameters, a nearly dependent sliced Jacobian) carry
+        // rounding errors of `cond * eps`: the larger boxes are for them.
+        for rel in [1e-10, 1e-8, 1e-6, 1e-5] {
             let r = rel * scale;
             let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
             let (_, gt, p) = self.sys.residual_jacobian(&boxx, u)?;

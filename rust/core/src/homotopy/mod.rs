@@ -10,9 +10,10 @@
 //! * [`monodromy`]: a start pair and loops through random complex data;
 //! * [`interval`], [`certify`]: Krawczyk's test in outward-rounded complex interval arithmetic,
 //!   through the same generic layers;
-//! * the drivers (ED degree, critical points of a target) are not written yet.
+//! * [`driver`]: the ED degree with its evidence, and every critical point of a target.
 
 pub mod certify;
+pub mod driver;
 pub mod interval;
 pub mod linalg;
 pub mod monodromy;

@@ -1,0 +1,625 @@
+"""The loss landscape globally: ED degrees and every critical point of the distance to a target.
+
+Training a network to a target ``u`` is minimising the squared distance
+``d_u(x) = sum_i w_i (x_i - u_i)^2`` over the neuromanifold. Its critical points on the smooth
+part of the neurovariety ``X`` (the Zariski closure) are finitely many for generic ``u``; their
+number is the *Euclidean distance degree* of ``X`` in the metric ``w``. The Rust core computes
+them by homotopy continuation (design notes, ``critical-points.md``):
+
+* a random complex affine slice ``theta = theta_0 + B t`` of parameter space of dimension
+  ``m = dim X`` (from :func:`neurocore.dimension`) turns the positive-dimensional fibers into
+  finitely many points; critical points are counted as distinct *functions* ``phi(theta)``,
+  never as parameter points, and only where the sliced Jacobian has full rank;
+* monodromy loops through random complex data find the solutions at generic data ``u_0``; the
+  count stops when ``stable_loops`` consecutive loops found nothing new, and a second run with
+  another slice and seed must agree;
+* every solution is certified by Krawczyk's test in outward-rounded interval arithmetic and the
+  enclosures of the functions are checked pairwise disjoint: ``certified_lower_bound`` is a
+  proof that at least that many critical points exist. Completeness is not proven.
+* :func:`critical_points` carries the solutions from ``u_0`` to the user's real ``u`` through a
+  random complex point (the gamma trick) and reports, for every critical function, whether it
+  is real and, for the real ones, the signature of the Hessian of ``d_u`` restricted to ``X``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from neurocore import _core
+from neurocore._exact import parse_float
+from neurocore.network import Network
+
+__all__ = ["CriticalFunction", "CriticalPoints", "EDDegree", "MonodromyRun", "critical_points", "ed_degree"]
+
+
+def _frozen(a: Any, dtype: Any = np.float64) -> np.ndarray:
+    arr = np.array(a, dtype=dtype)
+    arr.setflags(write=False)
+    return arr
+
+
+def _int_arg(v: Any, arg: str, lo: int, hi: int | None = None) -> int:
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{arg}: expected an int, got {v!r}")
+    v = int(v)
+    if v < lo or (hi is not None and v >= hi):
+        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi})"
+        raise ValueError(f"{arg}: expected an int {rng}, got {v}")
+    return v
+
+
+def _metric_kwargs(net: Network, metric: Any) -> tuple[str, dict[str, Any]]:
+    if metric is None:
+        metric = "euclidean"
+    if isinstance(metric, str):
+        m = metric.lower()
+        if m == "data":
+            raise ValueError("metric: the data-induced metric (learning degree) is not supported here yet")
+        if m not in ("euclidean", "bombieri"):
+            raise ValueError(f"metric: expected 'euclidean', 'bombieri' or a positive weight vector, got {metric!r}")
+        return m, {"metric": m}
+    w = parse_float(metric, "metric", net.ambient_dim)
+    if np.any(w <= 0):
+        bad = int(np.flatnonzero(w <= 0)[0])
+        raise ValueError(f"metric: weights must be positive, entry {bad} is {w[bad]}")
+    return "weights", {"metric": "weights", "weights": w}
+
+
+def _check_net(net: Any) -> Network:
+    if not isinstance(net, Network):
+        raise TypeError(
+            f"net: expected a neurocore Network (polynomial activations only; approximate other "
+            f"activations with neurocore.approximate), got {type(net).__name__}"
+        )
+    return net
+
+
+def _threads(threads: int | None) -> int:
+    return 0 if threads is None else _int_arg(threads, "threads", 0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonodromyRun:
+    """One monodromy run (its own random slice, start pair and loops).
+
+    Attributes
+    ----------
+    seed : int
+        Seed of its loops.
+    count : int
+        Distinct critical functions it found.
+    loops, loops_without_new : int
+        Loops run, and consecutive loops at the end that found nothing new.
+    paths : int
+        Paths tracked.
+    failures : dict of str to int
+        Path ends other than success (``"singular"``, ``"diverged"``, ``"step_too_small"``, ...).
+    rank_deficient : int
+        Successful ends discarded because the sliced Jacobian dropped rank.
+    history : tuple of int
+        Solution count after each loop.
+    """
+
+    seed: int
+    count: int
+    loops: int
+    loops_without_new: int
+    paths: int
+    failures: dict[str, int]
+    rank_deficient: int
+    history: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-ready)."""
+        return {
+            "seed": self.seed,
+            "count": self.count,
+            "loops": self.loops,
+            "loops_without_new": self.loops_without_new,
+            "paths": self.paths,
+            "failures": dict(self.failures),
+            "rank_deficient": self.rank_deficient,
+            "history": list(self.history),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EDDegree:
+    """The Euclidean distance degree found by monodromy, with its evidence.
+
+    Attributes
+    ----------
+    ed_degree : int
+        Distinct critical functions of the distance at generic complex data (the largest count
+        over the runs). A lower bound; ``runs_agree`` and ``runs[*].loops_without_new`` support
+        that it is complete.
+    certified_lower_bound : int
+        Solutions certified by Krawczyk's test whose function enclosures are pairwise disjoint:
+        a proof that the ED degree is at least this.
+    certified : int
+        Solutions that passed Krawczyk's test.
+    runs_agree : bool
+        Every independent run (different slice and seed) found the same count.
+    runs : tuple of MonodromyRun
+        The runs in order.
+    stable_loops : int
+        Consecutive loops without a new solution after which a run stops.
+    dim, n_params, ambient_dim : int
+        Slice dimension (the neurovariety's dimension), parameters, coefficients.
+    metric : str
+        ``"euclidean"``, ``"bombieri"`` or ``"weights"``.
+    seed : int
+    network : str
+    """
+
+    ed_degree: int
+    certified_lower_bound: int
+    certified: int
+    runs_agree: bool
+    runs: tuple[MonodromyRun, ...]
+    stable_loops: int
+    dim: int
+    n_params: int
+    ambient_dim: int
+    metric: str
+    seed: int
+    network: str = ""
+
+    @property
+    def loops(self) -> int:
+        """Loops of the run whose solutions were used (the one with the largest count)."""
+        return max(self.runs, key=lambda r: r.count).loops
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-ready)."""
+        return {
+            "ed_degree": self.ed_degree,
+            "certified_lower_bound": self.certified_lower_bound,
+            "certified": self.certified,
+            "runs_agree": self.runs_agree,
+            "runs": [r.to_dict() for r in self.runs],
+            "stable_loops": self.stable_loops,
+            "dim": self.dim,
+            "n_params": self.n_params,
+            "ambient_dim": self.ambient_dim,
+            "metric": self.metric,
+            "seed": self.seed,
+            "network": self.network,
+        }
+
+    def __str__(self) -> str:
+        runs = "; ".join(f"{r.count} after {r.loops} loops ({r.loops_without_new} without new)" for r in self.runs)
+        return (
+            f"network           {self.network}\n"
+            f"metric            {self.metric}\n"
+            f"ED degree         {self.ed_degree} (monodromy; runs {'agree' if self.runs_agree else 'DISAGREE'})\n"
+            f"certified         {self.certified_lower_bound} distinct (Krawczyk): a proven lower bound\n"
+            f"runs              {runs}\n"
+            f"slice dimension   {self.dim} (n_params {self.n_params}, ambient {self.ambient_dim})"
+        )
+
+
+def _ed_from_raw(raw: dict[str, Any], metric: str, net: Network) -> EDDegree:
+    runs = tuple(
+        MonodromyRun(
+            seed=int(r["seed"]),
+            count=int(r["count"]),
+            loops=int(r["loops"]),
+            loops_without_new=int(r["loops_without_new"]),
+            paths=int(r["paths"]),
+            failures={str(k): int(v) for k, v in r["failures"]},
+            rank_deficient=int(r["rank_deficient"]),
+            history=tuple(int(h) for h in r["history"]),
+        )
+        for r in raw["runs"]
+    )
+    return EDDegree(
+        ed_degree=int(raw["ed_degree"]),
+        certified_lower_bound=int(raw["certified_lower_bound"]),
+        certified=int(raw["certified"]),
+        runs_agree=bool(raw["runs_agree"]),
+        runs=runs,
+        stable_loops=int(raw["stable_loops"]),
+        dim=int(raw["dim"]),
+        n_params=int(raw["n_params"]),
+        ambient_dim=int(raw["ambient_dim"]),
+        metric=metric,
+        seed=int(raw["seed"]),
+        network=repr(net),
+    )
+
+
+def _options(seed: Any, runs: Any, stable_loops: Any, max_loops: Any, max_dim: Any, certify: Any) -> dict[str, Any]:
+    if not isinstance(certify, bool):
+        raise TypeError(f"certify: expected a bool, got {certify!r}")
+    return {
+        "seed": _int_arg(seed, "seed", 0, 2**64),
+        "runs": _int_arg(runs, "runs", 1),
+        "stable_loops": _int_arg(stable_loops, "stable_loops", 1),
+        "max_loops": _int_arg(max_loops, "max_loops", 1),
+        "max_dim": _int_arg(max_dim, "max_dim", 1),
+        "certify": certify,
+    }
+
+
+def ed_degree(
+    net: Network,
+    metric: Any = "euclidean",
+    *,
+    seed: int = 0,
+    threads: int | None = None,
+    runs: int = 2,
+    stable_loops: int = 10,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    certify: bool = True,
+) -> EDDegree:
+    """The Euclidean distance degree of the neurovariety of ``net``, by monodromy.
+
+    Parameters
+    ----------
+    net : Network
+        The architecture (any neurocore network: MLP, CNN, attention).
+    metric : {"euclidean", "bombieri"} or array_like
+        Coefficient metric, or a positive weight per coefficient (length ``net.ambient_dim``).
+    seed : int
+        Seed of the slices, start pairs and loops (the result is reproducible from it).
+    threads : int, optional
+        Threads for the path tracking (``None``/0 = all cores, 1 = sequential); the result does
+        not depend on it.
+    runs : int
+        Independent monodromy runs (each with its own slice); ``runs_agree`` compares them.
+    stable_loops : int
+        A run stops after this many consecutive loops without a new solution.
+    max_loops : int
+        Upper limit on loops per run.
+    max_dim : int
+        Refuse neurovarieties of larger dimension (the cost grows like ``dim^3`` per step).
+    certify : bool
+        Run Krawczyk's test on every solution.
+
+    Returns
+    -------
+    EDDegree
+
+    Examples
+    --------
+    >>> import neurocore as nc
+    >>> r = nc.ed_degree(nc.mlp([2, 1, 1], degree=3), threads=1)   # cone over the twisted cubic
+    >>> r.ed_degree, r.runs_agree, r.certified_lower_bound <= r.ed_degree
+    (7, True, True)
+    """
+    net = _check_net(net)
+    name, kw = _metric_kwargs(net, metric)
+    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
+    raw = _core.ed_degree(net._core, threads=_threads(threads), **kw, **opts)
+    return _ed_from_raw(raw, name, net)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class CriticalFunction:
+    """One critical point of the distance on the neurovariety, as a function.
+
+    Attributes
+    ----------
+    function : numpy.ndarray
+        The critical function's coefficient vector (complex; real entries for a real point).
+    theta : numpy.ndarray
+        One parameter preimage (complex in general: the slice is complex).
+    sq_distance : complex
+        ``sum_i w_i (function_i - u_i)^2`` (real for a real point).
+    is_real : bool
+        ``imag_size <= real_tol`` (the ``real_tol`` of :class:`CriticalPoints`).
+    imag_size : float
+        ``max |Im function| / (1 + max |function|)`` after Newton refinement.
+    residual : float
+        ``max |G(t; u)|`` of the critical equations after refinement.
+    rank_pivot : float
+        Scale-invariant rank measure of the sliced Jacobian (columns normalised).
+    certified : bool
+        Krawczyk's test proved a unique regular solution in a small box around it.
+    hessian_eigenvalues : numpy.ndarray or None
+        For a real point: eigenvalues of the Hessian of the squared distance restricted to the
+        variety (orthonormal real basis of the tangent space), ascending. ``None`` otherwise.
+    real_theta : numpy.ndarray or None
+        For a real point: real parameters found by the local search with the function itself
+        as target, reproducing it to ``1e-10`` relative squared distance. ``None`` when none was
+        found (or the search was not run).
+    in_neuromanifold : bool or None
+        ``True`` when ``real_theta`` was found (the point lies in the real neuromanifold, not
+        only in the real points of its Zariski closure), ``None`` otherwise: a failed search
+        is no proof that no real preimage exists.
+    """
+
+    function: np.ndarray
+    theta: np.ndarray
+    sq_distance: complex
+    is_real: bool
+    imag_size: float
+    residual: float
+    rank_pivot: float
+    certified: bool
+    hessian_eigenvalues: np.ndarray | None
+    real_theta: np.ndarray | None = None
+    in_neuromanifold: bool | None = None
+
+    @property
+    def index(self) -> int | None:
+        """Number of negative Hessian eigenvalues (Morse index) for a real point, else ``None``."""
+        if self.hessian_eigenvalues is None:
+            return None
+        return int(np.sum(self.hessian_eigenvalues < 0))
+
+    @property
+    def kind(self) -> str:
+        """``"local_minimum"``, ``"saddle"``, ``"local_maximum"``, ``"degenerate"`` or ``"complex"``."""
+        e = self.hessian_eigenvalues
+        if e is None:
+            return "complex" if not self.is_real else "degenerate"
+        scale = max(1.0, float(np.max(np.abs(e))) if e.size else 1.0)
+        if np.any(np.abs(e) <= 1e-9 * scale):
+            return "degenerate"
+        if np.all(e > 0):
+            return "local_minimum"
+        if np.all(e < 0):
+            return "local_maximum"
+        return "saddle"
+
+    @property
+    def is_local_minimum(self) -> bool:
+        """A real critical point whose restricted Hessian is positive definite."""
+        return self.kind == "local_minimum"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-ready: complex numbers as ``[re, im]`` pairs)."""
+        return {
+            "function": [[float(z.real), float(z.imag)] for z in self.function],
+            "theta": [[float(z.real), float(z.imag)] for z in self.theta],
+            "sq_distance": [self.sq_distance.real, self.sq_distance.imag],
+            "is_real": self.is_real,
+            "imag_size": self.imag_size,
+            "residual": self.residual,
+            "rank_pivot": self.rank_pivot,
+            "certified": self.certified,
+            "hessian_eigenvalues": None if self.hessian_eigenvalues is None else self.hessian_eigenvalues.tolist(),
+            "kind": self.kind,
+            "real_theta": None if self.real_theta is None else self.real_theta.tolist(),
+            "in_neuromanifold": self.in_neuromanifold,
+        }
+
+    def __repr__(self) -> str:
+        d = self.sq_distance
+        dist = f"{d.real:.6g}" if self.is_real else f"{d:.4g}"
+        return f"CriticalFunction(sq_distance={dist}, kind={self.kind!r}, certified={self.certified})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class CriticalPoints:
+    """Every critical point of the distance from a real target to the neurovariety.
+
+    Attributes
+    ----------
+    points : tuple of CriticalFunction
+        Sorted: real points first by increasing squared distance, then complex ones.
+    target : numpy.ndarray
+    ed : EDDegree
+        The monodromy solve at generic data the points were carried from.
+    paths : int
+        Paths tracked from the generic data to the target (one per generic solution).
+    failures : dict of str to int
+        Those that did not end at a regular solution (a non-generic target loses some points
+        to infinity or to singular ends: they are counted here, never dropped silently).
+    rank_deficient, merged : int
+        Ends where the sliced Jacobian dropped rank; ends at a function reached twice.
+    certified_distinct : int
+        Points certified at the target with pairwise disjoint function enclosures.
+    real_tol : float
+        Tolerance of ``is_real``.
+    metric : str
+    network : str
+    """
+
+    points: tuple[CriticalFunction, ...]
+    target: np.ndarray
+    ed: EDDegree
+    paths: int
+    failures: dict[str, int]
+    rank_deficient: int
+    merged: int
+    certified_distinct: int
+    real_tol: float
+    metric: str
+    network: str = ""
+
+    @property
+    def n_complex(self) -> int:
+        """All critical points found (complex, including the real ones)."""
+        return len(self.points)
+
+    @property
+    def real_points(self) -> tuple[CriticalFunction, ...]:
+        """The real critical points, by increasing squared distance."""
+        return tuple(p for p in self.points if p.is_real)
+
+    @property
+    def n_real(self) -> int:
+        """Number of real critical points."""
+        return len(self.real_points)
+
+    @property
+    def n_local_minima(self) -> int:
+        """Real critical points that are local minima of the distance on the real variety."""
+        return sum(p.is_local_minimum for p in self.points)
+
+    @property
+    def n_in_neuromanifold(self) -> int:
+        """Real critical points with a real parameter preimage found."""
+        return sum(p.in_neuromanifold is True for p in self.points)
+
+    @property
+    def global_minimum(self) -> CriticalFunction | None:
+        """The real critical point of smallest squared distance (``None`` when there is none).
+
+        The minimum of the distance over the closure of the real neuromanifold is this point
+        or lies on a boundary or singular stratum (not computed here).
+        """
+        real = self.real_points
+        return real[0] if real else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-ready)."""
+        g = self.global_minimum
+        return {
+            "points": [p.to_dict() for p in self.points],
+            "target": self.target.tolist(),
+            "ed": self.ed.to_dict(),
+            "n_complex": self.n_complex,
+            "n_real": self.n_real,
+            "n_local_minima": self.n_local_minima,
+            "n_in_neuromanifold": self.n_in_neuromanifold,
+            "global_minimum_sq_distance": None if g is None else g.sq_distance.real,
+            "paths": self.paths,
+            "failures": dict(self.failures),
+            "rank_deficient": self.rank_deficient,
+            "merged": self.merged,
+            "certified_distinct": self.certified_distinct,
+            "real_tol": self.real_tol,
+            "metric": self.metric,
+            "network": self.network,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"CriticalPoints(n_complex={self.n_complex}, n_real={self.n_real}, "
+            f"n_local_minima={self.n_local_minima}, certified_distinct={self.certified_distinct})"
+        )
+
+    def __str__(self) -> str:
+        lines = [
+            f"network      {self.network}",
+            f"metric       {self.metric}",
+            f"critical     {self.n_complex} complex ({self.certified_distinct} certified distinct), "
+            f"{self.n_real} real ({self.n_in_neuromanifold} with real parameters found), "
+            f"{self.n_local_minima} local minima",
+            f"ED degree    {self.ed.ed_degree} at generic data (certified lower bound {self.ed.certified_lower_bound})",
+            "real critical points (sq_distance, kind, index):",
+        ]
+        for p in self.real_points:
+            lines.append(f"  {p.sq_distance.real:>14.8g}  {p.kind:<14} {p.index}")
+        if self.failures:
+            lines.append("paths lost: " + ", ".join(f"{k}: {v}" for k, v in self.failures.items()))
+        return "\n".join(lines)
+
+
+def _real_preimage(net: Network, f: np.ndarray, seed: int, threads: int | None) -> np.ndarray | None:
+    """Real parameters reproducing ``f`` (relative squared distance <= 1e-10), or ``None``."""
+    from neurocore.closest import closest_point
+
+    norm2 = float(f @ f)
+    hit = closest_point(net, f, starts=16, seed=seed, threads=_threads(threads), classify=False)
+    if hit.sq_distance <= 1e-10 * max(norm2, 1e-300):
+        return _frozen(hit.theta)
+    return None
+
+
+def critical_points(
+    net: Network,
+    target: Any,
+    metric: Any = "euclidean",
+    *,
+    seed: int = 0,
+    threads: int | None = None,
+    runs: int = 2,
+    stable_loops: int = 10,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    real_tol: float = 1e-8,
+    certify: bool = True,
+    real_preimages: bool = True,
+) -> CriticalPoints:
+    """Every critical point of the squared distance from ``target`` to the neurovariety.
+
+    The solutions of :func:`ed_degree` at generic complex data are tracked to ``target`` along
+    a path through a random complex point (coefficient-parameter homotopy with the gamma trick).
+
+    Parameters
+    ----------
+    net : Network
+        The architecture.
+    target : array_like
+        Real coefficient vector of length ``net.ambient_dim`` (order of
+        :func:`neurocore.monomials`).
+    metric : {"euclidean", "bombieri"} or array_like
+        As in :func:`ed_degree`.
+    seed, threads, runs, stable_loops, max_loops, max_dim, certify
+        As in :func:`ed_degree`.
+    real_tol : float
+        A critical function is real when ``max |Im| / (1 + max |.|) <= real_tol``.
+    real_preimages : bool
+        Look for real parameters of every real critical function (16 starts of
+        :func:`neurocore.closest_point` with the function as target), to tell the real
+        neuromanifold from the real points of its closure (``in_neuromanifold``).
+
+    Returns
+    -------
+    CriticalPoints
+
+    Examples
+    --------
+    >>> import neurocore as nc
+    >>> res = nc.critical_points(nc.mlp([2, 1, 2], degree=1), [3, 0, 0, 1], threads=1)
+    >>> [round(p.sq_distance.real, 9) for p in res.points], res.n_local_minima  # Eckart-Young
+    ([1.0, 9.0], 1)
+    """
+    net = _check_net(net)
+    name, kw = _metric_kwargs(net, metric)
+    u = parse_float(target, "target", net.ambient_dim)
+    if isinstance(real_tol, bool) or not isinstance(real_tol, numbers.Real):
+        raise TypeError(f"real_tol: expected a real number, got {real_tol!r}")
+    if not (math.isfinite(real_tol) and real_tol > 0):
+        raise ValueError(f"real_tol: expected a positive finite number, got {real_tol!r}")
+    if not isinstance(real_preimages, bool):
+        raise TypeError(f"real_preimages: expected a bool, got {real_preimages!r}")
+    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
+    raw = _core.critical_points(net._core, u, threads=_threads(threads), real_tol=float(real_tol), **kw, **opts)
+    fre, fim = np.asarray(raw["function_re"]), np.asarray(raw["function_im"])
+    tre, tim = np.asarray(raw["theta_re"]), np.asarray(raw["theta_im"])
+    points = []
+    for i in range(fre.shape[0]):
+        real = bool(raw["is_real"][i])
+        f = fre[i] + 1j * fim[i]
+        ev = raw["hessian_eigenvalues"][i]
+        real_theta = _real_preimage(net, f.real, opts["seed"], threads) if real and real_preimages else None
+        points.append(
+            CriticalFunction(
+                function=_frozen(f, np.complex128),
+                theta=_frozen(tre[i] + 1j * tim[i], np.complex128),
+                sq_distance=complex(float(raw["sq_distance_re"][i]), float(raw["sq_distance_im"][i])),
+                is_real=real,
+                imag_size=float(raw["imag_size"][i]),
+                residual=float(raw["residual"][i]),
+                rank_pivot=float(raw["rank_pivot"][i]),
+                certified=bool(raw["certified"][i]),
+                hessian_eigenvalues=None if ev is None else _frozen(ev),
+                real_theta=real_theta,
+                in_neuromanifold=True if real_theta is not None else None,
+            )
+        )
+    return CriticalPoints(
+        points=tuple(points),
+        target=_frozen(u),
+        ed=_ed_from_raw(raw["ed"], name, net),
+        paths=int(raw["paths"]),
+        failures={str(k): int(v) for k, v in raw["failures"]},
+        rank_deficient=int(raw["rank_deficient"]),
+        merged=int(raw["merged"]),
+        certified_distinct=int(raw["certified_distinct"]),
+        real_tol=float(raw["real_tol"]),
+        metric=name,
+        network=repr(net),
+    )
