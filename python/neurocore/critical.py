@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 
 from neurocore import _core
+from neurocore._checks import check_int
 from neurocore._exact import parse_float
+from neurocore.closest import _metric_kwargs as closest_metric_kwargs
 from neurocore.network import Network
 
 __all__ = ["CriticalFunction", "CriticalPoints", "EDDegree", "MonodromyRun", "critical_points", "ed_degree"]
@@ -43,31 +45,12 @@ def _frozen(a: Any, dtype: Any = np.float64) -> np.ndarray:
     return arr
 
 
-def _int_arg(v: Any, arg: str, lo: int, hi: int | None = None) -> int:
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{arg}: expected an int, got {v!r}")
-    v = int(v)
-    if v < lo or (hi is not None and v >= hi):
-        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi})"
-        raise ValueError(f"{arg}: expected an int {rng}, got {v}")
-    return v
-
-
 def _metric_kwargs(net: Network, metric: Any) -> tuple[str, dict[str, Any]]:
-    if metric is None:
-        metric = "euclidean"
-    if isinstance(metric, str):
-        m = metric.lower()
-        if m == "data":
-            raise ValueError("metric: the data-induced metric (learning degree) is not supported here yet")
-        if m not in ("euclidean", "bombieri"):
-            raise ValueError(f"metric: expected 'euclidean', 'bombieri' or a positive weight vector, got {metric!r}")
-        return m, {"metric": m}
-    w = parse_float(metric, "metric", net.ambient_dim)
-    if np.any(w <= 0):
-        bad = int(np.flatnonzero(w <= 0)[0])
-        raise ValueError(f"metric: weights must be positive, entry {bad} is {w[bad]}")
-    return "weights", {"metric": "weights", "weights": w}
+    # The closest-point rule (one home), minus the data metric, which needs samples.
+    if isinstance(metric, str) and metric.lower() == "data":
+        raise ValueError("metric: the data-induced metric (learning degree) is not supported here yet")
+    kw = closest_metric_kwargs(net, metric)
+    return kw["metric"], kw
 
 
 def _check_net(net: Any) -> Network:
@@ -80,7 +63,7 @@ def _check_net(net: Any) -> Network:
 
 
 def _threads(threads: int | None) -> int:
-    return 0 if threads is None else _int_arg(threads, "threads", 0)
+    return 0 if threads is None else check_int(threads, "threads", lo=0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -238,11 +221,11 @@ def _options(seed: Any, runs: Any, stable_loops: Any, max_loops: Any, max_dim: A
     if not isinstance(certify, bool):
         raise TypeError(f"certify: expected a bool, got {certify!r}")
     return {
-        "seed": _int_arg(seed, "seed", 0, 2**64),
-        "runs": _int_arg(runs, "runs", 1),
-        "stable_loops": _int_arg(stable_loops, "stable_loops", 1),
-        "max_loops": _int_arg(max_loops, "max_loops", 1),
-        "max_dim": _int_arg(max_dim, "max_dim", 1),
+        "seed": check_int(seed, "seed", lo=0, hi=2**64),
+        "runs": check_int(runs, "runs", lo=1),
+        "stable_loops": check_int(stable_loops, "stable_loops", lo=1),
+        "max_loops": check_int(max_loops, "max_loops", lo=1),
+        "max_dim": check_int(max_dim, "max_dim", lo=1),
         "certify": certify,
     }
 
