@@ -229,6 +229,34 @@ def test_linear_network_reaches_the_eckart_young_minimum():
     assert sum(res.strata_fractions.values()) == pytest.approx(1.0)
 
 
+def test_runs_are_matched_with_the_global_critical_point():
+    # ey-323 again, now through the critical-points engine: rank <= 2 of 3 x 3 has ED degree
+    # binom(3, 2) = 3 (Eckart-Young: keep 2 of the 3 singular triples), all real for a real
+    # target; the least squared distance is sigma_3^2 (numpy SVD), and every converged run from
+    # small starts must end there (index 0 of the real points, a local minimum).
+    row = next(r for r in load_jsonl("closest.jsonl") if r["id"] == "ey-323")
+    net = nc.mlp(row["arch"]["widths"], activation=row["arch"]["activation"])
+    u = np.array(row["target"], dtype=np.float64)
+    sigma = np.linalg.svd(u.reshape(3, 3), compute_uv=False)
+    cp = nc.critical_points(net, u, threads=1)
+    real = cp.real_points
+    assert len(real) == 3
+    assert float(np.real(real[0].sq_distance)) == pytest.approx(float(sigma[2] ** 2), rel=1e-9)
+    res = nc.train(net, u, lr=0.01, steps=20000, starts=16, init="small", seed=5, progress=False, classify=False)
+    m = res.reached_critical_points(cp)
+    converged = [i for i, r in zip(m.reached, res.runs, strict=True) if r.converged]
+    assert len(converged) >= 12 and all(i == 0 for i in converged)
+    assert m.global_fraction == 1.0 and m.counts.get(0) == m.reached.count(0)
+    assert all(m.local_minimum[k] for k, r in enumerate(res.runs) if r.converged)
+    # A wrong pairing is refused, not matched silently.
+    with pytest.raises(ValueError, match="metric"):
+        nc.train(net, u, metric="bombieri", steps=5, starts=1, progress=False, classify=False).reached_critical_points(
+            cp
+        )
+    with pytest.raises(TypeError, match="critical"):
+        res.reached_critical_points(res)
+
+
 # --------------------------------------------------------------------------------------------
 # Plateaus: passing near the singular locus costs steps
 

@@ -36,7 +36,7 @@ from neurocore.spec import architecture_spec
 from neurocore.strata import KINDS, Stratum, SymmetryReport, classify, symmetries
 from neurocore.sweeping import SweepResult, sweep
 from neurocore.torch_bridge import TorchConversion, from_torch, to_torch
-from neurocore.training import StepsSummary, TrainingResult, TrainingRun, train
+from neurocore.training import CriticalMatch, StepsSummary, TrainingResult, TrainingRun, train
 
 __all__ = [
     "DEFAULT_PRIME",
@@ -106,6 +106,7 @@ __all__ = [
     "Polynomial",
     "equations",
     "hilbert_function",
+    "CriticalMatch",
     "StepsSummary",
     "TrainingResult",
     "TrainingRun",

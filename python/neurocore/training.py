@@ -45,7 +45,7 @@ from neurocore.closest import _float_arg, _metric_kwargs, _samples
 from neurocore.network import Network
 from neurocore.progress import _NoBar, progress_bar
 
-__all__ = ["StepsSummary", "TrainingResult", "TrainingRun", "train"]
+__all__ = ["CriticalMatch", "StepsSummary", "TrainingResult", "TrainingRun", "train"]
 
 OptimizerName = Literal["gd", "momentum", "adam"]
 RunStatus = Literal["converged", "max_steps", "diverged"]
@@ -188,6 +188,35 @@ class TrainingRun:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CriticalMatch:
+    """Which real critical point of the distance each training run ended at.
+
+    Attributes
+    ----------
+    reached : tuple of (int or None)
+        Per run, the index into ``critical.real_points`` (sorted by squared distance, so ``0`` is
+        the real critical point of least distance) of the critical function the run's final
+        function equals to ``rtol`` (relative, euclidean norm of the coefficient vectors), or
+        ``None`` when it is within ``rtol`` of none (an unconverged run, or an end point on a
+        boundary or singular stratum, which the critical-points engine does not list).
+    counts : dict
+        ``index -> number of runs`` for the indices reached.
+    global_fraction : float
+        Fraction of the converged runs that reached index 0 (``nan`` when none converged).
+    local_minimum : tuple of (bool or None)
+        Per run, whether the reached point is a strict local minimum on the variety (all
+        restricted Hessian eigenvalues positive), ``None`` when no point was reached.
+    rtol : float
+    """
+
+    reached: tuple[int | None, ...]
+    counts: dict[int, int]
+    global_fraction: float
+    local_minimum: tuple[bool | None, ...]
+    rtol: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StepsSummary:
     """Distribution of the steps to converge of a group of converged runs."""
 
@@ -288,6 +317,59 @@ class TrainingResult:
     def final_losses(self) -> np.ndarray:
         """Final loss of every run, in start order."""
         return _frozen([r.final_loss for r in self.runs])
+
+    def reached_critical_points(self, critical: Any, *, rtol: float = 1e-4) -> CriticalMatch:
+        """Matches every run's final function with the real critical points of the loss.
+
+        ``critical`` is the result of :func:`neurocore.critical_points` for the same network,
+        target and metric (the metric is checked; the target is the caller's responsibility).
+
+        >>> import neurocore as nc, numpy as np
+        >>> net = nc.mlp([2, 1, 1], degree=3)
+        >>> u = np.array([1.0, -2.0, 0.5, 3.0])
+        >>> cp = nc.critical_points(net, u)
+        >>> res = nc.train(net, u, optimizer="adam", lr=0.01, steps=4000, starts=8, seed=1, progress=False)
+        >>> m = res.reached_critical_points(cp)
+        >>> all(i is not None for i, r in zip(m.reached, res.runs) if r.converged)
+        True
+        """
+        if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
+            raise ValueError(f"rtol: expected a float in (0, 1), got {rtol!r}")
+        metric = getattr(critical, "metric", None)
+        if metric is None or not hasattr(critical, "real_points"):
+            raise TypeError(
+                f"critical: expected the result of neurocore.critical_points, got {type(critical).__name__}"
+            )
+        if metric != self.metric:
+            raise ValueError(f"critical: computed for the {metric!r} metric, the training used {self.metric!r}")
+        real = critical.real_points
+        funcs = [np.real(np.asarray(p.function)) for p in real]
+        reached: list[int | None] = []
+        local: list[bool | None] = []
+        for run in self.runs:
+            f = np.asarray(run.function, dtype=np.float64)
+            if f.shape != (funcs[0].shape if funcs else f.shape):
+                raise ValueError(f"critical: functions of length {funcs[0].size}, the runs have {f.size}")
+            best = None
+            for i, c in enumerate(funcs):
+                if np.linalg.norm(f - c) <= rtol * max(1.0, float(np.linalg.norm(c))):
+                    best = i
+                    break
+            reached.append(best)
+            if best is None:
+                local.append(None)
+            else:
+                eig = real[best].hessian_eigenvalues
+                local.append(None if eig is None else bool(np.all(np.asarray(eig) > 0)))
+        counts: dict[int, int] = {}
+        for idx in reached:
+            if idx is not None:
+                counts[idx] = counts.get(idx, 0) + 1
+        conv = [idx for idx, r in zip(reached, self.runs, strict=True) if r.converged]
+        frac = sum(1 for idx in conv if idx == 0) / len(conv) if conv else math.nan
+        return CriticalMatch(
+            reached=tuple(reached), counts=counts, global_fraction=frac, local_minimum=tuple(local), rtol=float(rtol)
+        )
 
     @property
     def steps_ratio(self) -> float | None:
