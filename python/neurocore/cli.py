@@ -216,21 +216,24 @@ def _read_numbers(text: str, arg: str) -> list[float]:
         raise ValueError(f"{arg}: {text} does not hold a flat list of numbers") from None
 
 
-def _run_closest(args: argparse.Namespace) -> int:
-    from neurocore.closest import closest_point
-
-    net = network_from_args(args)
+def _objective_from_args(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The metric and the objective of ``closest`` and ``train`` from their flags."""
     metric: Any = args.metric
     if metric is not None and metric.lower() not in ("euclidean", "bombieri"):
         metric = _read_numbers(metric, "--metric")
-    kw: dict[str, Any] = {}
     if args.data is not None:
         import numpy as np
 
         with np.load(args.data) as f:
-            kw["data"] = (f["X"], f["Y"])
-    else:
-        kw["target"] = _read_numbers(args.target, "--target")
+            return metric, {"data": (f["X"], f["Y"])}
+    return metric, {"target": _read_numbers(args.target, "--target")}
+
+
+def _run_closest(args: argparse.Namespace) -> int:
+    from neurocore.closest import closest_point
+
+    net = network_from_args(args)
+    metric, kw = _objective_from_args(args)
     res = closest_point(
         net,
         metric=metric,
@@ -324,17 +327,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from neurocore.training import train
 
     net = network_from_args(args)
-    metric: Any = args.metric
-    if metric is not None and metric.lower() not in ("euclidean", "bombieri"):
-        metric = _read_numbers(metric, "--metric")
-    kw: dict[str, Any] = {}
-    if args.data is not None:
-        import numpy as np
-
-        with np.load(args.data) as f:
-            kw["data"] = (f["X"], f["Y"])
-    else:
-        kw["target"] = _read_numbers(args.target, "--target")
+    metric, kw = _objective_from_args(args)
     res = train(
         net,
         metric=metric,
