@@ -281,3 +281,9 @@ def test_real_points_outside_the_real_neuromanifold():
     theta = inside.points[0].real_theta
     assert theta is not None
     assert nc.coefficients(net, theta) == pytest.approx([1, 0, -1], abs=1e-6)
+    # Its preimage (1 - t)(1 + t) has distinct real roots: a generic point.
+    assert inside.points[0].stratum == "generic" and outside.points[0].stratum is None
+    # The target (1 + t)^2 has only preimages whose filters share the root -1, where the
+    # Jacobian drops rank: the path to it ends singular and is reported as lost, not dropped.
+    double = nc.critical_points(net, [1, 2, 1], threads=1)
+    assert double.n_real == 0 and sum(double.failures.values()) == 1

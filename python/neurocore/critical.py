@@ -317,6 +317,10 @@ class CriticalFunction:
         ``True`` when ``real_theta`` was found (the point lies in the real neuromanifold, not
         only in the real points of its Zariski closure), ``None`` otherwise: a failed search
         is no proof that no real preimage exists.
+    stratum : str or None
+        ``nc.classify(net, real_theta, rtol=1e-6).kind`` of that preimage (``"generic"``,
+        ``"critical"``, ``"subnetwork"``, ``"boundary"``, ``"zero"``: a numerical
+        classification of a float point), ``None`` without a real preimage.
     """
 
     function: np.ndarray
@@ -330,6 +334,7 @@ class CriticalFunction:
     hessian_eigenvalues: np.ndarray | None
     real_theta: np.ndarray | None = None
     in_neuromanifold: bool | None = None
+    stratum: str | None = None
 
     @property
     def index(self) -> int | None:
@@ -373,6 +378,7 @@ class CriticalFunction:
             "kind": self.kind,
             "real_theta": None if self.real_theta is None else self.real_theta.tolist(),
             "in_neuromanifold": self.in_neuromanifold,
+            "stratum": self.stratum,
         }
 
     def __repr__(self) -> str:
@@ -578,6 +584,13 @@ def critical_points(
         f = fre[i] + 1j * fim[i]
         ev = raw["hessian_eigenvalues"][i]
         real_theta = _real_preimage(net, f.real, opts["seed"], threads) if real and real_preimages else None
+        # The stratum of the real preimage (a numerical rank at the local search's tolerance): a
+        # critical function reached only through a singular or boundary parameter point says so.
+        stratum = None
+        if real_theta is not None:
+            from neurocore.strata import classify
+
+            stratum = classify(net, real_theta, rtol=1e-6, threads=_threads(threads)).kind
         points.append(
             CriticalFunction(
                 function=_frozen(f, np.complex128),
@@ -591,6 +604,7 @@ def critical_points(
                 hessian_eigenvalues=None if ev is None else _frozen(ev),
                 real_theta=real_theta,
                 in_neuromanifold=True if real_theta is not None else None,
+                stratum=stratum,
             )
         )
     return CriticalPoints(
