@@ -277,6 +277,7 @@ def test_result_fields_come_from_the_core_records():
     point_fields = {f.name for f in dataclasses.fields(nc.CriticalPoint)} - {"stratum"}
     assert point_fields <= set(dir(_core.CriticalPointRecord))
     filled_here = {"critical_points", "saddles", "strata_counts", "status_counts", "target", "network"}
+    filled_here |= {"method", "global_minimum", "local_is_global"}  # from critical_points (method="global")
     assert {f.name for f in dataclasses.fields(nc.ClosestPointResult)} - filled_here <= set(dir(_core.ClosestRecord))
     assert set(typing.get_args(MetricName)) == {"euclidean", "bombieri", "weights", "data"}
     assert set(res.status_counts) <= set(typing.get_args(SearchStatus))

@@ -287,3 +287,24 @@ def test_real_points_outside_the_real_neuromanifold():
     # Jacobian drops rank: the path to it ends singular and is reported as lost, not dropped.
     double = nc.critical_points(net, [1, 2, 1], threads=1)
     assert double.n_real == 0 and sum(double.failures.values()) == 1
+
+
+def test_closest_point_global_says_when_the_local_answer_was_not_global():
+    # Twisted cubic, target (1, -2, 0.5, 3): three real critical points with real preimages
+    # (squared distances about 5.08, 9.79, 13.84). One start from seed 0 ends at the worst of
+    # them; the global method still reports the least one, which 64 local starts also find.
+    net = nc.mlp([2, 1, 1], degree=3)
+    u = [1.0, -2.0, 0.5, 3.0]
+    many = nc.closest_point(net, u, starts=64, classify=False)
+    one = nc.closest_point(net, u, starts=1, seed=0, classify=False, method="global")
+    assert one.method == "global" and one.global_minimum is not None
+    g = float(one.global_minimum.sq_distance.real)
+    assert g == pytest.approx(many.sq_distance, rel=1e-9)
+    assert one.sq_distance > g * 1.5 and one.local_is_global is False
+    good = nc.closest_point(net, u, starts=1, seed=1, classify=False, method="global")
+    assert good.local_is_global is True and good.to_dict()["global_minimum"]["kind"] == "local_minimum"
+    assert nc.closest_point(net, u, starts=1, classify=False).local_is_global is None
+    with pytest.raises(ValueError, match="method"):
+        nc.closest_point(net, u, method="exhaustive")
+    with pytest.raises(ValueError, match="method"):
+        nc.closest_point(net, data=(np.ones((4, 2)), np.ones((4, 1))), method="global")

@@ -191,6 +191,12 @@ def _closest_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-iter", type=int, default=1000, help="evaluations per start (default 1000)")
     p.add_argument("--gtol", type=float, default=1e-10, help="gradient tolerance ||J^T r||_inf (default 1e-10)")
     p.add_argument("--no-classify", action="store_true", help="skip the stratum labels")
+    p.add_argument(
+        "--method",
+        choices=["local", "global"],
+        default="local",
+        help="global: also every critical point (homotopy continuation) and whether the local best is global",
+    )
 
 
 def _read_numbers(text: str, arg: str) -> list[float]:
@@ -243,6 +249,7 @@ def _run_closest(args: argparse.Namespace) -> int:
         max_iter=args.max_iter,
         gtol=args.gtol,
         classify=not args.no_classify,
+        method=args.method,
         **kw,
     )
     print(json.dumps(res.to_dict(), indent=2) if args.json else res)

@@ -177,6 +177,9 @@ class ClosestPointResult:
     status_counts: dict[SearchStatus, int]
     scale: float
     network: str = ""
+    method: Literal["local", "global"] = "local"
+    global_minimum: Any = None
+    local_is_global: bool | None = None
 
     @property
     def distance(self) -> float:
@@ -200,6 +203,9 @@ class ClosestPointResult:
             "status_counts": dict(self.status_counts),
             "scale": self.scale,
             "network": self.network,
+            "method": self.method,
+            "global_minimum": None if self.global_minimum is None else self.global_minimum.to_dict(),
+            "local_is_global": self.local_is_global,
         }
 
     def __repr__(self) -> str:
@@ -219,6 +225,10 @@ class ClosestPointResult:
             ("endings", ", ".join(f"{k}: {v}" for k, v in self.status_counts.items())),
             ("strata of endpoints", ", ".join(f"{k}: {v}" for k, v in self.strata_counts.items()) or "-"),
         ]
+        if self.method == "global":
+            g = self.global_minimum
+            rows.append(("global minimum", "-" if g is None else _fmt(float(g.sq_distance.real))))
+            rows.append(("local is global", str(self.local_is_global)))
         width = max(len(k) for k, _ in rows)
         lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
         lines.append("local minima (sq_distance, stratum, starts):")
@@ -298,6 +308,7 @@ def closest_point(
     dedup_tol: float = 1e-5,
     classify: bool = True,
     memory_limit: int | None = None,
+    method: Literal["local", "global"] = "local",
 ) -> ClosestPointResult:
     """A closest point of the neuromanifold of ``net`` to a target, by multi-start local search.
 
@@ -354,6 +365,10 @@ def closest_point(
         Bytes this call may plan to use (default: the process limit, see
         :func:`neurocore.set_memory_limit`); above it ``ResourceLimitError`` is raised before
         any start runs.
+    method : {"local", "global"}
+        ``"global"`` also computes every critical point of the distance
+        (:func:`neurocore.critical_points`, homotopy continuation) and reports the global
+        minimum among them and whether the local search found it (targets only, not samples).
 
     Returns
     -------
@@ -368,6 +383,10 @@ def closest_point(
     (1.0, 1)
     """
     check_network(net)
+    if method not in ("local", "global"):
+        raise ValueError(f"method: expected 'local' or 'global', got {method!r}")
+    if method == "global" and data is not None:
+        raise ValueError("method: 'global' needs a target; the data-induced metric is not supported by critical_points")
     init: np.ndarray | None = None
     if initial is not None:
         try:
@@ -435,6 +454,16 @@ def closest_point(
     def point(rec: _core.CriticalPointRecord) -> CriticalPoint:
         return CriticalPoint(**{name: getattr(rec, name) for name in _POINT_FIELDS}, stratum=strata[rec.start])
 
+    global_min: Any = None
+    local_is_global: bool | None = None
+    if method == "global":
+        from neurocore.critical import critical_points as all_critical_points
+
+        cp = all_critical_points(net, u, metric, seed=seed, threads=threads or None)
+        global_min = next((c for c in cp.real_points if c.in_neuromanifold), None)
+        if global_min is not None:
+            g = float(global_min.sq_distance.real)
+            local_is_global = abs(raw.sq_distance - g) <= 1e-6 * max(g, 1e-12)
     return ClosestPointResult(
         **{name: getattr(raw, name) for name in _RESULT_FIELDS},
         critical_points=tuple(point(c) for c in raw.critical_points),
@@ -443,6 +472,9 @@ def closest_point(
         status_counts=dict(raw.status_counts),
         target=None if u is None else _frozen(u),
         network=repr(net),
+        method=method,
+        global_minimum=global_min,
+        local_is_global=local_is_global,
     )
 
 
@@ -451,5 +483,16 @@ _POINT_FIELDS = tuple(f.name for f in fields(CriticalPoint) if f.name != "stratu
 _RESULT_FIELDS = tuple(
     f.name
     for f in fields(ClosestPointResult)
-    if f.name not in ("critical_points", "saddles", "strata_counts", "status_counts", "target", "network")
+    if f.name
+    not in (
+        "critical_points",
+        "saddles",
+        "strata_counts",
+        "status_counts",
+        "target",
+        "network",
+        "method",
+        "global_minimum",
+        "local_is_global",
+    )
 )
