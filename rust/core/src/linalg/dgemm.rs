@@ -131,4 +131,28 @@ mod tests {
         dgemm(c.view_mut(), false, 1.0, Op::N(empty.view()), Op::N(empty_t.view()), Par::Seq);
         assert_eq!(c.as_slice(), &[0.0; 4]);
     }
+
+    /// The dgemm peak of this machine through the one wrapper (issue "scale", item 3), printed;
+    /// a measurement, not a check: `cargo test --release -p neurocore-core --lib dgemm_peak --
+    /// --ignored --nocapture` (compare `benches/bench_elimination_peak.py`).
+    #[test]
+    #[ignore]
+    fn dgemm_peak() {
+        for n in [2000usize, 3000] {
+            let a = Mat::from_fn(n, n, |i, j| ((i * 31 + j * 17) % 1000) as f64);
+            let b = a.transpose();
+            for threads in [1usize, 2] {
+                let par = Par::from_threads(threads);
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let mut c = Mat::<f64>::zeros(n, n);
+                let mut best = f64::INFINITY;
+                for _ in 0..3 {
+                    let t0 = std::time::Instant::now();
+                    pool.install(|| dgemm(c.view_mut(), false, 1.0, Op::N(a.view()), Op::N(b.view()), par));
+                    best = best.min(t0.elapsed().as_secs_f64());
+                }
+                println!("dgemm n={n} threads={threads}: {:.1} GFlop/s", 2.0 * (n as f64).powi(3) / best / 1e9);
+            }
+        }
+    }
 }
