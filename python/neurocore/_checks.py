@@ -4,10 +4,9 @@ Each check returns the normalised value (a plain ``int``, ``float`` or ``bool``)
 exception that names the argument: ``TypeError`` when the value has the wrong type (``bool`` is
 never accepted as an int), ``ValueError`` when it is out of range.
 
-Used by scanning, sweeping, grids and comparison. Still to switch (their own copies of these
-rules, left alone while those modules are being rewritten): ``network._positive_int``
-(-> ``check_positive_int``/``check_int``; keep its ``< 2^63`` bound), ``closest._int_arg``
-(-> ``check_int``), ``closest._float_arg``, ``dimension.dimension``'s seed and trials checks and
+Used by scanning, sweeping, grids, comparison, closest, training and critical. Still to switch
+(their own copies of these rules): ``network._positive_int`` (-> ``check_positive_int``/
+``check_int``; keep its ``< 2^63`` bound), ``dimension.dimension``'s seed and trials checks and
 ``dimension._check_threads`` (-> ``check_seed``, ``check_positive_int``, ``check_threads``; note
 that these raise ValueError for a wrong type today, TypeError here), and the
 ``isinstance(net, Network)`` tests in ``closest.py``, ``dimension.py``, ``strata.py`` (twice) and
@@ -72,6 +71,20 @@ def check_positive_int(v: Any, arg: str) -> int:
 def check_optional_positive_int(v: Any, arg: str) -> int | None:
     """``None``, or ``v`` as an int ``>= 1``."""
     return None if v is None else check_positive_int(v, arg)
+
+
+def check_nonnegative_float(v: Any, arg: str, *, positive: bool) -> float:
+    """``v`` as a finite float, ``> 0`` when ``positive``, else ``>= 0``.
+
+    >>> check_nonnegative_float(1e-8, "gtol", positive=False)
+    1e-08
+    """
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{arg}: expected a real number, got {v!r}")
+    x = float(v)
+    if not math.isfinite(x) or x < 0 or (positive and x == 0):
+        raise ValueError(f"{arg}: expected a {'positive' if positive else 'non-negative'} finite number, got {v!r}")
+    return x
 
 
 def check_seed(seed: Any) -> int:

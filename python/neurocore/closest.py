@@ -16,7 +16,6 @@ positive weight vector, or samples ``data=(X, Y)``, whose squared loss
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
@@ -25,7 +24,14 @@ import numpy as np
 import numpy.typing as npt
 
 from neurocore import _core
-from neurocore._checks import check_bool, check_int, check_network, check_seed, check_threads
+from neurocore._checks import (
+    check_bool,
+    check_int,
+    check_network,
+    check_nonnegative_float,
+    check_seed,
+    check_threads,
+)
 from neurocore._exact import parse_float
 from neurocore.network import Network
 
@@ -241,15 +247,6 @@ class ClosestPointResult:
         return "\n".join(lines)
 
 
-def _float_arg(v: Any, arg: str, *, positive: bool) -> float:
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{arg}: expected a real number, got {v!r}")
-    x = float(v)
-    if not math.isfinite(x) or x < 0 or (positive and x == 0):
-        raise ValueError(f"{arg}: expected a {'positive' if positive else 'non-negative'} finite number, got {v!r}")
-    return x
-
-
 def _samples(net: Network, data: Any) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(data, Sequence) or isinstance(data, (str, bytes)) or len(data) != 2:
         raise TypeError("data: expected a pair (X, Y) of sample arrays")
@@ -404,10 +401,10 @@ def closest_point(
     seed = check_seed(seed)
     threads = check_threads(threads)
     max_iter = check_int(max_iter, "max_iter", lo=1)
-    gtol = _float_arg(gtol, "gtol", positive=False)
-    dedup_tol = _float_arg(dedup_tol, "dedup_tol", positive=True)
+    gtol = check_nonnegative_float(gtol, "gtol", positive=False)
+    dedup_tol = check_nonnegative_float(dedup_tol, "dedup_tol", positive=True)
     if scale is not None:
-        scale = _float_arg(scale, "scale", positive=True)
+        scale = check_nonnegative_float(scale, "scale", positive=True)
     classify = check_bool(classify, "classify")
     if memory_limit is not None:
         memory_limit = check_int(memory_limit, "memory_limit", lo=1)

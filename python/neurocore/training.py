@@ -39,9 +39,9 @@ from typing import Any, Literal
 import numpy as np
 
 from neurocore import _core
-from neurocore._checks import check_int
+from neurocore._checks import check_int, check_nonnegative_float
 from neurocore._exact import parse_float
-from neurocore.closest import _float_arg, _metric_kwargs, _samples
+from neurocore.closest import _metric_kwargs, _samples
 from neurocore.network import Network
 from neurocore.progress import _NoBar, progress_bar
 
@@ -583,7 +583,7 @@ def train(
         raise TypeError(f"net: expected a neurocore Network, got {type(net).__name__}")
     if not isinstance(optimizer, str) or optimizer not in _OPTIMIZERS:
         raise ValueError(f"optimizer: expected 'gd', 'momentum' or 'adam', got {optimizer!r}")
-    lr = _float_arg(lr, "lr", positive=True)
+    lr = check_nonnegative_float(lr, "lr", positive=True)
     steps = check_int(steps, "steps", lo=1)
     if starts is not None:
         starts = check_int(starts, "starts", lo=1)
@@ -592,22 +592,22 @@ def train(
     if init_scale is not None:
         if init_arr is not None:
             raise ValueError("init_scale: only for init='gaussian' or 'small', not explicit starts")
-        init_scale = _float_arg(init_scale, "init_scale", positive=True)
+        init_scale = check_nonnegative_float(init_scale, "init_scale", positive=True)
     seed = check_int(seed, "seed", lo=0, hi=2**64)
     threads = check_int(threads, "threads", lo=0)
-    gtol = _float_arg(gtol, "gtol", positive=False)
-    ftol = _float_arg(ftol, "ftol", positive=False)
+    gtol = check_nonnegative_float(gtol, "gtol", positive=False)
+    ftol = check_nonnegative_float(ftol, "ftol", positive=False)
     fracs = _fractions(fractions)
     curve_points = check_int(curve_points, "curve_points", lo=2)
     ratio_points = check_int(ratio_points, "ratio_points", lo=2)
-    near_singular = _float_arg(near_singular, "near_singular", positive=True)
-    plateau_band = _float_arg(plateau_band, "plateau_band", positive=False)
-    plateau_grad = _float_arg(plateau_grad, "plateau_grad", positive=False)
+    near_singular = check_nonnegative_float(near_singular, "near_singular", positive=True)
+    plateau_band = check_nonnegative_float(plateau_band, "plateau_band", positive=False)
+    plateau_grad = check_nonnegative_float(plateau_grad, "plateau_grad", positive=False)
     plateau_min = check_int(plateau_min, "plateau_min", lo=1)
-    divergence = _float_arg(divergence, "divergence", positive=True)
+    divergence = check_nonnegative_float(divergence, "divergence", positive=True)
     if divergence <= 1:
         raise ValueError(f"divergence: expected a factor > 1, got {divergence}")
-    classify_rtol = _float_arg(classify_rtol, "classify_rtol", positive=True)
+    classify_rtol = check_nonnegative_float(classify_rtol, "classify_rtol", positive=True)
     for name, flag in (("progress", progress), ("singular_ratio", singular_ratio), ("classify", classify)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name}: expected a bool, got {flag!r}")
