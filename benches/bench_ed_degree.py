@@ -7,7 +7,8 @@ PHCpack is optional: without ``phc`` on the PATH the comparison is skipped with 
 (Debian: ``apt-get install phcpack``).
 
 Run: ``python -m pytest benches/bench_ed_degree.py --benchmark-only -s``, or
-``python benches/bench_ed_degree.py`` for a table with ratios (one run, side by side).
+``python benches/bench_ed_degree.py [--large]`` for a table with ratios (one run, side by side;
+``--large`` adds MLP (3,2,1) ``t^2``, where PHCpack takes about 9 minutes).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ CASES = [
     ([2, 1, 3], [0, 0, 1], "euclidean", 6, "mlp-2-1-3-ed_degree-euclidean-8"),
 ]
 IDS = [c[4] for c in CASES]
+# PHCpack needs about 9 minutes here (3,125 paths); run with ``--large``.
+LARGE = [([3, 2, 1], [0, 0, 1], "euclidean", 13, "mlp-3-2-1-ed_degree-euclidean-19")]
 
 
 def _net(widths: list[int], act: list[int]) -> nc.Network:
@@ -54,11 +57,11 @@ def test_phcpack_ed_degree(benchmark, case):
     assert rep.ed_degree == gold
 
 
-def main() -> None:
+def main(large: bool = False) -> None:
     if not phc_baseline.available():
         print("PHCpack (phc) is not installed: only neurocore is timed")
     print(f"{'case':38s} {'gold':>5s} {'nc':>5s} {'nc s':>8s} {'phc':>5s} {'phc s':>8s} {'ratio':>7s}")
-    for widths, act, metric, gold, cid in CASES:
+    for widths, act, metric, gold, cid in CASES + (LARGE if large else []):
         net = _net(widths, act)
         t0 = time.perf_counter()
         rep = nc.ed_degree(net, metric, seed=0, threads=1)
@@ -74,4 +77,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(large="--large" in sys.argv[1:])
