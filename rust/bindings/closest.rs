@@ -25,6 +25,19 @@ fn vector(py: Python<'_>, v: &[f64]) -> PyResult<Py<PyArray1<f64>>> {
     frozen(Array1::from(v.to_vec()).into_pyarray(py))
 }
 
+/// A coefficient metric from its keyword arguments: `metric` = "euclidean" | "bombieri" |
+/// "weights" (with `weights`). Shared by the closest-point, training and critical-points bindings.
+pub(crate) fn coefficient_metric(metric: &str, weights: Option<PyReadonlyArray1<'_, f64>>) -> PyResult<Metric> {
+    match (metric, weights) {
+        ("euclidean", None) => Ok(Metric::Euclidean),
+        ("bombieri", None) => Ok(Metric::Bombieri),
+        ("weights", Some(w)) => Ok(Metric::Weights(w.as_array().iter().copied().collect())),
+        (other, _) => {
+            Err(invalid("metric", format!("expected 'euclidean', 'bombieri' or a weight vector, got {other:?}")))
+        }
+    }
+}
+
 /// The core objective from the keyword arguments shared by every function here: either
 /// `target` (with `metric` = "euclidean" | "bombieri" | "weights" and `weights`), or `x`, `y`.
 pub(crate) fn objective(
@@ -37,17 +50,7 @@ pub(crate) fn objective(
 ) -> PyResult<Objective> {
     match (target, x, y) {
         (Some(t), None, None) => {
-            let metric = match (metric, weights) {
-                ("euclidean", None) => Metric::Euclidean,
-                ("bombieri", None) => Metric::Bombieri,
-                ("weights", Some(w)) => Metric::Weights(w.as_array().iter().copied().collect()),
-                (other, _) => {
-                    return Err(invalid(
-                        "metric",
-                        format!("expected 'euclidean', 'bombieri' or a weight vector, got {other:?}"),
-                    ))
-                }
-            };
+            let metric = coefficient_metric(metric, weights)?;
             Ok(Objective::Coefficients { target: t.as_array().iter().copied().collect(), metric })
         }
         (None, Some(x), Some(y)) => {

@@ -2,10 +2,10 @@
 //! `neurocore_core::homotopy::driver`. Results are plain dicts of arrays and numbers that
 //! `neurocore.critical` turns into frozen result types.
 
+use crate::closest::coefficient_metric;
 use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
 use crate::runtime::run;
-use neurocore_core::closest::Metric;
 use neurocore_core::homotopy::driver::{self, CriticalPointsReport, EdDegreeReport, EdOptions};
 use neurocore_core::ring::C64;
 use neurocore_core::CoreError;
@@ -16,17 +16,6 @@ use pyo3::types::{PyDict, PyList};
 
 fn invalid(arg: &str, message: impl Into<String>) -> PyErr {
     to_pyerr(CoreError::invalid(arg, message))
-}
-
-fn metric_of(metric: &str, weights: Option<PyReadonlyArray1<'_, f64>>) -> PyResult<Metric> {
-    match (metric, weights) {
-        ("euclidean", None) => Ok(Metric::Euclidean),
-        ("bombieri", None) => Ok(Metric::Bombieri),
-        ("weights", Some(w)) => Ok(Metric::Weights(w.as_array().iter().copied().collect())),
-        (other, _) => {
-            Err(invalid("metric", format!("expected 'euclidean', 'bombieri' or a weight vector, got {other:?}")))
-        }
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -143,7 +132,7 @@ pub fn ed_degree<'py>(
     certify: bool,
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let metric = metric_of(metric, weights)?;
+    let metric = coefficient_metric(metric, weights)?;
     let opts = options(runs, stable_loops, max_loops, max_dim, 1e-8, certify)?;
     let rep = run(py, threads, |par, intr| driver::ed_degree(&net.inner, &metric, seed, &opts, par, intr))?;
     ed_dict(py, &rep, seed)
@@ -171,7 +160,7 @@ pub fn critical_points<'py>(
     certify: bool,
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let metric = metric_of(metric, weights)?;
+    let metric = coefficient_metric(metric, weights)?;
     let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify)?;
     let target: Vec<f64> = target.as_array().to_vec();
     let rep =
