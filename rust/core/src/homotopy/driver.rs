@@ -21,7 +21,7 @@ use super::certify::{certified_distinct, Certificate, Certifier};
 use super::linalg::{min_normalized_pivot, norm_inf, solve};
 use super::monodromy::{accept, monodromy, same_function, start_pair, track_all, Found, MonodromyOptions};
 use super::system::{CriticalSystem, Slice};
-use super::tracker::{PathStatus, TrackerOptions};
+use super::tracker::{refine, PathStatus, TrackerOptions};
 use crate::closest::metric::{check_finite, metric_weights};
 use crate::closest::spectrum::symmetric_eigenvalues;
 use crate::closest::Metric;
@@ -225,29 +225,6 @@ fn run_once(
         history: rep.history,
     };
     Ok((Generic { slice, u0, sols }, summary))
-}
-
-/// Newton's method run to rounding level: iterates while `|G|` decreases (at most 12 steps)
-/// and returns the point with the smallest residual. The tracker's own refinement stops at
-/// its tolerance; Krawczyk's smallest boxes need the last digits.
-fn refine(sys: &CriticalSystem<'_, ComplexRing>, t: &[C64], u: &[C64]) -> Result<Vec<C64>> {
-    let (g, _) = sys.residual(t, u)?;
-    let (mut best, mut best_res) = (t.to_vec(), norm_inf(&g));
-    let mut cur = t.to_vec();
-    for _ in 0..12 {
-        let (g, gt, _) = sys.residual_jacobian(&cur, u)?;
-        let minus_g: Vec<C64> = g.iter().map(|v| -*v).collect();
-        let Some(d) = solve(&gt, sys.m, &minus_g) else { break };
-        cur = cur.iter().zip(&d).map(|(a, b)| *a + *b).collect();
-        let (g, _) = sys.residual(&cur, u)?;
-        let r = norm_inf(&g);
-        if !(r < best_res) {
-            break;
-        }
-        best = cur.clone();
-        best_res = r;
-    }
-    Ok(best)
 }
 
 /// Krawczyk certificates at data `u` (in input order; `None` where the test fails).

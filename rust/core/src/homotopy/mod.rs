@@ -4,6 +4,9 @@
 //! * [`system`]: the square critical system `G(t; u) = (J_phi(A t) B)^T W (phi(A t) - u)` on a
 //!   random affine slice `A t = theta_0 + B t` of parameter space, evaluated through the generic
 //!   layers over `C` (values and Jacobians) and over duals over `C` (Hessian-vector products);
+//! * [`parameter_homotopy`]: the trait through which the tracker sees a square system with
+//!   linearly moving parameters (the critical system here; linear sections and total-degree
+//!   homotopies implement it too);
 //! * [`linalg`]: the small dense complex kernels (LU solve, column-normalised rank test);
 //! * [`tracker`]: a predictor-corrector path tracker (RK4 predictor on the Davidenko equation,
 //!   Newton corrector, adaptive step) for the parameter homotopy `u(s) = (1 - s) u_0 + s u_1`;
@@ -17,7 +20,9 @@ pub mod driver;
 pub mod interval;
 pub mod linalg;
 pub mod monodromy;
+pub mod parameter_homotopy;
 pub mod system;
 pub mod tracker;
 
+pub use parameter_homotopy::ParameterHomotopy;
 pub use tracker::{PathResult, PathStatus, TrackerOptions};

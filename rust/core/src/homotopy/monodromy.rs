@@ -9,6 +9,7 @@
 //! The loops stop when the count has not grown for `stable_loops` consecutive loops.
 
 use super::linalg::{min_normalized_pivot, solve};
+use super::parameter_homotopy::ParameterHomotopy;
 use super::system::CriticalSystem;
 use super::tracker::{track, PathResult, PathStatus, TrackerOptions};
 use crate::error::{CoreError, Result};
@@ -130,8 +131,8 @@ pub fn start_pair(
 
 /// Tracks every `start` along the straight segments through `points` (in order), in parallel
 /// when `par` allows; results in input order, so independent of the thread count.
-pub fn track_all(
-    sys: &CriticalSystem<'_, ComplexRing>,
+pub fn track_all<H: ParameterHomotopy + ?Sized>(
+    sys: &H,
     points: &[&[C64]],
     starts: &[Vec<C64>],
     topts: &TrackerOptions,
@@ -166,9 +167,11 @@ pub fn track_all(
     }
 }
 
-/// Keeps `r` if it succeeded with `J B` of full rank: `Some(Found)`, else records why not.
-pub fn accept(
-    sys: &CriticalSystem<'_, ComplexRing>,
+/// Keeps `r` if it succeeded with a full-rank parametrization (the system's
+/// [`ParameterHomotopy::image`] rank measure at least `rank_tol`): `Some(Found)`, else records
+/// why not.
+pub fn accept<H: ParameterHomotopy + ?Sized>(
+    sys: &H,
     r: &PathResult,
     rank_tol: f64,
     report: &mut MonodromyReport,
@@ -177,19 +180,18 @@ pub fn accept(
         report.count_failure(r.status);
         return Ok(None);
     }
-    let p = sys.slice_point(&r.t)?;
-    let pivot = min_normalized_pivot(&p.jb, sys.big_n, sys.m);
+    let (phi, pivot) = sys.image(&r.t)?;
     if pivot < rank_tol {
         report.rank_deficient += 1;
         return Ok(None);
     }
-    Ok(Some(Found { t: r.t.clone(), phi: p.phi, rank_pivot: pivot }))
+    Ok(Some(Found { t: r.t.clone(), phi, rank_pivot: pivot }))
 }
 
 /// Monodromy loops from one start solution at data `u0`.
 #[allow(clippy::too_many_arguments)]
-pub fn monodromy(
-    sys: &CriticalSystem<'_, ComplexRing>,
+pub fn monodromy<H: ParameterHomotopy + ?Sized>(
+    sys: &H,
     u0: &[C64],
     start: Found,
     opts: &MonodromyOptions,
@@ -198,9 +200,12 @@ pub fn monodromy(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<(Vec<Found>, MonodromyReport)> {
+    // Each kept solution holds its point and its image (the image length is that of `u0` for
+    // the critical system and at most the ambient dimension in general; `start` tells).
+    let per_solution = sys.unknowns() as u128 + start.phi.len().max(u0.len()) as u128;
     check_allocation(
         "the monodromy solutions",
-        opts.max_solutions as u128 * (sys.m as u128 + sys.big_n as u128),
+        opts.max_solutions as u128 * per_solution,
         std::mem::size_of::<C64>() as u128,
     )?;
     let scale = (u0.iter().map(|z| z.norm_sqr()).sum::<f64>() / u0.len().max(1) as f64).sqrt().max(1e-3);
@@ -221,8 +226,8 @@ pub fn monodromy(
                     if sols.len() >= opts.max_solutions {
                         return Err(CoreError::TooLarge {
                             what: "the monodromy solution set".into(),
-                            requested_bytes: (sols.len() as u128 + 1) * (sys.m + sys.big_n) as u128 * 16,
-                            limit_bytes: opts.max_solutions as u128 * (sys.m + sys.big_n) as u128 * 16,
+                            requested_bytes: (sols.len() as u128 + 1) * per_solution * 16,
+                            limit_bytes: opts.max_solutions as u128 * per_solution * 16,
                         });
                     }
                     sols.push(f);

@@ -13,6 +13,8 @@
 // The tuple results name their parts in the doc comments.
 #![allow(clippy::type_complexity)]
 
+use super::linalg::min_normalized_pivot;
+use super::parameter_homotopy::ParameterHomotopy;
 use crate::closest::model::{CoefficientMap, ModelMap};
 use crate::error::Result;
 use crate::net::Network;
@@ -220,6 +222,33 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
     /// The metric weights as ring elements.
     pub fn weights(&self) -> &[R::Elem] {
         &self.weights
+    }
+}
+
+impl ParameterHomotopy for CriticalSystem<'_, ComplexRing> {
+    fn unknowns(&self) -> usize {
+        self.m
+    }
+
+    fn value_and_jacobian(&self, t: &[C64], u: &[C64]) -> Result<(Vec<C64>, Vec<C64>)> {
+        let (g, gt, _) = self.residual_jacobian(t, u)?;
+        Ok((g, gt))
+    }
+
+    fn jacobian_and_parameter_derivative(&self, t: &[C64], u: &[C64], du: &[C64]) -> Result<(Vec<C64>, Vec<C64>)> {
+        let (_, gt, p) = self.residual_jacobian(t, u)?;
+        Ok((gt, self.parameter_derivative(&p.jb, du)))
+    }
+
+    fn value(&self, t: &[C64], u: &[C64]) -> Result<Vec<C64>> {
+        Ok(self.residual(t, u)?.0)
+    }
+
+    /// The function and the smallest normalised pivot of `J B`.
+    fn image(&self, t: &[C64]) -> Result<(Vec<C64>, f64)> {
+        let p = self.slice_point(t)?;
+        let pivot = min_normalized_pivot(&p.jb, self.big_n, self.m);
+        Ok((p.phi, pivot))
     }
 }
 

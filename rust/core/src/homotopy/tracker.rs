@@ -1,5 +1,5 @@
-//! A predictor-corrector path tracker for the parameter homotopy
-//! `H(t, s) = G(t; u_0 + s (u_1 - u_0)) = 0`, `s` from 0 to 1.
+//! A predictor-corrector path tracker for a parameter homotopy
+//! `H(t, s) = G(t; u_0 + s (u_1 - u_0)) = 0`, `s` from 0 to 1 (any [`ParameterHomotopy`]).
 //!
 //! Predictor: the classical fourth-order Runge-Kutta step on the Davidenko equation
 //! `dt/ds = -G_t^{-1} G_s` (Sommese-Wampler 2005, ch. 2). Corrector: Newton's method at the
@@ -13,10 +13,10 @@
 //! probability one (the gamma trick in the form of a random complex detour).
 
 use super::linalg::{inverse, norm_inf, solve};
-use super::system::CriticalSystem;
+use super::parameter_homotopy::ParameterHomotopy;
 use crate::error::Result;
 use crate::par::Interrupt;
-use crate::ring::{ComplexRing, C64};
+use crate::ring::C64;
 
 /// How a path ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,17 +97,15 @@ pub struct PathResult {
     pub cond: f64,
 }
 
-type Sys<'a> = CriticalSystem<'a, ComplexRing>;
-
 fn data_at(u0: &[C64], du: &[C64], s: f64) -> Vec<C64> {
     u0.iter().zip(du).map(|(a, d)| *a + d.scale(s)).collect()
 }
 
 /// `dt/ds` at `(t, s)`; `None` where `G_t` is singular.
-fn velocity(sys: &Sys<'_>, t: &[C64], u: &[C64], du: &[C64]) -> Result<Option<Vec<C64>>> {
-    let (_, gt, p) = sys.residual_jacobian(t, u)?;
-    let hs: Vec<C64> = sys.parameter_derivative(&p.jb, du).into_iter().map(|v| -v).collect();
-    Ok(solve(&gt, sys.m, &hs))
+fn velocity<H: ParameterHomotopy + ?Sized>(sys: &H, t: &[C64], u: &[C64], du: &[C64]) -> Result<Option<Vec<C64>>> {
+    let (gt, gs) = sys.jacobian_and_parameter_derivative(t, u, du)?;
+    let hs: Vec<C64> = gs.into_iter().map(|v| -v).collect();
+    Ok(solve(&gt, sys.unknowns(), &hs))
 }
 
 fn axpy(t: &[C64], h: f64, k: &[C64]) -> Vec<C64> {
@@ -115,7 +113,14 @@ fn axpy(t: &[C64], h: f64, k: &[C64]) -> Vec<C64> {
 }
 
 /// One RK4 step from `(t, s)` to `s + h`.
-fn rk4(sys: &Sys<'_>, t: &[C64], s: f64, h: f64, u0: &[C64], du: &[C64]) -> Result<Option<Vec<C64>>> {
+fn rk4<H: ParameterHomotopy + ?Sized>(
+    sys: &H,
+    t: &[C64],
+    s: f64,
+    h: f64,
+    u0: &[C64],
+    du: &[C64],
+) -> Result<Option<Vec<C64>>> {
     let Some(k1) = velocity(sys, t, &data_at(u0, du, s), du)? else { return Ok(None) };
     let Some(k2) = velocity(sys, &axpy(t, h / 2.0, &k1), &data_at(u0, du, s + h / 2.0), du)? else {
         return Ok(None);
@@ -130,13 +135,19 @@ fn rk4(sys: &Sys<'_>, t: &[C64], s: f64, h: f64, u0: &[C64], du: &[C64]) -> Resu
 }
 
 /// Newton's method for `G(.; u) = 0` from `t`: `(t, converged, first step, last step)`.
-pub fn newton(sys: &Sys<'_>, t: &[C64], u: &[C64], max_iter: usize, tol: f64) -> Result<(Vec<C64>, bool, f64, f64)> {
+pub fn newton<H: ParameterHomotopy + ?Sized>(
+    sys: &H,
+    t: &[C64],
+    u: &[C64],
+    max_iter: usize,
+    tol: f64,
+) -> Result<(Vec<C64>, bool, f64, f64)> {
     let mut t = t.to_vec();
     let (mut first, mut last) = (f64::NAN, f64::INFINITY);
     for it in 0..max_iter {
-        let (g, gt, _) = sys.residual_jacobian(&t, u)?;
+        let (g, gt) = sys.value_and_jacobian(&t, u)?;
         let minus_g: Vec<C64> = g.iter().map(|v| -*v).collect();
-        let Some(d) = solve(&gt, sys.m, &minus_g) else { return Ok((t, false, first, last)) };
+        let Some(d) = solve(&gt, sys.unknowns(), &minus_g) else { return Ok((t, false, first, last)) };
         let step = norm_inf(&d);
         t = axpy(&t, 1.0, &d);
         if it == 0 {
@@ -156,10 +167,33 @@ pub fn newton(sys: &Sys<'_>, t: &[C64], u: &[C64], max_iter: usize, tol: f64) ->
     Ok((t, false, first, last))
 }
 
+/// Newton's method run to rounding level: iterates while `|G|` decreases (at most 12 steps)
+/// and returns the point with the smallest residual. The tracker's own refinement stops at
+/// its tolerance; Krawczyk's smallest boxes need the last digits.
+pub fn refine<H: ParameterHomotopy + ?Sized>(sys: &H, t: &[C64], u: &[C64]) -> Result<Vec<C64>> {
+    let (mut best, mut best_res) = (t.to_vec(), norm_inf(&sys.value(t, u)?));
+    let mut cur = t.to_vec();
+    for _ in 0..12 {
+        let (g, gt) = sys.value_and_jacobian(&cur, u)?;
+        let minus_g: Vec<C64> = g.iter().map(|v| -*v).collect();
+        let Some(d) = solve(&gt, sys.unknowns(), &minus_g) else { break };
+        cur = cur.iter().zip(&d).map(|(a, b)| *a + *b).collect();
+        let r = norm_inf(&sys.value(&cur, u)?);
+        // `!(r < best)` is deliberate: it is also true for NaN.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        if !(r < best_res) {
+            break;
+        }
+        best = cur.clone();
+        best_res = r;
+    }
+    Ok(best)
+}
+
 /// `|G_t|_inf |G_t^{-1}|_inf` at `t` (infinite when singular) and `|G|_inf`.
-pub fn condition(sys: &Sys<'_>, t: &[C64], u: &[C64]) -> Result<(f64, f64)> {
-    let (g, gt, _) = sys.residual_jacobian(t, u)?;
-    let m = sys.m;
+pub fn condition<H: ParameterHomotopy + ?Sized>(sys: &H, t: &[C64], u: &[C64]) -> Result<(f64, f64)> {
+    let (g, gt) = sys.value_and_jacobian(t, u)?;
+    let m = sys.unknowns();
     let row_norm =
         |a: &[C64]| (0..m).map(|i| a[i * m..(i + 1) * m].iter().map(|z| z.abs()).sum::<f64>()).fold(0.0, f64::max);
     let cond = match inverse(&gt, m) {
@@ -170,8 +204,8 @@ pub fn condition(sys: &Sys<'_>, t: &[C64], u: &[C64]) -> Result<(f64, f64)> {
 }
 
 /// Tracks the solution `t_start` of `G(.; u_0)` to `G(.; u_1)`. Polls `intr` between steps.
-pub fn track(
-    sys: &Sys<'_>,
+pub fn track<H: ParameterHomotopy + ?Sized>(
+    sys: &H,
     u0: &[C64],
     u1: &[C64],
     t_start: &[C64],
