@@ -25,7 +25,7 @@ use crate::error::Result;
 use crate::linalg::{dgemm, MatMut, MatRef, Op};
 use crate::net::{Dense, Layer, Network};
 use crate::par::Par;
-use crate::ring::{horner, F64Ring};
+use crate::ring::F64Ring;
 
 /// One layer of the plan, with its offset in the parameter vector.
 enum Step {
@@ -121,20 +121,34 @@ impl<'n> DenseBatchMap<'n> {
                     );
                     h
                 }
-                Step::Activation { coeffs, .. } => input.iter().map(|t| horner(&F64Ring, coeffs, t)).collect(),
+                Step::Activation { coeffs, .. } => {
+                    let mut h = vec![0.0; input.len()];
+                    polynomial(coeffs, input, &mut h);
+                    h
+                }
             };
             trace.push(out);
         }
         // The seed G = 2 w r over the output (N x out, the layout of `target`).
         let mut g = trace.pop().unwrap_or_default();
-        let mut loss = 0.0;
-        for (k, gk) in g.iter_mut().enumerate() {
-            let rk = *gk - target[k];
-            r[k] = rk;
-            let w = weights.map_or(1.0, |w| w[k]);
-            loss += w * rk * rk;
-            *gk = 2.0 * w * rk;
+        for ((rk, gk), t) in r.iter_mut().zip(g.iter_mut()).zip(target) {
+            *rk = *gk - t;
+            *gk = 2.0 * *rk;
         }
+        if let Some(w) = weights {
+            g.iter_mut().zip(w).for_each(|(gk, wk)| *gk *= wk);
+        }
+        // sum_k w_k r_k^2 = sum_k r_k g_k / 2, over independent partial sums (one serial chain
+        // of additions would cost as much as the products).
+        let mut partial = [0.0; 8];
+        let (rc, gc) = (r.chunks_exact(8), g.chunks_exact(8));
+        let tail: f64 = rc.remainder().iter().zip(gc.remainder()).map(|(a, b)| a * b).sum();
+        for (a, b) in rc.zip(gc) {
+            for l in 0..8 {
+                partial[l] += a[l] * b[l];
+            }
+        }
+        let loss = 0.5 * (partial.iter().sum::<f64>() + tail);
         let mut g_in = Vec::new();
         for (i, step) in self.steps.iter().enumerate().rev() {
             let input = if i == 0 { &self.points } else { &trace[i - 1] };
@@ -174,12 +188,30 @@ impl<'n> DenseBatchMap<'n> {
                 }
                 Step::Activation { deriv, .. } => {
                     if i > 0 {
-                        g.iter_mut().zip(input).for_each(|(gk, t)| *gk *= horner(&F64Ring, deriv, t));
+                        let mut d = [0.0; 64];
+                        for (gc, tc) in g.chunks_mut(64).zip(input.chunks(64)) {
+                            let d = &mut d[..gc.len()];
+                            polynomial(deriv, tc, d);
+                            gc.iter_mut().zip(d.iter()).for_each(|(gk, dk)| *gk *= dk);
+                        }
                     }
                 }
             }
         }
         Ok(loss)
+    }
+}
+
+/// `out_k = s(t_k)` for `s` with coefficients `c_0..c_r` (low to high): Horner's rule with the
+/// loop over the entries inside the loop over the coefficients, so that it vectorizes.
+fn polynomial(coeffs: &[f64], t: &[f64], out: &mut [f64]) {
+    let Some((&top, rest)) = coeffs.split_last() else {
+        out.iter_mut().for_each(|v| *v = 0.0);
+        return;
+    };
+    out.iter_mut().for_each(|v| *v = top);
+    for &c in rest.iter().rev() {
+        out.iter_mut().zip(t).for_each(|(v, tk)| *v = *v * tk + c);
     }
 }
 
