@@ -88,6 +88,9 @@ impl<'n> DenseBatchMap<'n> {
     }
 
     /// `L = sum_k w_k r_k^2` with `r = f(X) - Y` into `r`, and `grad L` into `grad`.
+    /// `scratch` keeps the trace and cotangent buffers from one step to the next (a warm step
+    /// allocates nothing).
+    #[allow(clippy::too_many_arguments)]
     fn loss_gradient(
         &self,
         theta: &[f64],
@@ -95,18 +98,26 @@ impl<'n> DenseBatchMap<'n> {
         weights: Option<&[f64]>,
         r: &mut [f64],
         grad: &mut [f64],
+        scratch: &mut Vec<Vec<f64>>,
     ) -> Result<f64> {
         self.net.check_params_len(theta.len())?;
         let n = self.n_points;
         // trace[l] is the input of layer l (trace[0] = the samples), N x width, row-major.
         let mut trace: Vec<Vec<f64>> = Vec::with_capacity(self.steps.len());
+        // Every buffer is fully overwritten before it is read (dgemm without accumulation, or
+        // filled first), so reused ones need no clearing.
+        let mut take = |len: usize| {
+            let mut v = scratch.pop().unwrap_or_default();
+            v.resize(len, 0.0);
+            v
+        };
         for (i, step) in self.steps.iter().enumerate() {
             let input = if i == 0 { &self.points } else { &trace[i - 1] };
             let out = match step {
                 Step::Dense { layer, offset } => {
                     let (din, dout) = (layer.input_dim, layer.output_dim);
                     let w = &theta[*offset..offset + din * dout];
-                    let mut h = vec![0.0; n * dout];
+                    let mut h = take(n * dout);
                     if layer.bias {
                         let b = &theta[offset + din * dout..offset + din * dout + dout];
                         h.chunks_exact_mut(dout).for_each(|row| row.copy_from_slice(b));
@@ -122,7 +133,7 @@ impl<'n> DenseBatchMap<'n> {
                     h
                 }
                 Step::Activation { coeffs, .. } => {
-                    let mut h = vec![0.0; input.len()];
+                    let mut h = take(input.len());
                     polynomial(coeffs, input, &mut h);
                     h
                 }
@@ -149,7 +160,7 @@ impl<'n> DenseBatchMap<'n> {
             }
         }
         let loss = 0.5 * (partial.iter().sum::<f64>() + tail);
-        let mut g_in = Vec::new();
+        let mut g_in = take(0);
         for (i, step) in self.steps.iter().enumerate().rev() {
             let input = if i == 0 { &self.points } else { &trace[i - 1] };
             match step {
@@ -172,7 +183,6 @@ impl<'n> DenseBatchMap<'n> {
                         }
                     }
                     if i > 0 {
-                        g_in.clear();
                         g_in.resize(n * din, 0.0);
                         let w = &theta[*offset..offset + n_w];
                         dgemm(
@@ -188,30 +198,50 @@ impl<'n> DenseBatchMap<'n> {
                 }
                 Step::Activation { deriv, .. } => {
                     if i > 0 {
-                        let mut d = [0.0; 64];
-                        for (gc, tc) in g.chunks_mut(64).zip(input.chunks(64)) {
-                            let d = &mut d[..gc.len()];
-                            polynomial(deriv, tc, d);
-                            gc.iter_mut().zip(d.iter()).for_each(|(gk, dk)| *gk *= dk);
-                        }
+                        scale_by_polynomial(deriv, input, &mut g);
                     }
                 }
             }
         }
+        scratch.extend(trace);
+        scratch.push(g);
+        scratch.push(g_in);
         Ok(loss)
     }
 }
 
-/// `out_k = s(t_k)` for `s` with coefficients `c_0..c_r` (low to high): Horner's rule with the
-/// loop over the entries inside the loop over the coefficients, so that it vectorizes.
+/// `out_k = s(t_k)` for `s` with coefficients `c_0..c_r` (low to high).
 fn polynomial(coeffs: &[f64], t: &[f64], out: &mut [f64]) {
-    let Some((&top, rest)) = coeffs.split_last() else {
-        out.iter_mut().for_each(|v| *v = 0.0);
-        return;
-    };
-    out.iter_mut().for_each(|v| *v = top);
-    for &c in rest.iter().rev() {
-        out.iter_mut().zip(t).for_each(|(v, tk)| *v = *v * tk + c);
+    map_polynomial(coeffs, t, out, |_, s| s);
+}
+
+/// `g_k <- g_k s(t_k)`.
+fn scale_by_polynomial(coeffs: &[f64], t: &[f64], g: &mut [f64]) {
+    map_polynomial(coeffs, t, g, |gk, s| gk * s);
+}
+
+/// `v_k <- f(v_k, s(t_k))` by Horner's rule. Degrees up to 3 (the activations of the studies)
+/// are one pass with the coefficients in registers, which vectorizes; higher degrees run the
+/// pass over the entries inside the pass over the coefficients.
+#[inline(always)]
+fn map_polynomial(coeffs: &[f64], t: &[f64], v: &mut [f64], f: impl Fn(f64, f64) -> f64) {
+    match *coeffs {
+        [] => v.iter_mut().for_each(|vk| *vk = f(*vk, 0.0)),
+        [c0] => v.iter_mut().for_each(|vk| *vk = f(*vk, c0)),
+        [c0, c1] => v.iter_mut().zip(t).for_each(|(vk, &x)| *vk = f(*vk, c1 * x + c0)),
+        [c0, c1, c2] => v.iter_mut().zip(t).for_each(|(vk, &x)| *vk = f(*vk, (c2 * x + c1) * x + c0)),
+        [c0, c1, c2, c3] => v.iter_mut().zip(t).for_each(|(vk, &x)| *vk = f(*vk, ((c3 * x + c2) * x + c1) * x + c0)),
+        [.., top] => {
+            let mut acc = [0.0; 64];
+            for (vc, tc) in v.chunks_mut(64).zip(t.chunks(64)) {
+                let acc = &mut acc[..vc.len()];
+                acc.iter_mut().for_each(|a| *a = top);
+                for &c in coeffs.iter().rev().skip(1) {
+                    acc.iter_mut().zip(tc).for_each(|(a, x)| *a = *a * x + c);
+                }
+                vc.iter_mut().zip(acc.iter()).for_each(|(vk, a)| *vk = f(*vk, *a));
+            }
+        }
     }
 }
 
@@ -240,8 +270,9 @@ impl TrainProblem for WeightedResidual<DenseBatchMap<'_>> {
         weights: Option<&[f64]>,
         r: &mut [f64],
         grad: &mut [f64],
+        scratch: &mut Vec<Vec<f64>>,
     ) -> Option<Result<f64>> {
-        Some(self.map.loss_gradient(theta, &self.target, weights, r, grad))
+        Some(self.map.loss_gradient(theta, &self.target, weights, r, grad, scratch))
     }
 }
 
@@ -280,8 +311,8 @@ mod tests {
         assert_eq!(a.len(), b.len());
     }
 
-    /// Networks covering biases on and off, monomial and mixed activations, depth 1-3, and a
-    /// sample count with a partial lane batch.
+    /// Networks covering biases on and off, monomial and mixed activations of degrees 1-5, depth
+    /// 1-3, and sample counts with a partial lane batch.
     fn cases() -> Vec<(Network, usize)> {
         vec![
             (mlp(&[4, 8, 2], &[0, 0, 1], false), 64),
@@ -290,6 +321,8 @@ mod tests {
             (mlp(&[3, 5, 4, 2], &[1, -2, 0, 3], true), 19),
             (mlp(&[5, 3], &[0, 1], false), 7),
             (mlp(&[2, 3, 3, 2], &[0, 0, 0, 1], false), 9),
+            // Degree 5: the general Horner pass, over more than one 64-entry chunk.
+            (mlp(&[2, 3, 2], &[1, 0, 0, 0, -1, 2], true), 70),
         ]
     }
 
