@@ -422,8 +422,8 @@ mod tests {
             [(Optimizer::Gd, None), (adam, Some((2, n_points, 5))), (Optimizer::Momentum { beta: 0.9 }, None)]
         {
             let o = opts(optimizer, batch.map(|b| b.2));
-            let a = run_study(&net, &fast, batch, true, 0, &o, Par::Seq, &NoInterrupt).unwrap();
-            let b = run_study(&net, &generic, batch, true, 0, &o, Par::Seq, &NoInterrupt).unwrap();
+            let a = run_study(&net, &fast, batch, Some(0), &o, Par::Seq, &NoInterrupt).unwrap();
+            let b = run_study(&net, &generic, batch, Some(0), &o, Par::Seq, &NoInterrupt).unwrap();
             for (ra, rb) in a.runs.iter().zip(&b.runs) {
                 close(&ra.theta, &rb.theta, "final parameters");
                 close(&ra.curve_loss, &rb.curve_loss, "loss curve");

@@ -11,6 +11,12 @@
 //! On samples the gradient skips the Jacobian: one reverse pass per batch of [`LANES`] samples,
 //! seeded with `2 w_s r_s`, gives `2 J^T W r` directly (the vector-Jacobian product), `out`
 //! times fewer reverse passes than the Jacobian and no `m x n` matrix ([`TrainProblem`]).
+//! Networks of only dense and activation layers take the faster route of
+//! [`super::dense_batch`] (the same pass as matrix products over all samples); this lane pass
+//! serves the CNN and attention networks.
+//!
+//! Coefficient objectives (`target=`) go through the coefficient Jacobian: `J` of `phi` from the
+//! polynomial backward pass of [`CoefficientMap`], then `2 J^T W r`.
 
 use crate::closest::lanes::{LaneRing, Lanes, LANES};
 use crate::closest::lm::LeastSquares;

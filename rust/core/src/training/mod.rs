@@ -249,12 +249,14 @@ impl<P: TrainProblem + ?Sized> Study<'_, P> {
     }
 }
 
+/// Runs every start of `problem`. `direct`: the problem has a direct gradient (no Jacobian
+/// buffer) whose evaluations take this many words of scratch per worker; `None`: the Jacobian
+/// route.
 fn run_study<M: ModelMap<F64Ring>>(
     net: &Network,
     problem: &WeightedResidual<M>,
     batch: Option<(usize, usize, usize)>,
-    direct: bool,
-    scratch: u128,
+    direct: Option<u128>,
     opts: &TrainOptions,
     par: Par,
     intr: &dyn Interrupt,
@@ -268,7 +270,7 @@ where
         None => None,
     };
     let ambient = phi.as_ref().map_or(0, |p| p.n_values());
-    check_memory(opts, n, problem.map.n_values(), ambient, scratch, par)?;
+    check_memory(opts, n, problem.map.n_values(), ambient, direct.unwrap_or(0), par)?;
     let scale = match &opts.init {
         Init::Explicit(v) => {
             if v.len() != opts.starts * n {
@@ -283,7 +285,7 @@ where
         Init::Gaussian { scale: Some(s), factor } => s * factor,
         Init::Gaussian { scale: None, factor } => start_scale(net, problem, opts.seed)? * factor,
     };
-    let study = Study { problem, phi: phi.as_ref(), batch, opts, direct };
+    let study = Study { problem, phi: phi.as_ref(), batch, opts, direct: direct.is_some() };
     let one = |i: usize| -> Result<RunRecord> {
         let theta0 = match &opts.init {
             Init::Explicit(v) => v[i * n..(i + 1) * n].to_vec(),
@@ -331,7 +333,7 @@ pub fn train(
             let sqrt_w =
                 if matches!(metric, Metric::Euclidean) { vec![] } else { w.iter().map(|v| v.sqrt()).collect() };
             let problem = WeightedResidual { map, target: target.clone(), sqrt_w };
-            run_study(net, &problem, None, false, 0, opts, par, intr)
+            run_study(net, &problem, None, None, opts, par, intr)
         }
         Objective::Data { points, values } => {
             check_finite("x", points)?;
@@ -361,11 +363,11 @@ pub fn train(
             if let Some(map) = DenseBatchMap::new(net, points)? {
                 let scratch = map.scratch_words();
                 let problem = WeightedResidual { map, target: values.clone(), sqrt_w: vec![] };
-                return run_study(net, &problem, batch, true, scratch, opts, par, intr);
+                return run_study(net, &problem, batch, Some(scratch), opts, par, intr);
             }
             let problem =
                 WeightedResidual { map: LaneDataMap::new(net, points)?, target: values.clone(), sqrt_w: vec![] };
-            run_study(net, &problem, batch, true, 0, opts, par, intr)
+            run_study(net, &problem, batch, Some(0), opts, par, intr)
         }
     }
 }
