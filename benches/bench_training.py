@@ -21,7 +21,9 @@ same load), torch 2.15 CPU (2 threads), neurocore with the dense fast path
 | mlp (4,8,2), 48 params, 64 samples, 1000 starts x 1000 steps | 3.2 s | 10.9 s (3.4x) | 90.9 s (28.1x) |
 | mlp (8,16,4), 192 params, 128 samples, 1000 starts x 200 steps | 1.7 s | 4.2 s (2.5x) | 27.7 s (16.4x) |
 
-(Before the fast path, per-sample lane loops: 7.1 s / 7.9 s, torch 11.6x / 4.0x.)
+A second run (load 4.3-4.8): 1.7 s / 5.5 s (3.2x) / 65.2 s (37.5x) and 1.8 s / 4.3 s (2.4x) /
+22.6 s (12.3x). The single-thread column is as fast as two threads under this load (the second
+core is taken). Before the fast path (per-sample lane loops): 7.1 s / 7.9 s, torch 11.6x / 4.0x.
 """
 
 from __future__ import annotations
