@@ -11,13 +11,19 @@ without the singular-ratio sampling and the classification (the bare loop).
 Run: ``python -m pytest benches/bench_training.py --benchmark-only``, or
 ``python benches/bench_training.py [steps]`` for a table of times and ratios.
 
-Measured on the shared 2-core development machine (load average 5-6, so absolute times are
-inflated; all sides ran under the same load), torch 2.15 CPU:
+Measured on the shared 2-core development machine (load average 4-6 from other engineers' builds,
+so absolute times are inflated; all sides ran in one ``python benches/bench_training.py`` under the
+same load), torch 2.15 CPU (2 threads), neurocore with the dense fast path
+(``rust/core/src/training/dense_batch.rs``: each step as ``dgemm`` products over all samples):
 
 | case | nc.train | numpy batched | torch vmap |
 |---|---|---|---|
-| mlp (4,8,2), 48 params, 64 samples, 1000 starts x 1000 steps | 7.1 s | 13.1 s (1.9x) | 81.9 s (11.6x) |
-| mlp (8,16,4), 192 params, 128 samples, 1000 starts x 200 steps | 7.9 s | 6.9 s (0.9x) | 32.0 s (4.0x) |
+| mlp (4,8,2), 48 params, 64 samples, 1000 starts x 1000 steps | 3.2 s | 10.9 s (3.4x) | 90.9 s (28.1x) |
+| mlp (8,16,4), 192 params, 128 samples, 1000 starts x 200 steps | 1.7 s | 4.2 s (2.5x) | 27.7 s (16.4x) |
+
+A second run (load 4.3-4.8): 1.7 s / 5.5 s (3.2x) / 65.2 s (37.5x) and 1.8 s / 4.3 s (2.4x) /
+22.6 s (12.3x). The single-thread column is as fast as two threads under this load (the second
+core is taken). Before the fast path (per-sample lane loops): 7.1 s / 7.9 s, torch 11.6x / 4.0x.
 """
 
 from __future__ import annotations

@@ -190,6 +190,32 @@ def test_optimizer_steps_match_numpy_on_samples(optimizer):
     assert res.runs[0].initial_loss == pytest.approx(float(r @ r), rel=1e-13)
 
 
+def test_dense_fast_path_matches_numpy_with_biases_and_a_mixed_activation():
+    # MLP (3, 4, 2) with biases and s(t) = t^3 + t^2 (the dense_batch.rs route), 20 samples:
+    # full-batch gradient descent written out in numpy with samples as rows,
+    # Z = X W1^T + b1, A = s(Z), F = A W2^T + b2, R = F - Y; dL/dW2 = 2 R^T A, dL/db2 = 2 1^T R,
+    # dL/dZ = (2 R W2) s'(Z), dL/dW1 = dZ^T X, dL/db1 = 1^T dZ.
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    net = nc.mlp([3, 4, 2], activation=[0, 0, 1, 1], bias=True)
+    theta0 = 0.5 * rng.normal(size=net.n_params)
+
+    def grad(theta):
+        w1, b1 = theta[:12].reshape(4, 3), theta[12:16]
+        w2, b2 = theta[16:24].reshape(2, 4), theta[24:26]
+        z = x @ w1.T + b1
+        a = z**3 + z**2
+        r = a @ w2.T + b2 - y
+        dz = (2.0 * r @ w2) * (3.0 * z**2 + 2.0 * z)
+        return np.concatenate([(dz.T @ x).ravel(), dz.sum(0), (2.0 * r.T @ a).ravel(), 2.0 * r.sum(0)])
+
+    lr, steps = 1e-3, 25
+    want = numpy_optimizer("gd", theta0, grad, lr, steps)
+    for threads in (1, 2):
+        res = nc.train(net, data=(x, y), lr=lr, steps=steps, init=[theta0], gtol=0.0, progress=False, threads=threads)
+        np.testing.assert_allclose(res.runs[0].theta, want, rtol=1e-12, atol=1e-12)
+
+
 # --------------------------------------------------------------------------------------------
 # (c) Linear networks, euclidean metric: gradient descent reaches Eckart-Young
 

@@ -11,6 +11,12 @@
 //! On samples the gradient skips the Jacobian: one reverse pass per batch of [`LANES`] samples,
 //! seeded with `2 w_s r_s`, gives `2 J^T W r` directly (the vector-Jacobian product), `out`
 //! times fewer reverse passes than the Jacobian and no `m x n` matrix ([`TrainProblem`]).
+//! Networks of only dense and activation layers take the faster route of
+//! [`super::dense_batch`] (the same pass as matrix products over all samples); this lane pass
+//! serves the CNN and attention networks.
+//!
+//! Coefficient objectives (`target=`) go through the coefficient Jacobian: `J` of `phi` from the
+//! polynomial backward pass of [`CoefficientMap`], then `2 J^T W r`.
 
 use crate::closest::lanes::{LaneRing, Lanes, LANES};
 use crate::closest::lm::LeastSquares;
@@ -23,13 +29,15 @@ use crate::ring::{F64Ring, Ring};
 pub trait TrainProblem: LeastSquares {
     /// `L = sum_k w_k r_k^2` and `grad L` (into `grad`) without forming the Jacobian, with the
     /// residuals into `r`; `weights` (one per residual; `None`: all 1). `None` when the problem
-    /// has no such pass (then [`loss_gradient`] uses the Jacobian).
+    /// has no such pass (then [`loss_gradient`] uses the Jacobian). `scratch` holds buffers the
+    /// pass may keep from one call to the next of the same run.
     fn direct_loss_gradient(
         &self,
         _theta: &[f64],
         _weights: Option<&[f64]>,
         _r: &mut [f64],
         _grad: &mut [f64],
+        _scratch: &mut Vec<Vec<f64>>,
     ) -> Option<Result<f64>> {
         None
     }
@@ -46,6 +54,7 @@ impl TrainProblem for WeightedResidual<LaneDataMap<'_>> {
         weights: Option<&[f64]>,
         r: &mut [f64],
         grad: &mut [f64],
+        _scratch: &mut Vec<Vec<f64>>,
     ) -> Option<Result<f64>> {
         let map = &self.map;
         if let Err(e) = map.bound.net.check_params_len(theta.len()) {
@@ -92,13 +101,15 @@ pub struct LossBuffers {
     pub grad: Vec<f64>,
     /// Per-residual weights of the current mini-batch (direct gradients only).
     pub w: Vec<f64>,
+    /// Buffers a direct gradient reuses across the steps of the run.
+    pub scratch: Vec<Vec<f64>>,
 }
 
 impl LossBuffers {
     /// Buffers for `m` residuals and `n` parameters; `direct` skips the Jacobian buffer.
     pub fn new(m: usize, n: usize, direct: bool) -> LossBuffers {
         let jac = if direct { vec![] } else { vec![0.0; m * n] };
-        LossBuffers { r: vec![0.0; m], jac, grad: vec![0.0; n], w: vec![] }
+        LossBuffers { r: vec![0.0; m], jac, grad: vec![0.0; n], w: vec![], scratch: vec![] }
     }
 }
 
@@ -120,7 +131,7 @@ pub fn loss_gradient<P: TrainProblem + ?Sized>(
                 Some(buf.w.as_slice())
             }
         };
-        if let Some(out) = problem.direct_loss_gradient(theta, weights, &mut buf.r, &mut buf.grad) {
+        if let Some(out) = problem.direct_loss_gradient(theta, weights, &mut buf.r, &mut buf.grad, &mut buf.scratch) {
             return out;
         }
     }

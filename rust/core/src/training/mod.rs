@@ -7,6 +7,7 @@
 //! `SplitMix64::derived(seed, stream, i)` streams and runs sequentially on one thread, so the
 //! report is identical for every thread count.
 
+pub mod dense_batch;
 pub mod loss;
 pub mod optimizer;
 pub mod record;
@@ -24,6 +25,7 @@ use crate::net::Network;
 use crate::par::{check_bytes, Interrupt, Par};
 use crate::ring::F64Ring;
 use crate::rng::SplitMix64;
+use dense_batch::DenseBatchMap;
 use loss::{full_loss, loss_gradient, LossBuffers, TrainProblem};
 use record::{curve_schedule, plateau_statistics};
 
@@ -102,14 +104,14 @@ fn check_options(opts: &TrainOptions) -> Result<()> {
     Ok(())
 }
 
-/// Refuses, before any run starts, a study whose records and per-thread buffers exceed the
-/// memory limit.
-fn check_memory(opts: &TrainOptions, n: usize, m: usize, ambient: usize, par: Par) -> Result<()> {
+/// Refuses, before any run starts, a study whose records and per-thread buffers (with `scratch`
+/// words per evaluation of the dense fast path) exceed the memory limit.
+fn check_memory(opts: &TrainOptions, n: usize, m: usize, ambient: usize, scratch: u128, par: Par) -> Result<()> {
     let (n, m, a) = (n as u128, m as u128, ambient as u128);
     let points = opts.record.curve_points.max(2).min(opts.steps + 1) as u128;
     let per_result = 2 * n + 3 * points + opts.record.fractions.len() as u128 + 16;
     let ratio = if opts.rank.is_some() { a * (n + 1) + n * n } else { 0 };
-    let per_worker = m * (n + 1) + 5 * n + ratio + 2 * (opts.steps as u128 + 1) + m;
+    let per_worker = m * (n + 1) + 5 * n + ratio + 2 * (opts.steps as u128 + 1) + m + scratch;
     let workers = (par.threads().max(1) as u128).min(opts.starts as u128);
     let words = (opts.starts as u128).saturating_mul(per_result).saturating_add(workers.saturating_mul(per_worker));
     check_bytes("the training runs (records of every start and per-thread buffers)", words.saturating_mul(8))
@@ -247,11 +249,14 @@ impl<P: TrainProblem + ?Sized> Study<'_, P> {
     }
 }
 
+/// Runs every start of `problem`. `direct`: the problem has a direct gradient (no Jacobian
+/// buffer) whose evaluations take this many words of scratch per worker; `None`: the Jacobian
+/// route.
 fn run_study<M: ModelMap<F64Ring>>(
     net: &Network,
     problem: &WeightedResidual<M>,
     batch: Option<(usize, usize, usize)>,
-    direct: bool,
+    direct: Option<u128>,
     opts: &TrainOptions,
     par: Par,
     intr: &dyn Interrupt,
@@ -265,7 +270,7 @@ where
         None => None,
     };
     let ambient = phi.as_ref().map_or(0, |p| p.n_values());
-    check_memory(opts, n, problem.map.n_values(), ambient, par)?;
+    check_memory(opts, n, problem.map.n_values(), ambient, direct.unwrap_or(0), par)?;
     let scale = match &opts.init {
         Init::Explicit(v) => {
             if v.len() != opts.starts * n {
@@ -280,7 +285,7 @@ where
         Init::Gaussian { scale: Some(s), factor } => s * factor,
         Init::Gaussian { scale: None, factor } => start_scale(net, problem, opts.seed)? * factor,
     };
-    let study = Study { problem, phi: phi.as_ref(), batch, opts, direct };
+    let study = Study { problem, phi: phi.as_ref(), batch, opts, direct: direct.is_some() };
     let one = |i: usize| -> Result<RunRecord> {
         let theta0 = match &opts.init {
             Init::Explicit(v) => v[i * n..(i + 1) * n].to_vec(),
@@ -328,7 +333,7 @@ pub fn train(
             let sqrt_w =
                 if matches!(metric, Metric::Euclidean) { vec![] } else { w.iter().map(|v| v.sqrt()).collect() };
             let problem = WeightedResidual { map, target: target.clone(), sqrt_w };
-            run_study(net, &problem, None, false, opts, par, intr)
+            run_study(net, &problem, None, None, opts, par, intr)
         }
         Objective::Data { points, values } => {
             check_finite("x", points)?;
@@ -354,9 +359,15 @@ pub fn train(
                 Some(b) if b < n_points => Some((out, n_points, b)),
                 _ => None,
             };
+            // Dense polynomial networks: the step as matrix products over all samples.
+            if let Some(map) = DenseBatchMap::new(net, points)? {
+                let scratch = map.scratch_words();
+                let problem = WeightedResidual { map, target: values.clone(), sqrt_w: vec![] };
+                return run_study(net, &problem, batch, Some(scratch), opts, par, intr);
+            }
             let problem =
                 WeightedResidual { map: LaneDataMap::new(net, points)?, target: values.clone(), sqrt_w: vec![] };
-            run_study(net, &problem, batch, true, opts, par, intr)
+            run_study(net, &problem, batch, Some(0), opts, par, intr)
         }
     }
 }
