@@ -7,16 +7,17 @@
 //! signed digits `|d_i| <= 2^(w-1)` (see [`Limbs::split`]). The six products are
 //! `P_i = A_i B_i` (`i = 0, 1, 2`) and `Q_ij = (A_i + A_j)(B_i + B_j)` (`ij = 01, 12, 02`); their
 //! entries have factors of absolute value at most `2^w`, so every partial sum of at most
-//! `kc <= 2^(53 - 2w)` terms is an integer of absolute value at most `2^53`, which no `f64`
-//! operation of any summation order (fused or not) rounds. Then, exactly in integers,
+//! `kc <= 2^(51 - 2w)` terms is an integer of absolute value at most `2^51`, which no `f64`
+//! operation of any summation order (fused or not) rounds (the margin below `2^53` lets the
+//! combination below run in `f64` as well). Then, exactly in integers,
 //! `A B = c0 + c1 2^w + c2 2^(2w) + c3 2^(3w) + c4 2^(4w)` with `c0 = P0`, `c1 = Q01 - P0 - P1`,
 //! `c2 = Q02 - P0 - P2 + P1`, `c3 = Q12 - P1 - P2`, `c4 = P2`, reduced with the constants
 //! `2^(ws) mod p`. (The floating-point route of FFLAS-FFPACK and flint for word-size moduli:
 //! Dumas, Giorgi and Pernet, ACM TOMS 2008; van der Hoeven, Lecerf and Quintin, "Modular SIMD
 //! arithmetic in Mathemagix", ACM TOMS 2016.)
 //!
-//! For `p = 2^61 - 1`, `w = 21` and `kc = 2048` (capped at [`KC_MAX`]); for a 50-bit prime
-//! `w = 17`. Six `dgemm` products cost about a sixth of the float kernel's rate, which is still
+//! For `p = 2^61 - 1`, `w = 21` and `kc = 512`; for a 50-bit prime `w = 17` and `kc = 1024`
+//! ([`KC_MAX`]). Six `dgemm` products cost about a sixth of the float kernel's rate, which is still
 //! several times the `u128` register kernel of `large_prime.rs`, used for the narrow updates
 //! where the splitting would not pay.
 
@@ -33,6 +34,17 @@ use std::cell::RefCell;
 const KC_MAX: usize = 1024;
 /// Columns of `C` per block of `B` planes.
 const NB: usize = 512;
+/// Columns of one tile of the six products inside a row block (`6 x 128 x 64` doubles, in L2).
+const NS: usize = 64;
+/// `1.5 * 2^52`: for an integer-valued `|x| < 2^51`, `x + MAGIC` has the exponent of `MAGIC` and
+/// `x` in its low mantissa bits.
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// The integer value of an integer-valued `f64` with `|x| < 2^51` (exact, branch-free).
+#[inline(always)]
+fn to_i64(x: f64) -> i64 {
+    (x + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
+}
 /// The products: limb planes `0, 1, 2` are the digits, `3, 4, 5` the sums `01, 12, 02`.
 const PLANES: usize = 6;
 /// About 10 ms of products per thread between interrupt polls; blocks of about 128 rows.
@@ -40,9 +52,27 @@ const SCHEDULE: ScheduleParams =
     ScheduleParams { step_work: 1 << 26, par_min_work: 1 << 20, align: 8, blocks_per_thread: 1 };
 
 thread_local! {
-    /// Per-thread planes of a row block of `A` and of the six products (reused between blocks,
-    /// so the pages are not faulted in again for every block).
+    /// Per-thread buffers (the planes of a row block of `A` and the product tiles; the planes of
+    /// a block of `B`), reused between calls so that their pages are not faulted in again. They
+    /// are taken out while in use, so a call nested by work stealing just allocates its own.
     static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    static B_SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a buffer of at least `len` doubles taken from `cell` (and puts it back).
+fn with_scratch<R>(
+    key: &'static std::thread::LocalKey<RefCell<Vec<f64>>>,
+    len: usize,
+    f: impl FnOnce(&mut [f64]) -> Result<R>,
+) -> Result<R> {
+    let mut buf = key.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    if buf.len() < len {
+        check_allocation("limb products", len as u128, 8)?;
+        buf.resize(len, 0.0);
+    }
+    let out = f(&mut buf[..len]);
+    key.with(|c| *c.borrow_mut() = buf);
+    out
 }
 
 /// The constants of the limb splitting for one prime.
@@ -53,7 +83,7 @@ pub(crate) struct Limbs {
     half: u64,
     /// Limb width `w`.
     w: u32,
-    /// Shared dimension of one round of products, at most `2^(53 - 2w)`.
+    /// Shared dimension of one round of products, at most `2^(51 - 2w)`.
     kc: usize,
     /// `2^(w s) mod p` for `s = 0..5`.
     pow: [u64; 5],
@@ -67,13 +97,13 @@ impl Limbs {
         let p = field.modulus();
         let bits = 64 - p.leading_zeros();
         let w = bits.div_ceil(3);
-        let kc = (1usize << (53 - 2 * w).min(30)).min(KC_MAX);
+        let kc = (1usize << (51 - 2 * w).min(30)).min(KC_MAX);
         let mut pow = [1u64; 5];
         for s in 1..5 {
             pow[s] = field.mul(&pow[s - 1], &field.reduce_u128(1u128 << w));
         }
-        // |c_s| <= 3 * 2^53 (a sum of three products), so |sum_s c_s pow_s| < 15 * 2^53 * p
-        // < p * 2^57; the offset p * 2^58 makes the sum positive and keeps its high word below p.
+        // |c_s| < 2^51 (see `combine`), so |sum_s c_s pow_s| < p 2^54; the offset p 2^58 makes the
+        // sum positive and keeps its high word below p.
         let offset = (p as u128) << 58;
         Limbs { field: *field, half: (p - 1) / 2, w, kc, pow, offset }
     }
@@ -124,44 +154,53 @@ impl Limbs {
         }
     }
 
-    /// `c[j] <- c[j] - (A B)_j mod p` from the six exact products of one row.
+    /// `c <- c - (A B) mod p` for one entry from its six exact products (order of the planes).
+    ///
+    /// The convolution terms are formed in `f64`: every operand and intermediate is an integer
+    /// below `2^53` in absolute value (`|Q| <= kc 2^(2w) <= 2^51`, `|P| <= 2^49`), so no rounding
+    /// happens, and each `|c_s| <= 3 kc 2^(2w-2) < 2^51`, where [`to_i64`] is exact.
     #[inline(always)]
-    fn combine(&self, c: &mut u64, prods: [f64; PLANES]) {
-        let [p0, p1, p2, q01, q12, q02] = prods.map(|v| v as i64);
-        let cs = [p0, q01 - p0 - p1, q02 - p0 - p2 + p1, q12 - p1 - p2, p2];
-        let mut s = 0i128;
-        for (cv, pw) in cs.iter().zip(&self.pow) {
+    fn combine(&self, c: &mut u64, [p0, p1, p2, q01, q12, q02]: [f64; PLANES]) {
+        let cs = [p0, q01 - p0 - p1, q02 - p0 - p2 + p1, q12 - p1 - p2, p2].map(to_i64);
+        let mut s = cs[0] as i128;
+        for (cv, pw) in cs[1..].iter().zip(&self.pow[1..]) {
             s += *cv as i128 * *pw as i128;
         }
+        // |s| < 2^51 (1 + 4 p) < p 2^54, so s + offset lies in (0, p 2^59): positive, high word below p.
         let r = self.field.reduce_u128((s + self.offset as i128) as u128);
         *c = self.field.sub(c, &r);
     }
 
-    /// One row block: `C_blk <- C_blk - A_blk B` with `bp` the planes of the `kc x nb` block of `B`.
+    /// One row block: `C_blk <- C_blk - A_blk B` with `bp` the planes of the `kc x nb` block of
+    /// `B`, in column tiles of `NS` so that the six product tiles stay in L2 until combined.
     fn block(&self, a: MatRef<'_, u64>, bp: &[f64], mut c: MatMut<'_, u64>) -> Result<()> {
         let (h, kc, nb) = (c.rows(), a.cols(), c.cols());
-        let (asz, csz) = (h * kc, h * nb);
-        SCRATCH.with(|cell| {
-            let mut buf = cell.borrow_mut();
-            let need = PLANES * (asz + csz);
-            if buf.len() < need {
-                check_allocation("limb products", need as u128, 8)?;
-                buf.resize(need, 0.0);
-            }
+        let asz = h * kc;
+        let tsz = h * NS.min(nb);
+        with_scratch(&SCRATCH, PLANES * (asz + tsz), |buf| {
             let (ap, out) = buf.split_at_mut(PLANES * asz);
             self.planes(a, ap);
-            for q in 0..PLANES {
-                let am = MatRef::new(&ap[q * asz..(q + 1) * asz], h, kc, kc)?;
-                let bm = MatRef::new(&bp[q * kc * nb..(q + 1) * kc * nb], kc, nb, nb)?;
-                let cm = MatMut::new(&mut out[q * csz..(q + 1) * csz], h, nb, nb)?;
-                dgemm(cm, false, 1.0, Op::N(am), Op::N(bm), Par::Seq);
-            }
-            for i in 0..h {
-                let row = c.row_mut(i);
-                for (j, cv) in row.iter_mut().enumerate() {
-                    let t = i * nb + j;
-                    let prods = [out[t], out[csz + t], out[2 * csz + t], out[3 * csz + t], out[4 * csz + t], out[5 * csz + t]];
-                    self.combine(cv, prods);
+            for j0 in (0..nb).step_by(NS) {
+                let ns = NS.min(nb - j0);
+                let csz = h * ns;
+                for q in 0..PLANES {
+                    let am = MatRef::new(&ap[q * asz..(q + 1) * asz], h, kc, kc)?;
+                    let bm = MatRef::new(&bp[q * kc * nb..(q + 1) * kc * nb], kc, nb, nb)?.submatrix(0, j0, kc, ns);
+                    let cm = MatMut::new(&mut out[q * csz..(q + 1) * csz], h, ns, ns)?;
+                    dgemm(cm, false, 1.0, Op::N(am), Op::N(bm), Par::Seq);
+                }
+                let (o0, rest) = out.split_at(csz);
+                let (o1, rest) = rest.split_at(csz);
+                let (o2, rest) = rest.split_at(csz);
+                let (o3, rest) = rest.split_at(csz);
+                let (o4, rest) = rest.split_at(csz);
+                let o5 = &rest[..csz];
+                for i in 0..h {
+                    let row = &mut c.row_mut(i)[j0..j0 + ns];
+                    for (j, cv) in row.iter_mut().enumerate() {
+                        let t = i * ns + j;
+                        self.combine(cv, [o0[t], o1[t], o2[t], o3[t], o4[t], o5[t]]);
+                    }
                 }
             }
             Ok(())
@@ -183,14 +222,26 @@ impl Limbs {
         let (m, k, n) = (c.rows(), a.cols(), c.cols());
         debug_assert!(a.rows() == m && b.rows() == k && b.cols() == n);
         let bsize = self.kc.min(k) * NB.min(n);
-        check_allocation("limb planes", (PLANES * bsize) as u128, 8)?;
-        let mut bp = vec![0.0f64; PLANES * bsize];
+        with_scratch(&B_SCRATCH, PLANES * bsize, |bp| self.rounds(c.rb_mut(), a, b, bp, par, intr))
+    }
+
+    /// The rounds of [`Self::gemm_sub`], with `bp` room for the planes of one block of `B`.
+    fn rounds(
+        &self,
+        mut c: MatMut<'_, u64>,
+        a: MatRef<'_, u64>,
+        b: MatRef<'_, u64>,
+        bp: &mut [f64],
+        par: Par,
+        intr: &dyn Interrupt,
+    ) -> Result<()> {
+        let (m, k, n) = (c.rows(), a.cols(), c.cols());
         for k0 in (0..k).step_by(self.kc) {
             let kc = self.kc.min(k - k0);
             for j0 in (0..n).step_by(NB) {
                 intr.check()?;
                 let nb = NB.min(n - j0);
-                self.planes(b.submatrix(k0, j0, kc, nb), &mut bp);
+                self.planes(b.submatrix(k0, j0, kc, nb), bp);
                 let a_blk = a.submatrix(0, k0, m, kc);
                 let c_blk = c.rb_mut().submatrix_mut(0, j0, m, nb);
                 let sched = RowSchedule::new(m, PLANES * kc * nb, &SCHEDULE, par);
@@ -227,7 +278,7 @@ mod tests {
         for p in [8_388_617u64, 1_125_899_906_842_597, (1 << 61) - 1, 9_223_372_036_854_775_783] {
             let f = PrimeField::new(p).unwrap();
             let l = Limbs::new(&f);
-            assert!(l.kc as u128 * (1u128 << (2 * l.w)) <= 1 << 53, "p={p}");
+            assert!(l.kc as u128 * (1u128 << (2 * l.w)) <= 1 << 51, "p={p}");
             let h = 1i128 << (l.w - 1);
             for a in [0, 1, 2, p / 2, p / 2 + 1, p - 2, p - 1, p / 3, 12_345_678 % p] {
                 let d = l.split(a).map(|v| v as i128);
