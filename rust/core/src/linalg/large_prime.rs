@@ -15,6 +15,7 @@
 //! so the final reduction is a single Moller-Granlund step.
 
 use super::arith::{ModArith, RowSchedule, ScheduleParams};
+use super::limbs::Limbs;
 use super::mat::{MatMut, MatRef};
 use crate::error::Result;
 use crate::par::{Interrupt, Par};
@@ -42,6 +43,8 @@ pub(crate) struct U64Arith {
     chunk: usize,
     /// Shared-dimension block: a multiple of `chunk` (when `chunk < KC_MAX`), at most `KC_MAX`.
     kc: usize,
+    /// The `dgemm` route for the wide updates (`limbs.rs`).
+    limbs: Limbs,
 }
 
 impl U64Arith {
@@ -53,7 +56,7 @@ impl U64Arith {
         let max_product = (p - 1) * (p - 1);
         let chunk = ((u128::MAX - folded_max) / max_product).clamp(1, KC_MAX as u128) as usize;
         let kc = (KC_MAX / chunk) * chunk;
-        U64Arith { field: *field, fold, chunk, kc }
+        U64Arith { field: *field, fold, chunk, kc, limbs: Limbs::new(field) }
     }
 
     /// `x = h 2^64 + l  ->  h (2^64 mod p) + l`, congruent to `x` and at most `(2^64 - 1) p`.
@@ -289,7 +292,8 @@ impl ModArith for U64Arith {
         }
     }
 
-    /// `C <- C - A B`, blocked `KC x NC` over `B`, rows of `C` split across threads.
+    /// `C <- C - A B`: wide updates by limb splitting through `dgemm` (`limbs.rs`), the others
+    /// blocked `KC x NC` over `B` with the register kernel, rows of `C` split across threads.
     fn gemm_sub(
         &self,
         mut c: MatMut<'_, u64>,
@@ -302,6 +306,9 @@ impl ModArith for U64Arith {
         debug_assert!(a.rows() == m && b.rows() == k && b.cols() == n);
         if m == 0 || n == 0 || k == 0 {
             return Ok(());
+        }
+        if Limbs::worthwhile(m, k, n) {
+            return self.limbs.gemm_sub(c, a, b, par, intr);
         }
         let mut bp = vec![0u64; self.kc.min(k) * NC.min(n).div_ceil(NR) * NR];
         for k0 in (0..k).step_by(self.kc) {

@@ -5,8 +5,9 @@
 //! - `p < SMALL_PRIME_BOUND` (`2^23`): centred residues in `f64`, matrix products through
 //!   the one `dgemm` wrapper (`dgemm.rs`, the `gemm` crate) on inner chunks of at most 512, which keeps every sum exact
 //!   (`small_prime.rs`);
-//! - otherwise: `u64` residues, a register-tiled product kernel accumulating in `u128` with
-//!   delayed reduction (`large_prime.rs`).
+//! - otherwise: `u64` residues; wide trailing updates split every residue into three signed
+//!   limbs and take six `dgemm` products (`limbs.rs`), narrow ones use a register-tiled kernel
+//!   accumulating in `u128` with delayed reduction (`large_prime.rs`).
 //!
 //! Both run the same blocked recursive elimination (`elim.rs`), parallel over row blocks when
 //! `par` allows and the work is large, polling the interrupt between blocks. Results are exact,
@@ -20,6 +21,7 @@ mod dgemm;
 mod echelon;
 mod elim;
 mod large_prime;
+mod limbs;
 mod mat;
 mod rref;
 mod singular_values;
