@@ -17,6 +17,7 @@
 
 pub mod certify;
 pub mod driver;
+pub mod gauge;
 pub mod interval;
 pub mod linalg;
 pub mod monodromy;
