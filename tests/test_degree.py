@@ -76,10 +76,25 @@ def test_linear_cnn_quadric() -> None:
     assert (r.dim, r.ambient_dim) == (3, 4)
 
 
-@slow
 def test_symmetric_rank_three_4x4() -> None:
     # sums of three squares in 4 variables: the 4 x 4 symmetric determinant, degree 4.
     _check(nc.mlp([4, 3, 1], degree=2), 4)
+
+
+def test_segre_p2_p3() -> None:
+    # rank-1 4 x 3 matrices (linear MLP (3, 1, 4)): Segre P^2 x P^3, binom(5, 2) = 10.
+    _check(nc.mlp([3, 1, 4], degree=1), 10)
+
+
+def test_non_monomial_activation() -> None:
+    # f = c1 (l1^3 + l1^2) + c2 (l2^3 + l2^2) in C^7 (cubic and quadric parts). The cubic part
+    # C = c1 l1^3 + c2 l2^3 has a unique Waring decomposition with directions m1, m2 (the roots of
+    # the Hessian covariant H(C), quadratic in C); the quadric part then ranges over
+    # span(m1^2, m2^2), i.e. is apolar to H(C): <Q, H(C)> = 0, degree 1 + 2 = 3 hypersurface.
+    r = nc.degree(nc.mlp([2, 2, 1], activation=[0, 0, 1, 1]), threads=1)
+    assert r.degree == 3 and r.runs_agree and r.trace_passed, r
+    # Two witness points lie far out in parameter space (ill-conditioned): only a lower bound.
+    assert 1 <= r.certified_lower_bound <= 3
 
 
 def test_threads_do_not_change_the_result() -> None:

@@ -37,6 +37,7 @@ use num_traits::ToPrimitive;
 const STREAM_SECTION: u64 = 0x4445_475f_7365_6374;
 const STREAM_START: u64 = 0x4445_475f_7374_6172;
 const STREAM_TRACE: u64 = 0x4445_475f_7472_6163;
+const STREAM_RECHART: u64 = 0x4445_475f_6368_6172;
 
 /// Settings of the degree driver.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,13 +139,51 @@ pub fn certify_section(
     let gx = isys.residual(&thin, b)?;
     let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
     let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
-    for rel in [1e-10, 1e-8, 1e-6, 1e-5] {
+    // Krawczyk's test is sound on any box: the larger ones are for ill-conditioned points.
+    for rel in [1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3] {
         let r = rel * scale;
         let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
         let (_, gt, p) = isys.residual_jacobian(&boxx, b)?;
         // G_x = L J E invertible on the box (implied by the inclusion) makes J E of full rank.
         if krawczyk_inside(x, &gx, &yc, &gt, &boxx, r) {
             return Ok(Some(Certificate { radius: r, function: p.phi }));
+        }
+    }
+    Ok(None)
+}
+
+/// [`certify_section`], and where it fails (a witness point far out in the slice chart, with a
+/// nearly dependent `J E`), again in fresh charts: the slice re-centred at the point's parameter
+/// `theta(x)` with new random directions `E'`, where the point is `x' = 0` (same `L`, same `b`:
+/// the same witness function). A certificate in any chart proves a regular point of `V` on the
+/// affine space with its function in the enclosure.
+fn certify_with_recharts(
+    net: &Network,
+    section: &Section,
+    sys: &SectionSystem<'_, ComplexRing>,
+    x: &[C64],
+    b: &[C64],
+    seed: u64,
+    index: u64,
+) -> Result<Option<Certificate>> {
+    const RECHARTS: u64 = 3;
+    if let Some(c) = certify_section(net, section, sys, x, b)? {
+        return Ok(Some(c));
+    }
+    let theta = sys.theta(x);
+    let (n, m) = (sys.n, sys.m);
+    for k in 0..RECHARTS {
+        let mut g = SplitMix64::derived(seed ^ STREAM_RECHART, index, k);
+        let chart =
+            Section { theta0: theta.clone(), e: (0..n * m).map(|_| cnormal(&mut g)).collect(), l: section.l.clone() };
+        let csys = SectionSystem::new(net, ComplexRing, &chart)?;
+        let x0 = refine(&csys, &vec![C64::ZERO; m], b)?;
+        let p = csys.point(&x0)?;
+        if min_normalized_pivot(&p.je, csys.big_n, m) < 1e-9 {
+            continue;
+        }
+        if let Some(c) = certify_section(net, &chart, &csys, &x0, b)? {
+            return Ok(Some(c));
         }
     }
     Ok(None)
@@ -272,9 +311,9 @@ pub fn degree(net: &Network, seed: u64, opts: &DegreeOptions, par: Par, intr: &d
     let (trace_residual, trace_failures) = trace_test(&sys, &best.b0, &best.sols, seed, opts, par, intr)?;
     let (certified, lower) = if opts.certify {
         let mut certs = Vec::with_capacity(best.sols.len());
-        for f in &best.sols {
+        for (i, f) in best.sols.iter().enumerate() {
             intr.check()?;
-            certs.push(certify_section(net, &best.section, &sys, &f.t, &best.b0)?);
+            certs.push(certify_with_recharts(net, &best.section, &sys, &f.t, &best.b0, seed, i as u64)?);
         }
         let refs: Vec<Option<&Certificate>> = certs.iter().map(|c| c.as_ref()).collect();
         (refs.iter().filter(|c| c.is_some()).count(), certified_distinct(&refs).len())
