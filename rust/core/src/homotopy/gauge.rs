@@ -194,6 +194,23 @@ mod tests {
         assert_eq!(gauge.fixed, vec![0, 3]);
     }
 
+    /// Gauge-fixed fiber dimension `P - s - dim V`: 0 for the generically identifiable (3,2,2)
+    /// with `t^2` (P = 10, s = 2, dim 8: pairs of squares of linear forms with 2 outputs), and
+    /// 1 for (3,2,1) with `t^2` (P = 8, s = 2, dim 5: quadrics of rank <= 2, where
+    /// `v1 l1^2 + v2 l2^2` is also invariant under the orthogonal group O(2) of the form, the
+    /// hidden symmetry).
+    #[test]
+    fn gauge_fixed_fiber_dimension() {
+        use crate::dimension::{dimension, DimensionOptions};
+        use crate::par::NoInterrupt;
+        for (widths, hidden) in [(vec![3, 2, 2], 0usize), (vec![3, 2, 1], 1)] {
+            let net = mlp(&widths, 2);
+            let gauge = check(&net, 2);
+            let dim = dimension(&net, &DimensionOptions::default(), &NoInterrupt).unwrap().dim;
+            assert_eq!(gauge.free_dim() - dim, hidden, "{widths:?}");
+        }
+    }
+
     /// Linear MLP (3,2,3): GL(2) on the interface, s = 4, fixed by the first 2 x 2 block of W1
     /// (parameters 0, 1, 3, 4 of the 2 x 3 matrix).
     #[test]
