@@ -67,6 +67,7 @@ __all__ = [
     "TrainRecord",
     "TrainRunRecord",
     "train",
+    "degree",
 ]
 
 __version__: str
