@@ -33,7 +33,9 @@ mod _core {
         coefficients, evaluate, evaluation_jacobian, is_prime, jacobian, memory_limit, set_memory_limit,
     };
     #[pymodule_export]
-    use super::critical::{critical_points, ed_degree};
+    use super::critical::{
+        critical_points, ed_degree, CriticalSetRecord, EdDegreeRecord, MonodromyRunRecord, ProgressCounter,
+    };
     #[pymodule_export]
     use super::dimension::{dimension, DimensionRecord, TrialRecord};
     #[pymodule_export]

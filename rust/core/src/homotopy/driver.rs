@@ -21,7 +21,9 @@ use super::certify::{certified_distinct, Certificate, Certifier};
 use super::data_metric::{SampleMetric, SystemMetric};
 use super::linalg::{min_normalized_pivot, norm_inf, solve};
 use super::monodromy::{accept, monodromy, same_function, start_pair, track_all, Found, MonodromyOptions};
+use super::progress::{tick, Progress};
 use super::system::{CriticalSystem, Slice};
+use std::sync::Arc;
 use super::tracker::{refine, PathStatus, TrackerOptions};
 use crate::closest::metric::{check_finite, metric_weights};
 use crate::closest::spectrum::symmetric_eigenvalues;
@@ -40,7 +42,7 @@ const STREAM_DETOUR: u64 = 0x4544_5f64_6574_6f75;
 const STREAM_RECHART: u64 = 0x4544_5f63_6861_7274;
 
 /// Settings of both drivers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct EdOptions {
     pub monodromy: MonodromyOptions,
     pub tracker: TrackerOptions,
@@ -54,6 +56,17 @@ pub struct EdOptions {
     pub real_tol: f64,
     /// Run Krawczyk's test on every solution.
     pub certify: bool,
+    /// Stage counter for progress bars (one stage per run, certification, the tracking to the
+    /// data and its certification); `None`: nobody watches.
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl PartialEq for EdOptions {
+    /// The settings that change the result (the progress sink does not).
+    fn eq(&self, o: &Self) -> bool {
+        (&self.monodromy, &self.tracker, self.runs, self.max_dim, self.real_tol, self.certify)
+            == (&o.monodromy, &o.tracker, o.runs, o.max_dim, o.real_tol, o.certify)
+    }
 }
 
 impl Default for EdOptions {
@@ -65,6 +78,7 @@ impl Default for EdOptions {
             max_dim: 40,
             real_tol: 1e-8,
             certify: true,
+            progress: None,
         }
     }
 }
@@ -284,10 +298,12 @@ fn certificates(
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn solve_generic(
     net: &Network,
     metric: &SystemMetric,
     ambient: usize,
+    target_stages: bool,
     seed: u64,
     opts: &EdOptions,
     par: Par,
@@ -297,6 +313,11 @@ fn solve_generic(
         return Err(CoreError::invalid("runs", "at least one monodromy run is needed"));
     }
     let m = slice_dim(net, seed, opts, par, intr)?;
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        // runs, certification; the target adds tracking and its certification.
+        p.set_total(opts.runs + 1 + if target_stages { 2 } else { 0 });
+    }
     // Every run's count is a lower bound (its solutions are certified separately); the run with
     // the most solutions is the one reported and carried on, the others are evidence.
     let mut first: Option<Generic> = None;
@@ -307,6 +328,7 @@ fn solve_generic(
             first = Some(gen);
         }
         runs.push(s);
+        tick(progress);
     }
     let mut first = first.ok_or_else(|| CoreError::internal("no monodromy run"))?;
     {
@@ -323,6 +345,7 @@ fn solve_generic(
     } else {
         (0, 0)
     };
+    tick(progress);
     let count = first.sols.len();
     let report = EdDegreeReport {
         ed_degree: count,
@@ -348,7 +371,7 @@ pub fn ed_degree(
     intr: &dyn Interrupt,
 ) -> Result<EdDegreeReport> {
     let (metric, ambient) = weights_of(net, metric)?;
-    Ok(solve_generic(net, &metric, ambient, seed, opts, par, intr)?.1)
+    Ok(solve_generic(net, &metric, ambient, false, seed, opts, par, intr)?.1)
 }
 
 /// The learning degree: the ED degree in the data metric of the samples `points`
@@ -364,7 +387,7 @@ pub fn learning_degree(
     let samples = points.len().checked_div(net.input_dim()).unwrap_or(0);
     let values = vec![0.0; samples * net.output_dim()];
     let (metric, ambient) = data_metric_of(net, points, &values)?;
-    Ok(solve_generic(net, &metric, ambient, seed, opts, par, intr)?.1)
+    Ok(solve_generic(net, &metric, ambient, false, seed, opts, par, intr)?.1)
 }
 
 /// An orthonormal real basis (`rows x m`, row-major) of the span of the complex `rows x m`
@@ -547,7 +570,7 @@ fn critical_points_in(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<CriticalPointsReport> {
-    let (gen, ed) = solve_generic(net, metric, ambient, seed, opts, par, intr)?;
+    let (gen, ed) = solve_generic(net, metric, ambient, true, seed, opts, par, intr)?;
     let sys = CriticalSystem::new(net, ComplexRing, &gen.slice, metric)?;
     let (m, big_n) = (sys.m, sys.big_n);
     // The detour point: the midpoint pushed off the real line by a random complex offset of the
@@ -611,6 +634,7 @@ fn critical_points_in(
         }
     }
     let (kept, mrep, merged) = best.ok_or_else(|| CoreError::internal("no route to the target"))?;
+    tick(opts.progress.as_deref());
     let mut points = Vec::with_capacity(kept.len());
     for f in kept {
         intr.check()?;
@@ -660,6 +684,7 @@ fn critical_points_in(
     } else {
         0
     };
+    tick(opts.progress.as_deref());
     Ok(CriticalPointsReport {
         points,
         ed,

@@ -15,6 +15,7 @@
 //! * [`monodromy`]: a start pair and loops through random complex data;
 //! * [`interval`], [`certify`]: Krawczyk's test in outward-rounded complex interval arithmetic,
 //!   through the same generic layers;
+//! * [`progress`]: a stage counter that a front end polls for progress bars;
 //! * [`driver`]: the ED degree with its evidence, and every critical point of a target.
 
 pub mod certify;
@@ -24,6 +25,7 @@ pub mod interval;
 pub mod linalg;
 pub mod monodromy;
 pub mod parameter_homotopy;
+pub mod progress;
 pub mod system;
 pub mod tracker;
 
