@@ -17,6 +17,7 @@ from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
 from neurocore.comparison import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
 from neurocore.critical import CriticalFunction, CriticalPoints, EDDegree, MonodromyRun, critical_points, ed_degree
+from neurocore.critical import critical_points_many
 from neurocore.dimension import DimensionReport, Trial, dimension
 from neurocore.equations import Equations, HilbertFunction, Polynomial, equations, hilbert_function
 from neurocore.errors import (
@@ -111,4 +112,5 @@ __all__ = [
     "TrainingResult",
     "TrainingRun",
     "train",
+    "critical_points_many",
 ]

@@ -13,6 +13,7 @@ __all__ = [
     "ClosestRecord",
     "CriticalPointRecord",
     "critical_points",
+    "critical_points_many",
     "ed_degree",
     "CriticalSetRecord",
     "EdDegreeRecord",
@@ -494,6 +495,22 @@ def critical_points(
     threads: int = 0,
     progress: ProgressCounter | None = None,
 ) -> CriticalSetRecord: ...
+def critical_points_many(
+    net: NetworkCore,
+    targets: _F64,
+    *,
+    metric: _CoefficientMetric = "euclidean",
+    weights: _F64 | None = None,
+    seed: int = 0,
+    runs: int = 2,
+    stable_loops: int = 10,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    real_tol: float = 1e-8,
+    certify: bool = True,
+    threads: int = 0,
+    progress: ProgressCounter | None = None,
+) -> list[CriticalSetRecord]: ...
 def ed_degree(
     net: NetworkCore,
     *,

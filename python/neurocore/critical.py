@@ -48,7 +48,15 @@ from neurocore.closest import _samples
 from neurocore.network import Network
 from neurocore.progress import progress_bar
 
-__all__ = ["CriticalFunction", "CriticalPoints", "EDDegree", "MonodromyRun", "critical_points", "ed_degree"]
+__all__ = [
+    "CriticalFunction",
+    "CriticalPoints",
+    "EDDegree",
+    "MonodromyRun",
+    "critical_points",
+    "critical_points_many",
+    "ed_degree",
+]
 
 
 def _frozen(a: Any, dtype: Any = np.float64) -> np.ndarray:
@@ -668,6 +676,18 @@ def critical_points(
             net._core, u, threads=_threads(threads), real_tol=float(real_tol), **kw, **opts, **p
         ),
     )
+    return _points_from_raw(raw, net, u, name, opts["seed"], threads, real_preimages)
+
+
+def _points_from_raw(
+    raw: _core.CriticalSetRecord,
+    net: Network,
+    u: np.ndarray | None,
+    name: str,
+    seed: int,
+    threads: int | None,
+    real_preimages: bool,
+) -> CriticalPoints:
     fre, fim = np.asarray(raw.function_re), np.asarray(raw.function_im)
     tre, tim = np.asarray(raw.theta_re), np.asarray(raw.theta_im)
     points = []
@@ -675,7 +695,7 @@ def critical_points(
         real = bool(raw.is_real[i])
         f = fre[i] + 1j * fim[i]
         ev = raw.hessian_eigenvalues[i]
-        real_theta = _real_preimage(net, f.real, opts["seed"], threads) if real and real_preimages else None
+        real_theta = _real_preimage(net, f.real, seed, threads) if real and real_preimages else None
         # The stratum of the real preimage (a numerical rank at the local search's tolerance): a
         # critical function reached only through a singular or boundary parameter point says so.
         stratum = None
@@ -711,4 +731,62 @@ def critical_points(
         real_tol=raw.real_tol,
         metric=name,
         network=repr(net),
+    )
+
+
+def critical_points_many(
+    net: Network,
+    targets: Any,
+    metric: Any = None,
+    *,
+    seed: int = 0,
+    threads: int | None = None,
+    runs: int = 2,
+    stable_loops: int = 10,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    real_tol: float = 1e-8,
+    certify: bool = True,
+    real_preimages: bool = True,
+    progress: bool = True,
+) -> tuple[CriticalPoints, ...]:
+    """:func:`critical_points` for each row of ``targets`` on one generic solve.
+
+    The monodromy at generic data (the expensive part) runs once; its solutions are tracked to
+    every target in turn, so all results share one ``ed``. Arguments as in
+    :func:`critical_points`; ``targets`` is ``(n_targets, net.ambient_dim)``.
+
+    Examples
+    --------
+    >>> import neurocore as nc
+    >>> res = nc.critical_points_many(nc.mlp([2, 1, 2], degree=1), [[3, 0, 0, 1], [0, 2, 1, 0]], threads=1)
+    >>> [[round(p.sq_distance.real, 9) for p in r.points] for r in res]   # Eckart-Young
+    [[1.0, 9.0], [1.0, 4.0]]
+    """
+    net = _check_net(net)
+    name, kw = _metric_kwargs(net, metric)
+    try:
+        rows = np.asarray(targets, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("targets: expected a 2-D array of real numbers") from exc
+    if rows.ndim != 2 or rows.shape[1] != net.ambient_dim or rows.shape[0] == 0:
+        raise ValueError(f"targets: expected shape (n_targets, {net.ambient_dim}), got {rows.shape}")
+    us = [parse_float(r, "targets", net.ambient_dim) for r in rows]
+    if isinstance(real_tol, bool) or not isinstance(real_tol, numbers.Real):
+        raise TypeError(f"real_tol: expected a real number, got {real_tol!r}")
+    if not (math.isfinite(real_tol) and real_tol > 0):
+        raise ValueError(f"real_tol: expected a positive finite number, got {real_tol!r}")
+    if not isinstance(real_preimages, bool):
+        raise TypeError(f"real_preimages: expected a bool, got {real_preimages!r}")
+    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
+    stacked = np.ascontiguousarray(np.stack(us))
+    raws = _run_with_progress(
+        progress,
+        "critical points",
+        lambda **p: _core.critical_points_many(
+            net._core, stacked, threads=_threads(threads), real_tol=float(real_tol), **kw, **opts, **p
+        ),
+    )
+    return tuple(
+        _points_from_raw(raw, net, u, name, opts["seed"], threads, real_preimages) for raw, u in zip(raws, us, strict=True)
     )

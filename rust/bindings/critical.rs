@@ -334,3 +334,36 @@ pub fn critical_points<'py>(
     };
     critical_record(py, &rep, seed)
 }
+
+/// Every critical point for each row of `targets` on one generic solve (the monodromy runs
+/// once): a list of records in row order (see `neurocore.critical.critical_points_many`).
+#[pyfunction]
+#[pyo3(signature = (
+    net, targets, *, metric="euclidean", weights=None, seed=0, runs=2, stable_loops=10,
+    max_loops=200, max_dim=40, real_tol=1e-8, certify=true, threads=0, progress=None
+))]
+#[allow(clippy::too_many_arguments)]
+pub fn critical_points_many<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    targets: PyReadonlyArray2<'py, f64>,
+    metric: &str,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    seed: u64,
+    runs: usize,
+    stable_loops: usize,
+    max_loops: usize,
+    max_dim: usize,
+    real_tol: f64,
+    certify: bool,
+    threads: usize,
+    progress: Option<&ProgressCounter>,
+) -> PyResult<Vec<CriticalSetRecord>> {
+    let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify, progress)?;
+    let metric = coefficient_metric(metric, weights)?;
+    let rows: Vec<Vec<f64>> = targets.as_array().rows().into_iter().map(|r| r.to_vec()).collect();
+    let reps = run(py, threads, |par, intr| {
+        driver::critical_points_many(&net.inner, &rows, &metric, seed, &opts, par, intr)
+    })?;
+    reps.iter().map(|r| critical_record(py, r, seed)).collect()
+}

@@ -303,7 +303,7 @@ fn solve_generic(
     net: &Network,
     metric: &SystemMetric,
     ambient: usize,
-    target_stages: bool,
+    targets: usize,
     seed: u64,
     opts: &EdOptions,
     par: Par,
@@ -316,7 +316,7 @@ fn solve_generic(
     let progress = opts.progress.as_deref();
     if let Some(p) = progress {
         // runs, certification; the target adds tracking and its certification.
-        p.set_total(opts.runs + 1 + if target_stages { 2 } else { 0 });
+        p.set_total(opts.runs + 1 + 2 * targets);
     }
     // Every run's count is a lower bound (its solutions are certified separately); the run with
     // the most solutions is the one reported and carried on, the others are evidence.
@@ -371,7 +371,7 @@ pub fn ed_degree(
     intr: &dyn Interrupt,
 ) -> Result<EdDegreeReport> {
     let (metric, ambient) = weights_of(net, metric)?;
-    Ok(solve_generic(net, &metric, ambient, false, seed, opts, par, intr)?.1)
+    Ok(solve_generic(net, &metric, ambient, 0, seed, opts, par, intr)?.1)
 }
 
 /// The learning degree: the ED degree in the data metric of the samples `points`
@@ -387,7 +387,7 @@ pub fn learning_degree(
     let samples = points.len().checked_div(net.input_dim()).unwrap_or(0);
     let values = vec![0.0; samples * net.output_dim()];
     let (metric, ambient) = data_metric_of(net, points, &values)?;
-    Ok(solve_generic(net, &metric, ambient, false, seed, opts, par, intr)?.1)
+    Ok(solve_generic(net, &metric, ambient, 0, seed, opts, par, intr)?.1)
 }
 
 /// An orthonormal real basis (`rows x m`, row-major) of the span of the complex `rows x m`
@@ -522,7 +522,33 @@ pub fn critical_points(
     }
     check_finite("target", target)?;
     let ustar: Vec<C64> = target.iter().map(|&v| C64::real(v)).collect();
-    critical_points_in(net, &metric, ambient, ustar, seed, opts, par, intr)
+    Ok(critical_points_in(net, &metric, ambient, &[ustar], seed, opts, par, intr)?.remove(0))
+}
+
+/// [`critical_points`] for several targets (rows of the `targets` list) on one generic solve:
+/// the monodromy runs once, and its solutions are tracked to each target in turn.
+pub fn critical_points_many(
+    net: &Network,
+    targets: &[Vec<f64>],
+    metric: &Metric,
+    seed: u64,
+    opts: &EdOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<Vec<CriticalPointsReport>> {
+    let (metric, ambient) = weights_of(net, metric)?;
+    let mut us = Vec::with_capacity(targets.len());
+    for target in targets {
+        if target.len() != ambient {
+            return Err(CoreError::invalid(
+                "target",
+                format!("expected {ambient} coefficients (the ambient dimension), got {}", target.len()),
+            ));
+        }
+        check_finite("target", target)?;
+        us.push(target.iter().map(|&v| C64::real(v)).collect());
+    }
+    critical_points_in(net, &metric, ambient, &us, seed, opts, par, intr)
 }
 
 /// Every critical point of the squared loss of the samples (`points` is
@@ -541,7 +567,7 @@ pub fn critical_points_of_data(
     let (metric, ambient) = data_metric_of(net, points, values)?;
     let SystemMetric::Samples(sm) = &metric else { return Err(CoreError::internal("data metric")) };
     let bstar = sm.rhs_mid().to_vec();
-    critical_points_in(net, &metric, ambient, bstar, seed, opts, par, intr)
+    Ok(critical_points_in(net, &metric, ambient, &[bstar], seed, opts, par, intr)?.remove(0))
 }
 
 /// The squared distance of `phi` to the parameter `u` in the metric (the squared loss for data).
@@ -564,13 +590,31 @@ fn critical_points_in(
     net: &Network,
     metric: &SystemMetric,
     ambient: usize,
-    ustar: Vec<C64>,
+    targets: &[Vec<C64>],
+    seed: u64,
+    opts: &EdOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<Vec<CriticalPointsReport>> {
+    let (gen, ed) = solve_generic(net, metric, ambient, targets.len(), seed, opts, par, intr)?;
+    targets.iter().map(|u| track_to_target(net, metric, ambient, &gen, &ed, u, seed, opts, par, intr)).collect()
+}
+
+/// The generic solutions carried to the data `ustar`, and everything reported about them.
+#[allow(clippy::too_many_arguments)]
+fn track_to_target(
+    net: &Network,
+    metric: &SystemMetric,
+    ambient: usize,
+    gen: &Generic,
+    ed: &EdDegreeReport,
+    ustar: &[C64],
     seed: u64,
     opts: &EdOptions,
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<CriticalPointsReport> {
-    let (gen, ed) = solve_generic(net, metric, ambient, true, seed, opts, par, intr)?;
+    let ustar = ustar.to_vec();
     let sys = CriticalSystem::new(net, ComplexRing, &gen.slice, metric)?;
     let (m, big_n) = (sys.m, sys.big_n);
     // The detour point: the midpoint pushed off the real line by a random complex offset of the
@@ -687,7 +731,7 @@ fn critical_points_in(
     tick(opts.progress.as_deref());
     Ok(CriticalPointsReport {
         points,
-        ed,
+        ed: ed.clone(),
         paths: tracked,
         failures: mrep.failures,
         rank_deficient: mrep.rank_deficient,
