@@ -16,8 +16,15 @@ from neurocore.approximation import Approximation, approximate
 from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
 from neurocore.comparison import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
-from neurocore.critical import CriticalFunction, CriticalPoints, EDDegree, MonodromyRun, critical_points, ed_degree
-from neurocore.critical import critical_points_many
+from neurocore.critical import (
+    CriticalFunction,
+    CriticalPoints,
+    EDDegree,
+    MonodromyRun,
+    critical_points,
+    critical_points_many,
+    ed_degree,
+)
 from neurocore.dimension import DimensionReport, Trial, dimension
 from neurocore.equations import Equations, HilbertFunction, Polynomial, equations, hilbert_function
 from neurocore.errors import (

@@ -138,8 +138,8 @@ class LandscapeSummary:
     ``global_on_boundary`` those where the search went lower or there is no such critical point:
     the minimum over the closure of the real neuromanifold then lies on a singular or boundary
     stratum, which holds no smooth critical point. ``start_share_global`` is the fraction of all
-    starts that ended at the global value. ``seconds`` is the wall time of the homotopy part; ``error`` says why a column is
-    missing (for example a dimension above the homotopy limit).
+    starts that ended at the global value. ``seconds`` is the wall time of the homotopy part;
+    ``error`` says why a column is missing (for example a dimension above the homotopy limit).
     """
 
     name: str
@@ -272,8 +272,11 @@ class CompareReport:
                 (
                     "ED degree (euclidean)",
                     [
-                        cell(x, f"{x.ed_degree} (certified >= {x.certified_lower_bound}, runs "
-                                f"{'agree' if x.runs_agree else 'DISAGREE'})")
+                        cell(
+                            x,
+                            f"{x.ed_degree} (certified >= {x.certified_lower_bound}, runs "
+                            f"{'agree' if x.runs_agree else 'DISAGREE'})",
+                        )
                         for x in ls
                     ],
                 ),  # fmt: skip
@@ -583,9 +586,7 @@ def _landscape_summary(
 
     t0 = time.perf_counter()
     try:
-        sets = critical_points_many(
-            net, np.stack(us), seed=seed, threads=threads, progress=False, max_dim=max_dim
-        )
+        sets = critical_points_many(net, np.stack(us), seed=seed, threads=threads, progress=False, max_dim=max_dim)
     except (ValueError, MemoryError) as exc:
         return LandscapeSummary(
             name=name,

@@ -619,8 +619,7 @@ def critical_points(
     real_preimages: bool = True,
     progress: bool = True,
 ) -> CriticalPoints:
-    """Every critical point of the squared distance from ``target`` (or of the squared loss of
-    samples ``data``) on the neurovariety.
+    """Every critical point of the distance from ``target`` (or of the loss of ``data``) on the variety.
 
     The solutions of :func:`ed_degree` at generic complex data are tracked to ``target`` along
     a path through a random complex point (coefficient-parameter homotopy with the gamma trick).
@@ -788,5 +787,6 @@ def critical_points_many(
         ),
     )
     return tuple(
-        _points_from_raw(raw, net, u, name, opts["seed"], threads, real_preimages) for raw, u in zip(raws, us, strict=True)
+        _points_from_raw(raw, net, u, name, opts["seed"], threads, real_preimages)
+        for raw, u in zip(raws, us, strict=True)
     )

@@ -316,9 +316,7 @@ pub fn critical_points<'py>(
         (Some(t), None, None) => {
             let metric = coefficient_metric(metric, weights)?;
             let target: Vec<f64> = t.as_array().to_vec();
-            run(py, threads, |par, intr| {
-                driver::critical_points(&net.inner, &target, &metric, seed, &opts, par, intr)
-            })?
+            run(py, threads, |par, intr| driver::critical_points(&net.inner, &target, &metric, seed, &opts, par, intr))?
         }
         (None, Some(x), Some(y)) => {
             if metric != "data" || weights.is_some() {
@@ -362,8 +360,7 @@ pub fn critical_points_many<'py>(
     let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify, progress)?;
     let metric = coefficient_metric(metric, weights)?;
     let rows: Vec<Vec<f64>> = targets.as_array().rows().into_iter().map(|r| r.to_vec()).collect();
-    let reps = run(py, threads, |par, intr| {
-        driver::critical_points_many(&net.inner, &rows, &metric, seed, &opts, par, intr)
-    })?;
+    let reps =
+        run(py, threads, |par, intr| driver::critical_points_many(&net.inner, &rows, &metric, seed, &opts, par, intr))?;
     reps.iter().map(|r| critical_record(py, r, seed)).collect()
 }

@@ -23,7 +23,6 @@ use super::linalg::{min_normalized_pivot, norm_inf, solve};
 use super::monodromy::{accept, monodromy, same_function, start_pair, track_all, Found, MonodromyOptions};
 use super::progress::{tick, Progress};
 use super::system::{CriticalSystem, Slice};
-use std::sync::Arc;
 use super::tracker::{refine, PathStatus, TrackerOptions};
 use crate::closest::metric::{check_finite, metric_weights};
 use crate::closest::spectrum::symmetric_eigenvalues;
@@ -35,6 +34,7 @@ use crate::par::{check_allocation, Interrupt, Par};
 use crate::ring::{ComplexRing, C64};
 use crate::rng::SplitMix64;
 use num_traits::ToPrimitive;
+use std::sync::Arc;
 
 const STREAM_SLICE: u64 = 0x4544_5f73_6c69_6365;
 const STREAM_START: u64 = 0x4544_5f73_7461_7274;

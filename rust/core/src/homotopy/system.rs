@@ -359,7 +359,8 @@ mod tests {
         let (n, m) = (3, 2);
         let slice =
             Slice { theta0: (0..n).map(|_| cnorm(&mut g)).collect(), b: (0..n * m).map(|_| cnorm(&mut g)).collect() };
-        let sys = CriticalSystem::new(&net, ComplexRing, &slice, &SystemMetric::Diagonal(vec![1.0, 0.5, 2.0, 1.0])).unwrap();
+        let sys =
+            CriticalSystem::new(&net, ComplexRing, &slice, &SystemMetric::Diagonal(vec![1.0, 0.5, 2.0, 1.0])).unwrap();
         let u: Vec<C64> = (0..4).map(|_| cnorm(&mut g)).collect();
         let t: Vec<C64> = (0..m).map(|_| cnorm(&mut g)).collect();
         let (g0, gt, _) = sys.residual_jacobian(&t, &u).unwrap();
