@@ -61,7 +61,7 @@ impl SampleMetric {
     /// is not positive definite.
     pub fn new(net: &Network, points: &[f64], values: &[f64]) -> Result<Self> {
         let (d, outputs) = (net.input_dim(), net.output_dim());
-        if d == 0 || points.len() % d != 0 {
+        if d == 0 || !points.len().is_multiple_of(d) {
             return Err(CoreError::invalid("x", format!("expected samples x {d} values, got {}", points.len())));
         }
         let samples = points.len() / d;
@@ -109,7 +109,8 @@ impl SampleMetric {
         }
         let e_mid: Vec<C64> = e.iter().map(|&z| mid(z)).collect();
         let rank_pivot = min_normalized_pivot(&e_mid, samples, big_m);
-        if !(rank_pivot >= SAMPLE_RANK_TOL) {
+        // Written so that a NaN pivot is refused too.
+        if rank_pivot.is_nan() || rank_pivot < SAMPLE_RANK_TOL {
             return Err(CoreError::invalid(
                 "x",
                 format!(
