@@ -9,8 +9,14 @@
 //! with `E` the `s x M` monomial evaluation matrix, `W = diag(E^T E, ..., E^T E)` (one block per
 //! output) and `b = (E^T Y_1, ..., E^T Y_o)`. Its gradient in `c` is `2 (W c - b)`, so the
 //! critical system is `(J B)^T (W phi - b) = 0` with the data entering only through `b`, which
-//! is linear: the homotopy parameter of a data metric is `b` itself (generic `b` is generic data,
-//! since `E^T` is onto when `E` has full column rank).
+//! is linear (generic `b` is generic data, since `E^T` is onto when `E` has full column rank).
+//!
+//! The homotopy parameter is the *whitened* data `p` with `b = L p`, `L` the double-precision
+//! Cholesky factor of the Gram block (taken as exact numbers, one block per output): in the
+//! coordinates `L^T c` the metric is euclidean, and random monodromy loops in `p` are isotropic
+//! as for the euclidean metric. Loops drawn in `b` itself are squashed by the condition number of
+//! `W` (its square, that of `E`) and were seen to miss solutions. The user's `p* = L^{-1} b*` is
+//! enclosed by interval forward substitution.
 //!
 //! `W` is positive definite exactly when `E` has full column rank `M`; that needs at least `M`
 //! samples in general position (not on a hypersurface spanned by the monomials), checked here.
@@ -18,7 +24,7 @@
 //! given (doubles, exact), so the Krawczyk test encloses the exact metric and data; the tracker
 //! uses the midpoints.
 
-use super::interval::{CIv, IntervalRing};
+use super::interval::{CIv, IntervalRing, Iv};
 use super::linalg::min_normalized_pivot;
 use crate::error::{CoreError, Result};
 use crate::net::monomials::network_monomials;
@@ -43,12 +49,38 @@ pub struct SampleMetric {
     y: Vec<f64>,
     /// `E^T E` (`M x M`, row-major), enclosures.
     gram: Vec<CIv>,
-    /// `b = E^T Y` per output, concatenated (length `M * outputs`), enclosures.
+    /// The lower Cholesky factor `L` of the midpoint of `E^T E` (`M x M`, row-major), exact numbers.
+    chol: Vec<f64>,
+    /// `p* = L^{-1} E^T Y` per output, concatenated (length `M * outputs`), enclosures.
     rhs: Vec<CIv>,
     /// Midpoint of `rhs`: the parameter value that stands for the user's data.
     rhs_mid: Vec<C64>,
     /// Smallest column-normalised pivot of `E`.
     pub rank_pivot: f64,
+}
+
+/// The lower Cholesky factor of a symmetric `n x n` matrix, `None` unless positive definite
+/// (every pivot above `1e-14` of the largest diagonal entry).
+fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
+    let top = (0..n).map(|i| a[i * n + i]).fold(0.0f64, f64::max);
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= l[i * n + k] * l[j * n + k];
+            }
+            if i == j {
+                if s.is_nan() || s <= 1e-14 * top {
+                    return None;
+                }
+                l[i * n + i] = s.sqrt();
+            } else {
+                l[i * n + j] = s / l[j * n + j];
+            }
+        }
+    }
+    Some(l)
 }
 
 fn mid(z: CIv) -> C64 {
@@ -132,18 +164,47 @@ impl SampleMetric {
                 gram[b * big_m + a] = s;
             }
         }
+        let chol = cholesky(&gram.iter().map(|&z| mid(z).re).collect::<Vec<_>>(), big_m).ok_or_else(|| {
+            CoreError::invalid(
+                "x",
+                "the Gram matrix W = E^T E of the monomials at the samples is not numerically positive definite; \
+                 use more or more generic samples",
+            )
+        })?;
         let mut rhs = vec![r.zero(); big_m * outputs];
         for o in 0..outputs {
+            // b_o = E^T Y_o, then p_o = L^{-1} b_o by forward substitution, all enclosed; the
+            // reciprocal of a pivot is enclosed by the neighbours of its correctly rounded value.
             for a in 0..big_m {
                 let mut s = r.zero();
                 for j in 0..samples {
                     s = s.add(e[j * big_m + a].mul(CIv::point(C64::real(values[j * outputs + o]))));
                 }
-                rhs[o * big_m + a] = s;
+                for c in 0..a {
+                    s = s.sub(CIv::point(C64::real(chol[a * big_m + c])).mul(rhs[o * big_m + c]));
+                }
+                let inv = CIv { re: Iv::around(1.0 / chol[a * big_m + a]), im: Iv::point(0.0) };
+                rhs[o * big_m + a] = s.mul(inv);
             }
         }
         let rhs_mid = rhs.iter().map(|&z| mid(z)).collect();
-        Ok(SampleMetric { monomials: big_m, outputs, samples, e, y: values.to_vec(), gram, rhs, rhs_mid, rank_pivot })
+        Ok(SampleMetric {
+            monomials: big_m,
+            outputs,
+            samples,
+            e,
+            y: values.to_vec(),
+            gram,
+            chol,
+            rhs,
+            rhs_mid,
+            rank_pivot,
+        })
+    }
+
+    /// The Cholesky factor entry `L_ab` (zero above the diagonal).
+    pub fn chol(&self, a: usize, b: usize) -> f64 {
+        self.chol[a * self.monomials + b]
     }
 
     /// `E^T E` entry `(a, b)`, an enclosure.
@@ -151,7 +212,7 @@ impl SampleMetric {
         self.gram[a * self.monomials + b]
     }
 
-    /// The enclosures of `b = E^T Y`.
+    /// The enclosures of the whitened data `p* = L^{-1} E^T Y`.
     pub fn rhs(&self) -> &[CIv] {
         &self.rhs
     }
@@ -185,7 +246,7 @@ pub enum SystemMetric {
     /// Positive weights per coefficient; the homotopy parameter is the target `u`, the term
     /// `w * (phi - u)`.
     Diagonal(Vec<f64>),
-    /// The data metric; the homotopy parameter is `b`, the term `W phi - b`.
+    /// The data metric; the homotopy parameter is the whitened data `p`, the term `W phi - L p`.
     Samples(SampleMetric),
 }
 
@@ -216,9 +277,16 @@ mod tests {
             assert!(has(sm.gram(a, a), v), "{:?}", sm.gram(a, a));
         }
         assert!(has(sm.gram(0, 1), 0.0) && has(sm.gram(0, 2), 2.0) && has(sm.gram(2, 0), 2.0));
-        // Columns of E dotted with y = (1, 2, 3, 4).
-        for (z, v) in sm.rhs().iter().zip([8.0, -1.0, 7.0, 1.0]) {
-            assert!(has(*z, v), "{z:?}");
+        // Columns of E dotted with y = (1, 2, 3, 4) are b = (8, -1, 7, 1); the whitened data
+        // satisfy L p = b and L L^T = E^T E.
+        let p: Vec<f64> = sm.rhs_mid().iter().map(|z| z.re).collect();
+        for (a, want) in [8.0, -1.0, 7.0, 1.0].into_iter().enumerate() {
+            let lp: f64 = (0..4).map(|c| sm.chol(a, c) * p[c]).sum();
+            assert!((lp - want).abs() < 1e-12, "{lp} {want}");
+            for c in 0..4 {
+                let llt: f64 = (0..4).map(|k| sm.chol(a, k) * sm.chol(c, k)).sum();
+                assert!((llt - mid(sm.gram(a, c)).re).abs() < 1e-12);
+            }
         }
         // Loss of c = 0 is ||y||^2.
         assert!((sm.loss(&[C64::ZERO; 4]).re - 30.0).abs() < 1e-12);

@@ -225,6 +225,21 @@ fn draw_slice(n: usize, m: usize, seed: u64, run: u64) -> Slice {
     Slice { theta0: (0..n).map(|_| cnormal(&mut g)).collect(), b: (0..n * m).map(|_| cnormal(&mut g)).collect() }
 }
 
+/// Removes solutions whose function is negligible next to the largest one (max-norm ratio below
+/// `1e-8`) and returns how many. They sit where the whole sliced Jacobian vanishes (for a
+/// monomial MLP: a hidden neuron's linear form is zero, so `phi = 0`, the vertex of the cone):
+/// `G = (J B)^T (...)` is zero there for every data, yet the column-normalised rank test cannot
+/// see a Jacobian that shrinks uniformly. The vertex of a non-linear cone is a singular point,
+/// and for generic data no smooth critical point has a function that small, so they are rank
+/// drops and are counted as such.
+fn drop_vertex(sols: &mut Vec<Found>) -> usize {
+    let size = |f: &Found| f.phi.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+    let top = sols.iter().map(size).fold(0.0f64, f64::max);
+    let before = sols.len();
+    sols.retain(|f| size(f) > 1e-8 * top);
+    before - sols.len()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_once(
     net: &Network,
@@ -241,7 +256,8 @@ fn run_once(
     let mut g = SplitMix64::derived(seed, STREAM_START, run);
     let (start, u0) = start_pair(&sys, &mut g, opts.monodromy.rank_tol)?;
     let loop_seed = seed ^ run.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let (sols, rep) = monodromy(&sys, &u0, start, &opts.monodromy, &opts.tracker, loop_seed, par, intr)?;
+    let (mut sols, rep) = monodromy(&sys, &u0, start, &opts.monodromy, &opts.tracker, loop_seed, par, intr)?;
+    let vertex = drop_vertex(&mut sols);
     let summary = RunSummary {
         seed: loop_seed,
         count: sols.len(),
@@ -249,7 +265,7 @@ fn run_once(
         loops_without_new: rep.loops_without_new,
         paths: rep.paths,
         failures: rep.failures,
-        rank_deficient: rep.rank_deficient,
+        rank_deficient: rep.rank_deficient + vertex,
         history: rep.history,
     };
     Ok((Generic { slice, u0, sols }, summary))
@@ -660,6 +676,7 @@ fn track_to_target(
         let mut mrep = super::monodromy::MonodromyReport::default();
         let mut kept: Vec<Found> = Vec::new();
         let mut merged = 0usize;
+        let mut vertex_ends = 0usize;
         for r in &ends {
             if let Some(f) = accept(&sys, r, opts.monodromy.rank_tol, &mut mrep)? {
                 if kept.iter().any(|k| same_function(&k.phi, &f.phi, opts.monodromy.dedup_tol)) {
@@ -669,6 +686,8 @@ fn track_to_target(
                 }
             }
         }
+        vertex_ends += drop_vertex(&mut kept);
+        mrep.rank_deficient += vertex_ends;
         let complete = kept.len() == starts.len();
         if best.as_ref().is_none_or(|b| kept.len() > b.0.len()) {
             best = Some((kept, mrep, merged));

@@ -2,7 +2,7 @@
 //!
 //! Start pair: a random slice point `t_0` with `x_0 = phi(theta(t_0))`, `J_0 = J B (t_0)`, and
 //! `w` in the left kernel of `J_0` (`J_0^T w = 0`); then `u_0 = x_0 - W^{-1} w` (for the data
-//! metric, whose parameter is `b`: `b_0 = W x_0 - w`) makes `G(t_0; u_0) = 0`. A loop `u_0 -> u_1 -> u_2 -> u_0` through random complex data permutes
+//! metric, whose parameter is the whitened data: `p_0 = L^{-1} (W x_0 - w)`) makes `G(t_0; u_0) = 0`. A loop `u_0 -> u_1 -> u_2 -> u_0` through random complex data permutes
 //! the solutions; end points whose function is new are added. Solutions are kept one per
 //! distinct function (the critical points are counted as functions, never as slice points),
 //! and only where `J B` has full rank `m` in the scale-invariant test of [`super::linalg`].

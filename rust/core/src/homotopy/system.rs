@@ -5,8 +5,8 @@
 //! `G(t; u) = (J_phi(theta(t)) B)^T W (phi(theta(t)) - u)`, `m` equations in `m` unknowns,
 //!
 //! with Jacobian `G_t = (J B)^T W (J B) + [B^T (dJ[B e_j])^T W (phi - u)]_j`. For the dense
-//! data metric ([`super::data_metric`]) the term `W (phi - u)` is `W phi - b` and the parameter
-//! is `b`; everything else is the same formula. The second term
+//! data metric ([`super::data_metric`]) the term `W (phi - u)` is `W phi - L p` and the
+//! parameter is the whitened data `p`; everything else is the same formula. The second term
 //! is a Hessian-vector product: the generic layers run over duals over the base ring, with the
 //! tangent `B e_j`, and return `J` together with its derivative `dJ[B e_j]`.
 //!
@@ -49,14 +49,29 @@ impl ComplexScalars for ComplexRing {
     }
 }
 
+/// `diag(A, ..., A) v` for the `block x block` matrix `A` (row-major).
+fn block_times<R: Ring>(r: &R, block: usize, a: &[R::Elem], v: &[R::Elem]) -> Vec<R::Elem> {
+    let mut out = vec![r.zero(); v.len()];
+    for (o, chunk) in v.chunks(block).enumerate() {
+        for i in 0..block {
+            let acc = &mut out[o * block + i];
+            for (c, x) in chunk.iter().enumerate() {
+                r.mul_add_assign(acc, &a[i * block + c], x);
+            }
+        }
+    }
+    out
+}
+
 /// The metric as ring elements.
 enum Form<E> {
     /// Weights per coefficient: the term `w * (phi - u)`.
     Diagonal(Vec<E>),
     /// The data metric `W = diag(G, ..., G)` (`G` the `M x M` Gram block, one per output): the
-    /// term `W phi - b`. `target` encloses the user's `b`, used when the parameter is its
-    /// midpoint `target_mid` (so the Krawczyk test sees the exact data, not its rounding).
-    Dense { block: usize, gram: Vec<E>, target: Vec<E>, target_mid: Vec<C64> },
+    /// term `W phi - L p` (`L` the Cholesky factor of `G`, exact numbers; `p` the whitened
+    /// data). `target` encloses the user's `p`, used when the parameter is its midpoint
+    /// `target_mid` (so the Krawczyk test sees the exact data, not its rounding).
+    Dense { block: usize, gram: Vec<E>, chol: Vec<E>, target: Vec<E>, target_mid: Vec<C64> },
 }
 
 /// The slice, the metric and the maps of one critical system.
@@ -123,8 +138,14 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
                         gram.push(ring.enclosed(sm.gram(a, c)));
                     }
                 }
+                let mut chol = Vec::with_capacity(block * block);
+                for a in 0..block {
+                    for c in 0..block {
+                        chol.push(ring.exact(C64::real(sm.chol(a, c))));
+                    }
+                }
                 let target = sm.rhs().iter().map(|&z| ring.enclosed(z)).collect();
-                Form::Dense { block, gram, target, target_mid: sm.rhs_mid().to_vec() }
+                Form::Dense { block, gram, chol, target, target_mid: sm.rhs_mid().to_vec() }
             }
         };
         Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, metric })
@@ -135,30 +156,33 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         let r = &self.ring;
         match &self.metric {
             Form::Diagonal(w) => v.iter().zip(w).map(|(x, w)| r.mul(w, x)).collect(),
-            Form::Dense { block, gram, .. } => {
-                let mut out = vec![r.zero(); v.len()];
-                for (o, chunk) in v.chunks(*block).enumerate() {
-                    for a in 0..*block {
-                        let acc = &mut out[o * block + a];
-                        for (c, x) in chunk.iter().enumerate() {
-                            r.mul_add_assign(acc, &gram[a * block + c], x);
-                        }
-                    }
-                }
-                out
-            }
+            Form::Dense { block, gram, .. } => block_times(r, *block, gram, v),
         }
     }
 
     /// The homotopy parameter that makes `phi` critical with the co-normal `w` (`(J B)^T w = 0`):
-    /// `u = phi - W^{-1} w` for weights, `b = W phi - w` for the data metric.
+    /// `u = phi - W^{-1} w` for weights, `p = L^{-1} (W phi - w)` for the data metric.
     pub fn start_parameter(&self, phi: &[R::Elem], w: &[R::Elem]) -> Vec<R::Elem>
     where
         R: Ring<Elem = C64>,
     {
         match &self.metric {
             Form::Diagonal(wt) => phi.iter().zip(w).zip(wt).map(|((p, w), d)| *p - w.scale(1.0 / d.re)).collect(),
-            Form::Dense { .. } => self.metric_times(phi).iter().zip(w).map(|(a, b)| *a - *b).collect(),
+            Form::Dense { block, chol, .. } => {
+                // Forward substitution, block by block.
+                let b: Vec<C64> = self.metric_times(phi).iter().zip(w).map(|(a, b)| *a - *b).collect();
+                let mut p = vec![C64::ZERO; b.len()];
+                for o in 0..b.len() / block {
+                    for a in 0..*block {
+                        let mut s = b[o * block + a];
+                        for c in 0..a {
+                            s -= chol[a * block + c] * p[o * block + c];
+                        }
+                        p[o * block + a] = s.scale(1.0 / chol[a * block + a].re);
+                    }
+                }
+                p
+            }
         }
     }
 
@@ -212,13 +236,12 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
             Form::Diagonal(w) => {
                 phi.iter().zip(u).zip(w).map(|((p, &uk), w)| r.mul(w, &r.sub(p, &r.rounded(uk)))).collect()
             }
-            Form::Dense { target, target_mid, .. } => {
+            Form::Dense { block, chol, target, target_mid, .. } => {
                 let wp = self.metric_times(phi);
-                if u == target_mid.as_slice() {
-                    wp.iter().zip(target).map(|(a, b)| r.sub(a, b)).collect()
-                } else {
-                    wp.iter().zip(u).map(|(a, &b)| r.sub(a, &r.rounded(b))).collect()
-                }
+                let p: Vec<R::Elem> =
+                    if u == target_mid.as_slice() { target.clone() } else { u.iter().map(|&b| r.rounded(b)).collect() };
+                let lp = block_times(r, *block, chol, &p);
+                wp.iter().zip(&lp).map(|(a, b)| r.sub(a, b)).collect()
             }
         }
     }
@@ -299,12 +322,15 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
     }
 
     /// `dG/ds` along `u(s) = u_0 + s (u_1 - u_0)`: `-(J B)^T W (u_1 - u_0)` for weights,
-    /// `-(J B)^T (b_1 - b_0)` for the data metric.
+    /// `-(J B)^T L (p_1 - p_0)` for the data metric.
     pub fn parameter_derivative(&self, jb: &[R::Elem], du: &[C64]) -> Vec<R::Elem> {
         let r = &self.ring;
         let v: Vec<R::Elem> = match &self.metric {
             Form::Diagonal(w) => du.iter().zip(w).map(|(&d, w)| r.neg(&r.mul(w, &r.rounded(d)))).collect(),
-            Form::Dense { .. } => du.iter().map(|&d| r.neg(&r.rounded(d))).collect(),
+            Form::Dense { block, chol, .. } => {
+                let d: Vec<R::Elem> = du.iter().map(|&d| r.neg(&r.rounded(d))).collect();
+                block_times(r, *block, chol, &d)
+            }
         };
         self.jb_transpose_times(jb, &v)
     }
