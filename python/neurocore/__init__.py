@@ -25,6 +25,7 @@ from neurocore.critical import (
     critical_points_many,
     ed_degree,
 )
+from neurocore.degree import DegreeResult, degree
 from neurocore.dimension import DimensionReport, Trial, dimension
 from neurocore.equations import Equations, HilbertFunction, Polynomial, equations, hilbert_function
 from neurocore.errors import (
@@ -120,4 +121,6 @@ __all__ = [
     "TrainingRun",
     "train",
     "critical_points_many",
+    "DegreeResult",
+    "degree",
 ]

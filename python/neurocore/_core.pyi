@@ -526,6 +526,18 @@ def ed_degree(
     threads: int = 0,
     progress: ProgressCounter | None = None,
 ) -> EdDegreeRecord: ...
+def degree(
+    net: NetworkCore,
+    *,
+    seed: int = 0,
+    runs: int = 2,
+    stable_loops: int = 20,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    certify: bool = True,
+    threads: int = 0,
+    memory_limit: int | None = None,
+) -> dict[str, Any]: ...
 def cnn_realizability(filter_sizes: _Ints, nums: _Ints, dens: _Ints) -> dict[str, Any]: ...
 def coefficients(net: NetworkCore, theta: Any, field: _Field) -> ExactMatrix | _U64 | _F64: ...
 def dimension(

@@ -313,6 +313,24 @@ def _run_eddegree(args: argparse.Namespace) -> int:
     return 0
 
 
+def _degree_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--runs", type=int, default=2, help="independent monodromy runs that must agree (default 2)")
+    p.add_argument("--stable-loops", type=int, default=20, help="loops without a new point to stop (default 20)")
+    p.add_argument("--max-dim", type=int, default=40, help="refuse neurovarieties of larger dimension (default 40)")
+
+
+def _run_degree(args: argparse.Namespace) -> int:
+    from neurocore.degree import degree
+
+    net = network_from_args(args)
+    res = degree(
+        net, seed=args.seed, threads=args.threads, runs=args.runs, stable_loops=args.stable_loops, max_dim=args.max_dim
+    )
+    print(json.dumps(res.to_dict(), indent=2) if args.json else res)
+    return 0
+
+
 def _run_critical(args: argparse.Namespace) -> int:
     from neurocore.critical import critical_points
 
@@ -682,6 +700,9 @@ def build_parser() -> argparse.ArgumentParser:
     eddeg = commands.add_parser("eddegree", help="ED degree of a neurovariety (monodromy, Krawczyk lower bound)")
     add_architecture_parsers(eddeg, _eddegree_options)
     eddeg.set_defaults(run=_run_eddegree)
+    deg = commands.add_parser("degree", help="degree of a neurovariety (witness set: monodromy, trace test, Krawczyk)")
+    add_architecture_parsers(deg, _degree_options)
+    deg.set_defaults(run=_run_degree)
     crit = commands.add_parser("critical", help="every critical point of the distance to a target (homotopy)")
     add_architecture_parsers(crit, _critical_options)
     crit.set_defaults(run=_run_critical)

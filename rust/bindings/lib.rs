@@ -6,6 +6,7 @@ mod closest;
 mod cnn;
 mod compute;
 mod critical;
+mod degree;
 mod dimension;
 mod equations;
 mod errors;
@@ -64,6 +65,9 @@ mod _core {
 
     #[pymodule_export]
     use super::training::{train, TrainRecord, TrainRunRecord};
+
+    #[pymodule_export]
+    use super::degree::degree;
 
     use pyo3::prelude::*;
 

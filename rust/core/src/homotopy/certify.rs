@@ -86,28 +86,7 @@ impl<'n> Certifier<'n> {
             let r = rel * scale;
             let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
             let (_, gt, p) = self.sys.residual_jacobian(&boxx, u)?;
-            // K = x - Y G(x) + (I - Y G_t(X)) (X - x).
-            let d = CIv::ball(C64::ZERO, r);
-            let mut inside = true;
-            for i in 0..m {
-                let mut k = CIv::point(x[i]);
-                for j in 0..m {
-                    k = k.sub(yc[i * m + j].mul(gx[j]));
-                }
-                for j in 0..m {
-                    let mut ygt = r_.zero();
-                    for l in 0..m {
-                        ygt = ygt.add(yc[i * m + l].mul(gt[l * m + j]));
-                    }
-                    let delta = if i == j { CIv::point(C64::ONE) } else { r_.zero() };
-                    k = k.add(delta.sub(ygt).mul(d));
-                }
-                if !k.strictly_inside(boxx[i]) {
-                    inside = false;
-                    break;
-                }
-            }
-            if !inside {
+            if !krawczyk_inside(x, &gx, &yc, &gt, &boxx, r) {
                 continue;
             }
             // Full column rank of J B on the box.
@@ -128,6 +107,34 @@ impl<'n> Certifier<'n> {
         }
         Ok(None)
     }
+}
+
+/// Krawczyk's inclusion `K(X) = x - Y G(x) + (I - Y G_x(X)) (X - x)` strictly inside `X`, for the
+/// box `X` of half-side `r` around `x` (`m` unknowns): `gx` encloses `G(x)`, `gt` encloses the
+/// Jacobian over `X` (`m x m`), `y` is the point inverse `~ G_x(x)^{-1}` (thin intervals). The
+/// one Krawczyk step shared by every system that certifies (critical, linear section).
+pub fn krawczyk_inside(x: &[C64], gx: &[CIv], y: &[CIv], gt: &[CIv], boxx: &[CIv], r: f64) -> bool {
+    let m = x.len();
+    let r_ = IntervalRing;
+    let d = CIv::ball(C64::ZERO, r);
+    for i in 0..m {
+        let mut k = CIv::point(x[i]);
+        for j in 0..m {
+            k = k.sub(y[i * m + j].mul(gx[j]));
+        }
+        for j in 0..m {
+            let mut ygt = r_.zero();
+            for l in 0..m {
+                ygt = ygt.add(y[i * m + l].mul(gt[l * m + j]));
+            }
+            let delta = if i == j { CIv::point(C64::ONE) } else { r_.zero() };
+            k = k.add(delta.sub(ygt).mul(d));
+        }
+        if !k.strictly_inside(boxx[i]) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Greedy count of certificates with pairwise disjoint function enclosures (in order): a

@@ -21,13 +21,16 @@
 pub mod certify;
 pub mod data_metric;
 pub mod driver;
+pub mod gauge;
 pub mod interval;
 pub mod linalg;
 pub mod monodromy;
 pub mod parameter_homotopy;
 pub mod progress;
+pub mod section;
 pub mod system;
 pub mod tracker;
+pub mod witness;
 
 pub use parameter_homotopy::ParameterHomotopy;
 pub use tracker::{PathResult, PathStatus, TrackerOptions};
