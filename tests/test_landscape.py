@@ -88,3 +88,14 @@ def test_cli_learning_degree_and_data_critical_points(tmp_path, capsys):
     want = sorted(float(np.sum(y * y) - np.sum(t * t) + np.sum(sv**2) - v**2) for v in sv)
     got = sorted(p["sq_distance"][0] for p in out["points"])
     np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("filters", "want"), [([2, 2], 5), ([2, 2, 2], 16)])
+def test_gold_param_critical_functions_all(filters, want):
+    # Gold rows conv1d-2-2-param_critical_functions_all-euclidean-3 (5) and
+    # conv1d-2-2-2-param_critical_functions_all-euclidean-2 (16): Macaulay2 Groebner bases of
+    # the gauge-fixed critical ideal over two primes (tests/data/ed_degrees.jsonl).
+    r = nc.param_critical_functions(nc.conv1d(filters, degree=1), threads=1)
+    assert r.functions_all == want, r
+    assert r.smooth + r.spurious == r.functions_all and r.spurious >= 1  # the zero function at least
+    assert r.smooth <= nc.ed_degree(nc.conv1d(filters, degree=1), threads=1).ed_degree

@@ -24,6 +24,7 @@ from neurocore.critical import (
     critical_points,
     critical_points_many,
     ed_degree,
+    param_critical_functions,
 )
 from neurocore.degree import DegreeResult, degree
 from neurocore.dimension import DimensionReport, Trial, dimension
@@ -121,6 +122,7 @@ __all__ = [
     "TrainingRun",
     "train",
     "critical_points_many",
+    "param_critical_functions",
     "DegreeResult",
     "degree",
 ]

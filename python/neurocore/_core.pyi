@@ -14,6 +14,8 @@ __all__ = [
     "CriticalPointRecord",
     "critical_points",
     "critical_points_many",
+    "param_critical_functions",
+    "ParamCriticalRecord",
     "ed_degree",
     "CriticalSetRecord",
     "EdDegreeRecord",
@@ -495,6 +497,34 @@ def critical_points(
     threads: int = 0,
     progress: ProgressCounter | None = None,
 ) -> CriticalSetRecord: ...
+
+@final
+class ParamCriticalRecord:
+    @property
+    def functions_all(self) -> int: ...
+    @property
+    def functions_nonzero(self) -> int: ...
+    @property
+    def smooth(self) -> int: ...
+    @property
+    def spurious(self) -> int: ...
+    @property
+    def paths(self) -> int: ...
+    @property
+    def failures(self) -> list[tuple[str, int]]: ...
+    @property
+    def unknowns(self) -> int: ...
+    @property
+    def degree_bound(self) -> int: ...
+
+def param_critical_functions(
+    net: NetworkCore,
+    *,
+    metric: _CoefficientMetric = "euclidean",
+    weights: _F64 | None = None,
+    seed: int = 0,
+    threads: int = 0,
+) -> ParamCriticalRecord: ...
 def critical_points_many(
     net: NetworkCore,
     targets: _F64,

@@ -56,6 +56,8 @@ __all__ = [
     "critical_points",
     "critical_points_many",
     "ed_degree",
+    "ParamCriticalFunctions",
+    "param_critical_functions",
 ]
 
 
@@ -789,4 +791,73 @@ def critical_points_many(
     return tuple(
         _points_from_raw(raw, net, u, name, opts["seed"], threads, real_preimages)
         for raw, u in zip(raws, us, strict=True)
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParamCriticalFunctions:
+    """All isolated critical points of the distance in a gauge of parameter space.
+
+    The loss ``x -> d_u(phi(theta(x)))`` in the coordinate gauge of the known symmetries, at
+    random complex data ``u``, solved by a total-degree homotopy (every isolated solution, not
+    only the smooth component monodromy sees), counted as distinct functions.
+
+    Attributes
+    ----------
+    functions_all : int
+        Distinct functions over all isolated critical points (the gold quantity
+        ``param_critical_functions_all``).
+    functions_nonzero : int
+        The same without the zero function.
+    smooth : int
+        Those where the gauge-fixed Jacobian has full rank (smooth critical points on the
+        variety; at most the ED degree).
+    spurious : int
+        Those where it drops rank (Trager-Kohn-Bruna's spurious points, the zero function
+        included): critical in parameter space only.
+    paths, unknowns, degree_bound : int
+        Paths tracked (``degree_bound ** unknowns``), free gauge coordinates, degree bound.
+    failures : dict of str to int
+        Path ends that are not finite solutions (most diverge: the Bezout bound is not sharp).
+    """
+
+    functions_all: int
+    functions_nonzero: int
+    smooth: int
+    spurious: int
+    paths: int
+    unknowns: int
+    degree_bound: int
+    failures: dict[str, int]
+
+
+def param_critical_functions(
+    net: Network, metric: Any = None, *, seed: int = 0, threads: int | None = None
+) -> ParamCriticalFunctions:
+    """Every isolated gauge-fixed parameter-space critical point of the distance, as functions.
+
+    Completeness: a total-degree homotopy with a random complex ``gamma`` reaches every isolated
+    solution with probability one; solutions are not certified here (the ends are refined to a
+    residual test), so the counts are numerical.
+
+    Examples
+    --------
+    >>> import neurocore as nc
+    >>> nc.param_critical_functions(nc.conv1d([2, 2], degree=1), threads=1).functions_all  # gold: 5
+    5
+    """
+    net = _check_net(net)
+    _, kw = _metric_kwargs(net, metric)
+    r = _core.param_critical_functions(
+        net._core, seed=check_int(seed, "seed", lo=0, hi=2**64), threads=_threads(threads), **kw
+    )
+    return ParamCriticalFunctions(
+        functions_all=r.functions_all,
+        functions_nonzero=r.functions_nonzero,
+        smooth=r.smooth,
+        spurious=r.spurious,
+        paths=r.paths,
+        unknowns=r.unknowns,
+        degree_bound=r.degree_bound,
+        failures={str(k): int(v) for k, v in r.failures},
     )

@@ -364,3 +364,58 @@ pub fn critical_points_many<'py>(
         run(py, threads, |par, intr| driver::critical_points_many(&net.inner, &rows, &metric, seed, &opts, par, intr))?;
     reps.iter().map(|r| critical_record(py, r, seed)).collect()
 }
+
+/// Counts of all isolated gauge-fixed parameter-space critical points, as functions.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct ParamCriticalRecord {
+    functions_all: usize,
+    functions_nonzero: usize,
+    smooth: usize,
+    spurious: usize,
+    paths: usize,
+    failures: Vec<(&'static str, usize)>,
+    unknowns: usize,
+    degree_bound: u32,
+}
+
+/// All isolated critical points of the distance in a gauge of parameter space at generic data
+/// (total-degree homotopy; see `neurocore.critical.param_critical_functions`).
+#[pyfunction]
+#[pyo3(signature = (net, *, metric="euclidean", weights=None, seed=0, threads=0))]
+pub fn param_critical_functions<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    metric: &str,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    seed: u64,
+    threads: usize,
+) -> PyResult<ParamCriticalRecord> {
+    let metric = coefficient_metric(metric, weights)?;
+    let opts = EdOptions::default();
+    let r = run(py, threads, |par, intr| {
+        let ambient = neurocore_core::dimension::ambient_dim(&net.inner)?;
+        let ambient = num_traits::ToPrimitive::to_usize(&ambient)
+            .ok_or_else(|| CoreError::invalid("net", "the coefficient space is too large"))?;
+        let w = neurocore_core::closest::metric::metric_weights(&net.inner, &metric, ambient)?;
+        neurocore_core::homotopy::total_degree::param_critical_functions(
+            &net.inner,
+            &w,
+            seed,
+            &opts.tracker,
+            opts.monodromy.rank_tol,
+            opts.monodromy.dedup_tol,
+            par,
+            intr,
+        )
+    })?;
+    Ok(ParamCriticalRecord {
+        functions_all: r.functions_all,
+        functions_nonzero: r.functions_nonzero,
+        smooth: r.smooth,
+        spurious: r.spurious,
+        paths: r.paths,
+        failures: r.failures,
+        unknowns: r.unknowns,
+        degree_bound: r.degree_bound,
+    })
+}

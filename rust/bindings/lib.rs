@@ -35,8 +35,8 @@ mod _core {
     };
     #[pymodule_export]
     use super::critical::{
-        critical_points, critical_points_many, ed_degree, CriticalSetRecord, EdDegreeRecord, MonodromyRunRecord,
-        ProgressCounter,
+        critical_points, critical_points_many, ed_degree, param_critical_functions, CriticalSetRecord, EdDegreeRecord,
+        MonodromyRunRecord, ProgressCounter,
     };
     #[pymodule_export]
     use super::dimension::{dimension, DimensionRecord, TrialRecord};

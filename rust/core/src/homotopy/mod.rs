@@ -16,6 +16,8 @@
 //! * [`interval`], [`certify`]: Krawczyk's test in outward-rounded complex interval arithmetic,
 //!   through the same generic layers;
 //! * [`progress`]: a stage counter that a front end polls for progress bars;
+//! * [`total_degree`]: every isolated critical point in a gauge of parameter space (spurious ones
+//!   included) by a total-degree homotopy;
 //! * [`driver`]: the ED degree with its evidence, and every critical point of a target.
 
 pub mod certify;
@@ -29,6 +31,7 @@ pub mod parameter_homotopy;
 pub mod progress;
 pub mod section;
 pub mod system;
+pub mod total_degree;
 pub mod tracker;
 pub mod witness;
 
