@@ -129,6 +129,7 @@ pub struct ParamCriticalReport {
 /// All isolated critical points of `x -> d_u(phi(theta(x)))` in the coordinate gauge of `net`
 /// (fixed coordinates set to random complex values), at random complex data `u` drawn from
 /// `seed`, by the total-degree homotopy; counted as distinct functions.
+#[allow(clippy::too_many_arguments)]
 pub fn param_critical_functions(
     net: &crate::net::Network,
     weights: &[f64],
