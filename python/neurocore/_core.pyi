@@ -16,6 +16,7 @@ __all__ = [
     "critical_points_many",
     "param_critical_functions",
     "ParamCriticalRecord",
+    "degree",
     "ed_degree",
     "CriticalSetRecord",
     "EdDegreeRecord",

@@ -36,7 +36,7 @@ mod _core {
     #[pymodule_export]
     use super::critical::{
         critical_points, critical_points_many, ed_degree, param_critical_functions, CriticalSetRecord, EdDegreeRecord,
-        MonodromyRunRecord, ProgressCounter,
+        MonodromyRunRecord, ParamCriticalRecord, ProgressCounter,
     };
     #[pymodule_export]
     use super::dimension::{dimension, DimensionRecord, TrialRecord};
