@@ -677,11 +677,11 @@ def compare(
 
     With ``landscape=True`` (slow: the ED degree of the default MLP alone takes about 200 s on
     one core, and the default three networks with 2 targets did not finish within 40 minutes on
-    one shared core; small networks take seconds) the report gains the global landscape (:class:`LandscapeSummary`): the ED
-    degree of each network, the real critical points and local minima of the distance for each
-    target by homotopy continuation, and how often the multi-start local search found the
-    global minimum. A network whose neurovariety has dimension above ``landscape_max_dim`` gets
-    an ``error`` instead.
+    one shared core; small networks take seconds) the report gains the global landscape
+    (:class:`LandscapeSummary`): the ED degree of each network, the real critical points and
+    local minima of the distance for each target by homotopy continuation, and how often the
+    multi-start local search found the global minimum. A network whose neurovariety has
+    dimension above ``landscape_max_dim`` gets an ``error`` instead.
 
     Examples
     --------
