@@ -595,7 +595,7 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--landscape",
         action="store_true",
-        help="add the global landscape: ED degrees, real critical points, minima (homotopy; slow: 40+ min for defaults)",
+        help="add the global landscape: ED degrees, real critical points, minima (homotopy; 40+ min for defaults)",
     )
     _common(p)
 
