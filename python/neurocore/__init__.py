@@ -16,7 +16,16 @@ from neurocore.approximation import Approximation, approximate
 from neurocore.closest import ClosestPointResult, CriticalPoint, closest_point
 from neurocore.comparison import CompareReport, compare
 from neurocore.convolution import Realizability, contains, end_to_end_filter
-from neurocore.critical import CriticalFunction, CriticalPoints, EDDegree, MonodromyRun, critical_points, ed_degree
+from neurocore.critical import (
+    CriticalFunction,
+    CriticalPoints,
+    EDDegree,
+    MonodromyRun,
+    critical_points,
+    critical_points_many,
+    ed_degree,
+    param_critical_functions,
+)
 from neurocore.degree import DegreeResult, degree
 from neurocore.dimension import DimensionReport, Trial, dimension
 from neurocore.equations import Equations, HilbertFunction, Polynomial, equations, hilbert_function
@@ -112,6 +121,8 @@ __all__ = [
     "TrainingResult",
     "TrainingRun",
     "train",
+    "critical_points_many",
+    "param_critical_functions",
     "DegreeResult",
     "degree",
 ]

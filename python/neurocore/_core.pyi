@@ -13,7 +13,15 @@ __all__ = [
     "ClosestRecord",
     "CriticalPointRecord",
     "critical_points",
+    "critical_points_many",
+    "param_critical_functions",
+    "ParamCriticalRecord",
+    "degree",
     "ed_degree",
+    "CriticalSetRecord",
+    "EdDegreeRecord",
+    "MonodromyRunRecord",
+    "ProgressCounter",
     "cnn_realizability",
     "coefficients",
     "dimension",
@@ -385,9 +393,143 @@ def closest_search(
 
 _CoefficientMetric: TypeAlias = Literal["euclidean", "bombieri", "weights"]
 
+@final
+class ProgressCounter:
+    def __init__(self) -> None: ...
+    def get(self) -> tuple[int, int]: ...
+
+@final
+class MonodromyRunRecord:
+    @property
+    def seed(self) -> int: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def loops(self) -> int: ...
+    @property
+    def loops_without_new(self) -> int: ...
+    @property
+    def paths(self) -> int: ...
+    @property
+    def failures(self) -> list[tuple[str, int]]: ...
+    @property
+    def rank_deficient(self) -> int: ...
+    @property
+    def history(self) -> list[int]: ...
+
+@final
+class EdDegreeRecord:
+    @property
+    def ed_degree(self) -> int: ...
+    @property
+    def certified(self) -> int: ...
+    @property
+    def certified_lower_bound(self) -> int: ...
+    @property
+    def runs_agree(self) -> bool: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def n_params(self) -> int: ...
+    @property
+    def ambient_dim(self) -> int: ...
+    @property
+    def stable_loops(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def runs(self) -> list[MonodromyRunRecord]: ...
+
+@final
+class CriticalSetRecord:
+    @property
+    def ed(self) -> EdDegreeRecord: ...
+    @property
+    def paths(self) -> int: ...
+    @property
+    def failures(self) -> list[tuple[str, int]]: ...
+    @property
+    def rank_deficient(self) -> int: ...
+    @property
+    def merged(self) -> int: ...
+    @property
+    def certified_distinct(self) -> int: ...
+    @property
+    def real_tol(self) -> float: ...
+    @property
+    def function_re(self) -> _F64: ...
+    @property
+    def function_im(self) -> _F64: ...
+    @property
+    def theta_re(self) -> _F64: ...
+    @property
+    def theta_im(self) -> _F64: ...
+    @property
+    def residual(self) -> _F64: ...
+    @property
+    def rank_pivot(self) -> _F64: ...
+    @property
+    def imag_size(self) -> _F64: ...
+    @property
+    def sq_distance_re(self) -> _F64: ...
+    @property
+    def sq_distance_im(self) -> _F64: ...
+    @property
+    def is_real(self) -> list[bool]: ...
+    @property
+    def certified(self) -> list[bool]: ...
+    @property
+    def hessian_eigenvalues(self) -> list[list[float] | None]: ...
+
 def critical_points(
     net: NetworkCore,
-    target: _F64,
+    target: _F64 | None = None,
+    *,
+    metric: _CoefficientMetric | Literal["data"] = "euclidean",
+    weights: _F64 | None = None,
+    x: _F64 | None = None,
+    y: _F64 | None = None,
+    seed: int = 0,
+    runs: int = 2,
+    stable_loops: int = 10,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    real_tol: float = 1e-8,
+    certify: bool = True,
+    threads: int = 0,
+    progress: ProgressCounter | None = None,
+) -> CriticalSetRecord: ...
+
+@final
+class ParamCriticalRecord:
+    @property
+    def functions_all(self) -> int: ...
+    @property
+    def functions_nonzero(self) -> int: ...
+    @property
+    def smooth(self) -> int: ...
+    @property
+    def spurious(self) -> int: ...
+    @property
+    def paths(self) -> int: ...
+    @property
+    def failures(self) -> list[tuple[str, int]]: ...
+    @property
+    def unknowns(self) -> int: ...
+    @property
+    def degree_bound(self) -> int: ...
+
+def param_critical_functions(
+    net: NetworkCore,
+    *,
+    metric: _CoefficientMetric = "euclidean",
+    weights: _F64 | None = None,
+    seed: int = 0,
+    threads: int = 0,
+) -> ParamCriticalRecord: ...
+def critical_points_many(
+    net: NetworkCore,
+    targets: _F64,
     *,
     metric: _CoefficientMetric = "euclidean",
     weights: _F64 | None = None,
@@ -399,12 +541,14 @@ def critical_points(
     real_tol: float = 1e-8,
     certify: bool = True,
     threads: int = 0,
-) -> dict[str, Any]: ...
+    progress: ProgressCounter | None = None,
+) -> list[CriticalSetRecord]: ...
 def ed_degree(
     net: NetworkCore,
     *,
-    metric: _CoefficientMetric = "euclidean",
+    metric: _CoefficientMetric | Literal["data"] = "euclidean",
     weights: _F64 | None = None,
+    x: _F64 | None = None,
     seed: int = 0,
     runs: int = 2,
     stable_loops: int = 10,
@@ -412,7 +556,8 @@ def ed_degree(
     max_dim: int = 40,
     certify: bool = True,
     threads: int = 0,
-) -> dict[str, Any]: ...
+    progress: ProgressCounter | None = None,
+) -> EdDegreeRecord: ...
 def degree(
     net: NetworkCore,
     *,

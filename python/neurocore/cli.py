@@ -262,11 +262,23 @@ def _landscape_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, default=2, help="independent monodromy runs that must agree (default 2)")
     p.add_argument("--stable-loops", type=int, default=10, help="loops without a new solution to stop (default 10)")
     p.add_argument("--max-dim", type=int, default=40, help="refuse neurovarieties of larger dimension (default 40)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
+
+
+def _eddegree_options(p: argparse.ArgumentParser) -> None:
+    _landscape_options(p)
+    p.add_argument(
+        "--data",
+        default=None,
+        help="samples: an .npz file with an array X (n x input_dim); the count is then the learning degree",
+    )
 
 
 def _critical_options(p: argparse.ArgumentParser) -> None:
     _landscape_options(p)
-    p.add_argument("--target", required=True, help="target coefficients: numbers like 3,1,0,1/2 or a file")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--target", help="target coefficients: numbers like 3,1,0,1/2 or a file")
+    g.add_argument("--data", help="samples: an .npz file holding arrays X (n x input_dim) and Y (n x output_dim)")
 
 
 def _landscape_metric(args: argparse.Namespace) -> Any:
@@ -280,14 +292,22 @@ def _run_eddegree(args: argparse.Namespace) -> int:
     from neurocore.critical import ed_degree
 
     net = network_from_args(args)
+    data = None
+    if getattr(args, "data", None) is not None:
+        import numpy as np
+
+        with np.load(args.data) as f:
+            data = (f["X"], None)
     res = ed_degree(
         net,
         _landscape_metric(args),
+        data=data,
         seed=args.seed,
         threads=args.threads,
         runs=args.runs,
         stable_loops=args.stable_loops,
         max_dim=args.max_dim,
+        progress=not (args.json or args.no_progress),
     )
     print(json.dumps(res.to_dict(), indent=2) if args.json else res)
     return 0
@@ -315,15 +335,24 @@ def _run_critical(args: argparse.Namespace) -> int:
     from neurocore.critical import critical_points
 
     net = network_from_args(args)
+    kw: dict[str, Any] = {}
+    if args.data is not None:
+        import numpy as np
+
+        with np.load(args.data) as f:
+            kw["data"] = (f["X"], f["Y"])
+    else:
+        kw["target"] = _read_numbers(args.target, "--target")
     res = critical_points(
         net,
-        _read_numbers(args.target, "--target"),
-        _landscape_metric(args),
+        metric=_landscape_metric(args),
         seed=args.seed,
         threads=args.threads,
         runs=args.runs,
         stable_loops=args.stable_loops,
         max_dim=args.max_dim,
+        progress=not (args.json or args.no_progress),
+        **kw,
     )
     print(json.dumps(res.to_dict(), indent=2) if args.json else res)
     return 0
@@ -563,6 +592,11 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--train-optimizer", choices=["gd", "momentum", "adam"], default="adam", help="(default adam)")
     p.add_argument("--train-lr", type=float, default=0.01, help="learning rate of the training runs (default 0.01)")
+    p.add_argument(
+        "--landscape",
+        action="store_true",
+        help="add the global landscape: ED degrees, real critical points, minima (homotopy; 40+ min for defaults)",
+    )
     _common(p)
 
 
@@ -586,6 +620,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         train_steps=args.train_steps,
         train_optimizer=args.train_optimizer,
         train_lr=args.train_lr,
+        landscape=args.landscape,
     )
     if args.plot:
         rep.plot(args.plot)
@@ -663,7 +698,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_architecture_parsers(closest, _closest_options)
     closest.set_defaults(run=_run_closest)
     eddeg = commands.add_parser("eddegree", help="ED degree of a neurovariety (monodromy, Krawczyk lower bound)")
-    add_architecture_parsers(eddeg, _landscape_options)
+    add_architecture_parsers(eddeg, _eddegree_options)
     eddeg.set_defaults(run=_run_eddegree)
     deg = commands.add_parser("degree", help="degree of a neurovariety (witness set: monodromy, trace test, Krawczyk)")
     add_architecture_parsers(deg, _degree_options)

@@ -25,7 +25,15 @@ from neurocore.strata import classify
 if TYPE_CHECKING:
     from neurocore.training import OptimizerName, TrainingRun
 
-__all__ = ["ArchitectureSummary", "CompareReport", "SpecialPoint", "TrainingSummary", "compare", "special_points"]
+__all__ = [
+    "ArchitectureSummary",
+    "CompareReport",
+    "LandscapeSummary",
+    "SpecialPoint",
+    "TrainingSummary",
+    "compare",
+    "special_points",
+]
 
 #: The embedded default: one small network of each family with comparable parameter counts.
 DEFAULT_MLP = (4, 3, 1)
@@ -116,6 +124,40 @@ class TrainingSummary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LandscapeSummary:
+    """The global loss landscape of one architecture (``compare(landscape=True)``).
+
+    ``ed_degree`` is the monodromy count at generic data (``certified_lower_bound`` of them
+    proven by Krawczyk's test, ``runs_agree`` over two independent runs). For each of the
+    closest-point targets (same stream): ``n_real`` real critical functions of the euclidean
+    distance on the real Zariski closure, ``n_in_neuromanifold`` of them with a real parameter
+    preimage (found by a 16-start search), ``n_local_minima`` local minima on the variety,
+    ``global_min`` the smallest squared distance of a real critical point in the neuromanifold
+    (``None`` when there is none). ``local_found_global`` counts the targets whose multi-start
+    local search (``starts`` starts) reached that value (relative tolerance 1e-6),
+    ``global_on_boundary`` those where the search went lower or there is no such critical point:
+    the minimum over the closure of the real neuromanifold then lies on a singular or boundary
+    stratum, which holds no smooth critical point. ``start_share_global`` is the fraction of all
+    starts that ended at the global value. ``seconds`` is the wall time of the homotopy part;
+    ``error`` says why a column is missing (for example a dimension above the homotopy limit).
+    """
+
+    name: str
+    ed_degree: int | None
+    certified_lower_bound: int | None
+    runs_agree: bool | None
+    n_real: tuple[int, ...]
+    n_in_neuromanifold: tuple[int, ...]
+    n_local_minima: tuple[int, ...]
+    global_min: tuple[float | None, ...]
+    local_found_global: int
+    global_on_boundary: int
+    start_share_global: float
+    seconds: float
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CompareReport:
     """The side-by-side comparison (see :func:`compare`)."""
 
@@ -125,6 +167,8 @@ class CompareReport:
     seed: int
     #: The training section (empty unless ``compare(train_steps=...)``).
     training: tuple[TrainingSummary, ...] = ()
+    #: The global landscape section (empty unless ``compare(landscape=True)``).
+    landscape: tuple[LandscapeSummary, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict (JSON-ready) form."""
@@ -143,8 +187,25 @@ class CompareReport:
             a["special_points"] = tuple(SpecialPoint(**{**p, "theta": tuple(p["theta"])}) for p in a["special_points"])
             archs.append(ArchitectureSummary(**a))
         training = tuple(TrainingSummary(**{**t, "curves": tuple(t.get("curves", ()))}) for t in d.get("training", ()))
+        landscape = tuple(
+            LandscapeSummary(
+                **{
+                    **ls,
+                    "n_real": tuple(ls["n_real"]),
+                    "n_in_neuromanifold": tuple(ls["n_in_neuromanifold"]),
+                    "n_local_minima": tuple(ls["n_local_minima"]),
+                    "global_min": tuple(ls["global_min"]),
+                }
+            )
+            for ls in d.get("landscape", ())
+        )
         return CompareReport(
-            architectures=tuple(archs), targets=d["targets"], starts=d["starts"], seed=d["seed"], training=training
+            architectures=tuple(archs),
+            targets=d["targets"],
+            starts=d["starts"],
+            seed=d["seed"],
+            training=training,
+            landscape=landscape,
         )
 
     def __str__(self) -> str:
@@ -198,6 +259,40 @@ class CompareReport:
                 ("  runs with plateaus", [f"{100 * t.plateau_fraction:.0f}%" for t in tr]),
                 ("  mean plateau steps", [f"{t.plateau_steps_mean:.0f}" for t in tr]),
             ]
+        if self.landscape and len(self.landscape) == len(cols):
+            ls = self.landscape
+
+            def cell(x: LandscapeSummary, text: str) -> str:
+                return f"- ({x.error[:40]})" if x.error else text
+
+            def counts(v: tuple[int, ...]) -> str:
+                return ",".join(str(k) for k in v)
+
+            rows += [
+                (
+                    "ED degree (euclidean)",
+                    [
+                        cell(
+                            x,
+                            f"{x.ed_degree} (certified >= {x.certified_lower_bound}, runs "
+                            f"{'agree' if x.runs_agree else 'DISAGREE'})",
+                        )
+                        for x in ls
+                    ],
+                ),  # fmt: skip
+                ("  real critical points", [cell(x, counts(x.n_real)) for x in ls]),
+                ("  of them in the neuromanifold", [cell(x, counts(x.n_in_neuromanifold)) for x in ls]),
+                ("  local minima", [cell(x, counts(x.n_local_minima)) for x in ls]),
+                (
+                    "  local search found global",
+                    [
+                        cell(x, f"{x.local_found_global}/{len(x.n_real)} targets (boundary: {x.global_on_boundary})")
+                        for x in ls
+                    ],
+                ),
+                ("  starts ending at global", [cell(x, f"{100 * x.start_share_global:.0f}%") for x in ls]),
+                ("  homotopy time", [f"{x.seconds:.1f} s" for x in ls]),
+            ]
         names = [a.name for a in cols]
         w0 = max(len(r[0]) for r in rows)
         widths = [max(len(names[j]), *(len(r[1][j]) for r in rows)) for j in range(len(cols))]
@@ -210,6 +305,12 @@ class CompareReport:
             f"closest points: {self.targets} random Gaussian targets x {self.starts} starts each (seed {self.seed}); "
             "'singular/boundary' counts searches whose end point is not generic."
         )
+        if self.landscape:
+            lines.append(
+                "landscape: critical points of the euclidean distance by homotopy continuation (nc.critical_points) "
+                "on the same targets, one count per target; 'found global' compares the multi-start best with the "
+                "smallest real critical value (rel. tol 1e-6)."
+            )
         if self.training:
             lines.append(
                 "training: the same targets, loss ||r||^2, Gaussian starts; 'near singular' = the smallest sampled "
@@ -469,6 +570,75 @@ def _train_summary(
     )
 
 
+def _landscape_summary(
+    name: str,
+    net: Network,
+    us: list[np.ndarray],
+    starts: int,
+    seed: int,
+    threads: int,
+    max_dim: int,
+) -> LandscapeSummary:
+    import time
+
+    from neurocore.closest import closest_point
+    from neurocore.critical import critical_points_many
+
+    t0 = time.perf_counter()
+    try:
+        sets = critical_points_many(net, np.stack(us), seed=seed, threads=threads, progress=False, max_dim=max_dim)
+    except (ValueError, MemoryError) as exc:
+        return LandscapeSummary(
+            name=name,
+            ed_degree=None,
+            certified_lower_bound=None,
+            runs_agree=None,
+            n_real=(),
+            n_in_neuromanifold=(),
+            n_local_minima=(),
+            global_min=(),
+            local_found_global=0,
+            global_on_boundary=0,
+            start_share_global=0.0,
+            seconds=time.perf_counter() - t0,
+            error=str(exc),
+        )
+    seconds = time.perf_counter() - t0
+    found = below = hits = total = 0
+    gmins: list[float | None] = []
+    for t, (u, cs) in enumerate(zip(us, sets, strict=True)):
+        inside = [p for p in cs.real_points if p.in_neuromanifold]
+        gmin = min((float(p.sq_distance.real) for p in inside), default=None)
+        gmins.append(gmin)
+        # The same search as the closest-point experiment (same target, same seed).
+        res = closest_point(net, u, starts=starts, seed=seed + t, threads=threads, classify=False)
+        total += starts
+        if gmin is None:
+            below += 1
+            continue
+        tol = 1e-6 * max(gmin, 1e-12 * float(u @ u))
+        if abs(res.sq_distance - gmin) <= tol:
+            found += 1
+        elif res.sq_distance < gmin - tol:
+            below += 1
+        hits += sum(p.count for p in res.critical_points if abs(p.sq_distance - gmin) <= tol)
+    ed = sets[0].ed
+    return LandscapeSummary(
+        name=name,
+        ed_degree=ed.ed_degree,
+        certified_lower_bound=ed.certified_lower_bound,
+        runs_agree=ed.runs_agree,
+        n_real=tuple(cs.n_real for cs in sets),
+        n_in_neuromanifold=tuple(cs.n_in_neuromanifold for cs in sets),
+        n_local_minima=tuple(cs.n_local_minima for cs in sets),
+        global_min=tuple(gmins),
+        local_found_global=found,
+        global_on_boundary=below,
+        start_share_global=hits / total if total else 0.0,
+        seconds=seconds,
+    )
+
+
 def compare(
     *,
     mlp_widths: Sequence[int] = DEFAULT_MLP,
@@ -487,6 +657,8 @@ def compare(
     train_steps: int = 0,
     train_optimizer: str = "adam",
     train_lr: float = 0.01,
+    landscape: bool = False,
+    landscape_max_dim: int = 40,
 ) -> CompareReport:
     """Puts an MLP, a 1-D CNN and a lightning self-attention network side by side.
 
@@ -502,6 +674,14 @@ def compare(
     ``train_steps`` steps, ``gtol=1e-6``): the share of runs ending on singular/boundary strata,
     the median steps to converge of runs that passed near a singular stratum and of those that
     did not, and the plateau time (:class:`TrainingSummary`).
+
+    With ``landscape=True`` (slow: the ED degree of the default MLP alone takes about 200 s on
+    one core, and the default three networks with 2 targets did not finish within 40 minutes on
+    one shared core; small networks take seconds) the report gains the global landscape
+    (:class:`LandscapeSummary`): the ED degree of each network, the real critical points and
+    local minima of the distance for each target by homotopy continuation, and how often the
+    multi-start local search found the global minimum. A network whose neurovariety has
+    dimension above ``landscape_max_dim`` gets an ``error`` instead.
 
     Examples
     --------
@@ -525,7 +705,11 @@ def compare(
         raise ValueError(f"train_optimizer: expected 'gd', 'momentum' or 'adam', got {train_optimizer!r}")
     if isinstance(train_lr, bool) or not isinstance(train_lr, (int, float)) or not 0 < train_lr < math.inf:
         raise ValueError(f"train_lr: expected a positive finite number, got {train_lr!r}")
-    bar = progress_bar(progress, 3 * (2 + targets + (1 if train_steps else 0)), "compare", leave=False)
+    if not isinstance(landscape, bool):
+        raise TypeError(f"landscape: expected a bool, got {landscape!r}")
+    landscape_max_dim = check_int(landscape_max_dim, "landscape_max_dim", lo=1)
+    stages = 2 + targets + (1 if train_steps else 0) + (1 if landscape else 0)
+    bar = progress_bar(progress, 3 * stages, "compare", leave=False)
 
     def tick(label: str) -> None:
         bar.set_description(label)
@@ -545,6 +729,17 @@ def compare(
                     _train_summary(name, net, us, starts, seed, threads, train_steps, train_optimizer, float(train_lr))
                 )
             training = tuple(summaries_t)
+        land: tuple[LandscapeSummary, ...] = ()
+        if landscape:
+            land_l = []
+            for name, net in nets:
+                tick(f"{name}: landscape (homotopy)")
+                rng = np.random.default_rng(seed)
+                us = [rng.normal(size=net.ambient_dim) for _ in range(targets)]
+                land_l.append(_landscape_summary(name, net, us, starts, seed, threads, landscape_max_dim))
+            land = tuple(land_l)
     finally:
         bar.close()
-    return CompareReport(architectures=summaries, targets=targets, starts=starts, seed=seed, training=training)
+    return CompareReport(
+        architectures=summaries, targets=targets, starts=starts, seed=seed, training=training, landscape=land
+    )

@@ -19,12 +19,22 @@ them by homotopy continuation (design notes, ``critical-points.md``):
 * :func:`critical_points` carries the solutions from ``u_0`` to the user's real ``u`` through a
   random complex point (the gamma trick) and reports, for every critical function, whether it
   is real and, for the real ones, the signature of the Hessian of ``d_u`` restricted to ``X``.
+
+Samples ``data=(X, Y)`` induce their own metric: the squared loss ``sum_j ||f(x_j) - y_j||^2``
+is ``c^T W c - 2 b^T c + ||Y||^2`` in the coefficients ``c`` with ``W = E^T E`` (``E`` the
+monomial evaluation matrix of the samples, one block per output) and ``b = E^T Y``. Its number of
+critical points for generic ``Y`` is the *learning degree* (Kubjas-Li-Wiesmann); ``W`` must be
+positive definite, which needs at least as many samples in general position as monomials per
+output (refused otherwise). The core encloses ``W`` and ``b`` in interval arithmetic from the
+samples, so the certificates hold for the exact data.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +44,21 @@ from neurocore import _core
 from neurocore._checks import check_int
 from neurocore._exact import parse_float
 from neurocore.closest import _metric_kwargs as closest_metric_kwargs
+from neurocore.closest import _samples
 from neurocore.network import Network
+from neurocore.progress import progress_bar
 
-__all__ = ["CriticalFunction", "CriticalPoints", "EDDegree", "MonodromyRun", "critical_points", "ed_degree"]
+__all__ = [
+    "CriticalFunction",
+    "CriticalPoints",
+    "EDDegree",
+    "MonodromyRun",
+    "critical_points",
+    "critical_points_many",
+    "ed_degree",
+    "ParamCriticalFunctions",
+    "param_critical_functions",
+]
 
 
 def _frozen(a: Any, dtype: Any = np.float64) -> np.ndarray:
@@ -45,12 +67,60 @@ def _frozen(a: Any, dtype: Any = np.float64) -> np.ndarray:
     return arr
 
 
-def _metric_kwargs(net: Network, metric: Any) -> tuple[str, dict[str, Any]]:
-    # The closest-point rule (one home), minus the data metric, which needs samples.
-    if isinstance(metric, str) and metric.lower() == "data":
-        raise ValueError("metric: the data-induced metric (learning degree) is not supported here yet")
-    kw = closest_metric_kwargs(net, metric)
-    return kw["metric"], kw
+def _metric_kwargs(net: Network, metric: Any, data: Any = None, *, need_y: bool = True) -> tuple[str, dict[str, Any]]:
+    # The closest-point rules (one home): a coefficient metric, or samples data=(X, Y).
+    is_data_name = isinstance(metric, str) and metric.lower() == "data"
+    if data is None:
+        if is_data_name:
+            raise ValueError("metric: the data metric needs the samples, pass data=(X, Y)")
+        kw = closest_metric_kwargs(net, metric)
+        return kw["metric"], kw
+    if metric is not None and not is_data_name:
+        raise ValueError("metric: samples data=(X, Y) induce their own metric; leave metric unset")
+    if not need_y and isinstance(data, (tuple, list)) and len(data) == 2 and data[1] is None:
+        x, _ = _samples(net, (data[0], np.zeros((np.shape(data[0])[0] if np.ndim(data[0]) else 0, net.output_dim))))
+        return "data", {"metric": "data", "x": x}
+    x, y = _samples(net, data)
+    return "data", ({"metric": "data", "x": x, "y": y} if need_y else {"metric": "data", "x": x})
+
+
+def _run_with_progress(enabled: bool, desc: str, call: Callable[..., Any]) -> Any:
+    """``call(progress=counter)`` with a bar fed from the core's stage counter by a thread.
+
+    The core runs without the interpreter lock, so a Python thread can poll the counter; the
+    bar exists only when ``enabled`` and stderr is a terminal (see :mod:`neurocore.progress`).
+    """
+    if not isinstance(enabled, bool):
+        raise TypeError(f"progress: expected a bool, got {enabled!r}")
+    bar = progress_bar(enabled, None, desc, "stage")
+    if type(bar).__name__ == "_NoBar":
+        return call(progress=None)
+    counter = _core.ProgressCounter()
+    stop = threading.Event()
+
+    def poll() -> None:
+        shown = 0
+        while True:
+            done, total = counter.get()
+            if total and bar.total != total:
+                bar.total = total
+                bar.refresh()
+            if done > shown:
+                bar.update(done - shown)
+                shown = done
+            if stop.wait(0.1):
+                return
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        return call(progress=counter)
+    finally:
+        stop.set()
+        watcher.join()
+        done, _ = counter.get()
+        bar.update(max(0, done - bar.n))
+        bar.close()
 
 
 def _check_net(net: Any) -> Network:
@@ -187,32 +257,32 @@ class EDDegree:
         )
 
 
-def _ed_from_raw(raw: dict[str, Any], metric: str, net: Network) -> EDDegree:
+def _ed_from_raw(raw: _core.EdDegreeRecord, metric: str, net: Network) -> EDDegree:
     runs = tuple(
         MonodromyRun(
-            seed=int(r["seed"]),
-            count=int(r["count"]),
-            loops=int(r["loops"]),
-            loops_without_new=int(r["loops_without_new"]),
-            paths=int(r["paths"]),
-            failures={str(k): int(v) for k, v in r["failures"]},
-            rank_deficient=int(r["rank_deficient"]),
-            history=tuple(int(h) for h in r["history"]),
+            seed=r.seed,
+            count=r.count,
+            loops=r.loops,
+            loops_without_new=r.loops_without_new,
+            paths=r.paths,
+            failures={str(k): int(v) for k, v in r.failures},
+            rank_deficient=r.rank_deficient,
+            history=tuple(r.history),
         )
-        for r in raw["runs"]
+        for r in raw.runs
     )
     return EDDegree(
-        ed_degree=int(raw["ed_degree"]),
-        certified_lower_bound=int(raw["certified_lower_bound"]),
-        certified=int(raw["certified"]),
-        runs_agree=bool(raw["runs_agree"]),
+        ed_degree=raw.ed_degree,
+        certified_lower_bound=raw.certified_lower_bound,
+        certified=raw.certified,
+        runs_agree=raw.runs_agree,
         runs=runs,
-        stable_loops=int(raw["stable_loops"]),
-        dim=int(raw["dim"]),
-        n_params=int(raw["n_params"]),
-        ambient_dim=int(raw["ambient_dim"]),
+        stable_loops=raw.stable_loops,
+        dim=raw.dim,
+        n_params=raw.n_params,
+        ambient_dim=raw.ambient_dim,
         metric=metric,
-        seed=int(raw["seed"]),
+        seed=raw.seed,
         network=repr(net),
     )
 
@@ -232,8 +302,9 @@ def _options(seed: Any, runs: Any, stable_loops: Any, max_loops: Any, max_dim: A
 
 def ed_degree(
     net: Network,
-    metric: Any = "euclidean",
+    metric: Any = None,
     *,
+    data: Any = None,
     seed: int = 0,
     threads: int | None = None,
     runs: int = 2,
@@ -241,6 +312,7 @@ def ed_degree(
     max_loops: int = 200,
     max_dim: int = 40,
     certify: bool = True,
+    progress: bool = True,
 ) -> EDDegree:
     """The Euclidean distance degree of the neurovariety of ``net``, by monodromy.
 
@@ -248,8 +320,13 @@ def ed_degree(
     ----------
     net : Network
         The architecture (any neurocore network: MLP, CNN, attention).
-    metric : {"euclidean", "bombieri"} or array_like
-        Coefficient metric, or a positive weight per coefficient (length ``net.ambient_dim``).
+    metric : {"euclidean", "bombieri"} or array_like, optional
+        Coefficient metric (default euclidean), or a positive weight per coefficient (length
+        ``net.ambient_dim``). Leave unset (or ``"data"``) with ``data``.
+    data : (X, Y) or (X, None), optional
+        Samples: the count is then the *learning degree*, the number of critical points of the
+        squared loss on the neurovariety for generic values ``Y`` (only ``X`` matters). Needs at
+        least as many samples in general position as monomials per output.
     seed : int
         Seed of the slices, start pairs and loops (the result is reproducible from it).
     threads : int, optional
@@ -265,6 +342,9 @@ def ed_degree(
         Refuse neurovarieties of larger dimension (the cost grows like ``dim^3`` per step).
     certify : bool
         Run Krawczyk's test on every solution.
+    progress : bool
+        A progress bar on stderr by stages (each monodromy run, the certification), only when
+        stderr is a terminal.
 
     Returns
     -------
@@ -276,11 +356,16 @@ def ed_degree(
     >>> r = nc.ed_degree(nc.mlp([2, 1, 1], degree=3), threads=1)   # cone over the twisted cubic
     >>> r.ed_degree, r.runs_agree, r.certified_lower_bound <= r.ed_degree
     (7, True, True)
+    >>> X = np.random.default_rng(0).normal(size=(8, 2))
+    >>> nc.ed_degree(nc.mlp([2, 1, 1], degree=3), data=(X, None), threads=1).ed_degree  # learning degree
+    7
     """
     net = _check_net(net)
-    name, kw = _metric_kwargs(net, metric)
+    name, kw = _metric_kwargs(net, metric, data, need_y=False)
     opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
-    raw = _core.ed_degree(net._core, threads=_threads(threads), **kw, **opts)
+    raw = _run_with_progress(
+        progress, "ED degree", lambda **p: _core.ed_degree(net._core, threads=_threads(threads), **kw, **opts, **p)
+    )
     return _ed_from_raw(raw, name, net)
 
 
@@ -295,7 +380,8 @@ class CriticalFunction:
     theta : numpy.ndarray
         One parameter preimage (complex in general: the slice is complex).
     sq_distance : complex
-        ``sum_i w_i (function_i - u_i)^2`` (real for a real point).
+        ``sum_i w_i (function_i - u_i)^2``, or for samples the squared loss
+        ``sum_j ||f(x_j) - y_j||^2`` (real for a real point).
     is_real : bool
         ``imag_size <= real_tol`` (the ``real_tol`` of :class:`CriticalPoints`).
     imag_size : float
@@ -395,7 +481,9 @@ class CriticalPoints:
     ----------
     points : tuple of CriticalFunction
         Sorted: real points first by increasing squared distance, then complex ones.
-    target : numpy.ndarray
+    target : numpy.ndarray or None
+        The target coefficient vector; ``None`` for samples (``data``), whose loss is reported
+        as ``sq_distance``.
     ed : EDDegree
         The monodromy solve at generic data the points were carried from.
     paths : int
@@ -414,7 +502,7 @@ class CriticalPoints:
     """
 
     points: tuple[CriticalFunction, ...]
-    target: np.ndarray
+    target: np.ndarray | None
     ed: EDDegree
     paths: int
     failures: dict[str, int]
@@ -465,7 +553,7 @@ class CriticalPoints:
         g = self.global_minimum
         return {
             "points": [p.to_dict() for p in self.points],
-            "target": self.target.tolist(),
+            "target": None if self.target is None else self.target.tolist(),
             "ed": self.ed.to_dict(),
             "n_complex": self.n_complex,
             "n_real": self.n_real,
@@ -518,9 +606,10 @@ def _real_preimage(net: Network, f: np.ndarray, seed: int, threads: int | None) 
 
 def critical_points(
     net: Network,
-    target: Any,
-    metric: Any = "euclidean",
+    target: Any = None,
+    metric: Any = None,
     *,
+    data: Any = None,
     seed: int = 0,
     threads: int | None = None,
     runs: int = 2,
@@ -530,8 +619,9 @@ def critical_points(
     real_tol: float = 1e-8,
     certify: bool = True,
     real_preimages: bool = True,
+    progress: bool = True,
 ) -> CriticalPoints:
-    """Every critical point of the squared distance from ``target`` to the neurovariety.
+    """Every critical point of the distance from ``target`` (or of the loss of ``data``) on the variety.
 
     The solutions of :func:`ed_degree` at generic complex data are tracked to ``target`` along
     a path through a random complex point (coefficient-parameter homotopy with the gamma trick).
@@ -540,12 +630,15 @@ def critical_points(
     ----------
     net : Network
         The architecture.
-    target : array_like
+    target : array_like, optional
         Real coefficient vector of length ``net.ambient_dim`` (order of
-        :func:`neurocore.monomials`).
-    metric : {"euclidean", "bombieri"} or array_like
-        As in :func:`ed_degree`.
-    seed, threads, runs, stable_loops, max_loops, max_dim, certify
+        :func:`neurocore.monomials`). Give this or ``data``.
+    metric : {"euclidean", "bombieri"} or array_like, optional
+        As in :func:`ed_degree` (with a target only).
+    data : (X, Y), optional
+        Samples: the critical points of the squared loss ``sum_j ||f(x_j) - y_j||^2`` on the
+        neurovariety (``sq_distance`` is that loss), for the learning degree's metric.
+    seed, threads, runs, stable_loops, max_loops, max_dim, certify, progress
         As in :func:`ed_degree`.
     real_tol : float
         A critical function is real when ``max |Im| / (1 + max |.|) <= real_tol``.
@@ -566,8 +659,10 @@ def critical_points(
     ([1.0, 9.0], 1)
     """
     net = _check_net(net)
-    name, kw = _metric_kwargs(net, metric)
-    u = parse_float(target, "target", net.ambient_dim)
+    if (target is None) == (data is None):
+        raise ValueError("target: give either a target coefficient vector or data=(X, Y), not both")
+    name, kw = _metric_kwargs(net, metric, data)
+    u = None if target is None else parse_float(target, "target", net.ambient_dim)
     if isinstance(real_tol, bool) or not isinstance(real_tol, numbers.Real):
         raise TypeError(f"real_tol: expected a real number, got {real_tol!r}")
     if not (math.isfinite(real_tol) and real_tol > 0):
@@ -575,15 +670,33 @@ def critical_points(
     if not isinstance(real_preimages, bool):
         raise TypeError(f"real_preimages: expected a bool, got {real_preimages!r}")
     opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
-    raw = _core.critical_points(net._core, u, threads=_threads(threads), real_tol=float(real_tol), **kw, **opts)
-    fre, fim = np.asarray(raw["function_re"]), np.asarray(raw["function_im"])
-    tre, tim = np.asarray(raw["theta_re"]), np.asarray(raw["theta_im"])
+    raw = _run_with_progress(
+        progress,
+        "critical points",
+        lambda **p: _core.critical_points(
+            net._core, u, threads=_threads(threads), real_tol=float(real_tol), **kw, **opts, **p
+        ),
+    )
+    return _points_from_raw(raw, net, u, name, opts["seed"], threads, real_preimages)
+
+
+def _points_from_raw(
+    raw: _core.CriticalSetRecord,
+    net: Network,
+    u: np.ndarray | None,
+    name: str,
+    seed: int,
+    threads: int | None,
+    real_preimages: bool,
+) -> CriticalPoints:
+    fre, fim = np.asarray(raw.function_re), np.asarray(raw.function_im)
+    tre, tim = np.asarray(raw.theta_re), np.asarray(raw.theta_im)
     points = []
     for i in range(fre.shape[0]):
-        real = bool(raw["is_real"][i])
+        real = bool(raw.is_real[i])
         f = fre[i] + 1j * fim[i]
-        ev = raw["hessian_eigenvalues"][i]
-        real_theta = _real_preimage(net, f.real, opts["seed"], threads) if real and real_preimages else None
+        ev = raw.hessian_eigenvalues[i]
+        real_theta = _real_preimage(net, f.real, seed, threads) if real and real_preimages else None
         # The stratum of the real preimage (a numerical rank at the local search's tolerance): a
         # critical function reached only through a singular or boundary parameter point says so.
         stratum = None
@@ -595,12 +708,12 @@ def critical_points(
             CriticalFunction(
                 function=_frozen(f, np.complex128),
                 theta=_frozen(tre[i] + 1j * tim[i], np.complex128),
-                sq_distance=complex(float(raw["sq_distance_re"][i]), float(raw["sq_distance_im"][i])),
+                sq_distance=complex(float(raw.sq_distance_re[i]), float(raw.sq_distance_im[i])),
                 is_real=real,
-                imag_size=float(raw["imag_size"][i]),
-                residual=float(raw["residual"][i]),
-                rank_pivot=float(raw["rank_pivot"][i]),
-                certified=bool(raw["certified"][i]),
+                imag_size=float(raw.imag_size[i]),
+                residual=float(raw.residual[i]),
+                rank_pivot=float(raw.rank_pivot[i]),
+                certified=bool(raw.certified[i]),
                 hessian_eigenvalues=None if ev is None else _frozen(ev),
                 real_theta=real_theta,
                 in_neuromanifold=True if real_theta is not None else None,
@@ -609,14 +722,142 @@ def critical_points(
         )
     return CriticalPoints(
         points=tuple(points),
-        target=_frozen(u),
-        ed=_ed_from_raw(raw["ed"], name, net),
-        paths=int(raw["paths"]),
-        failures={str(k): int(v) for k, v in raw["failures"]},
-        rank_deficient=int(raw["rank_deficient"]),
-        merged=int(raw["merged"]),
-        certified_distinct=int(raw["certified_distinct"]),
-        real_tol=float(raw["real_tol"]),
+        target=None if u is None else _frozen(u),
+        ed=_ed_from_raw(raw.ed, name, net),
+        paths=raw.paths,
+        failures={str(k): int(v) for k, v in raw.failures},
+        rank_deficient=raw.rank_deficient,
+        merged=raw.merged,
+        certified_distinct=raw.certified_distinct,
+        real_tol=raw.real_tol,
         metric=name,
         network=repr(net),
+    )
+
+
+def critical_points_many(
+    net: Network,
+    targets: Any,
+    metric: Any = None,
+    *,
+    seed: int = 0,
+    threads: int | None = None,
+    runs: int = 2,
+    stable_loops: int = 10,
+    max_loops: int = 200,
+    max_dim: int = 40,
+    real_tol: float = 1e-8,
+    certify: bool = True,
+    real_preimages: bool = True,
+    progress: bool = True,
+) -> tuple[CriticalPoints, ...]:
+    """:func:`critical_points` for each row of ``targets`` on one generic solve.
+
+    The monodromy at generic data (the expensive part) runs once; its solutions are tracked to
+    every target in turn, so all results share one ``ed``. Arguments as in
+    :func:`critical_points`; ``targets`` is ``(n_targets, net.ambient_dim)``.
+
+    Examples
+    --------
+    >>> import neurocore as nc
+    >>> res = nc.critical_points_many(nc.mlp([2, 1, 2], degree=1), [[3, 0, 0, 1], [0, 2, 1, 0]], threads=1)
+    >>> [[round(p.sq_distance.real, 9) for p in r.points] for r in res]   # Eckart-Young
+    [[1.0, 9.0], [1.0, 4.0]]
+    """
+    net = _check_net(net)
+    name, kw = _metric_kwargs(net, metric)
+    try:
+        rows = np.asarray(targets, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("targets: expected a 2-D array of real numbers") from exc
+    if rows.ndim != 2 or rows.shape[1] != net.ambient_dim or rows.shape[0] == 0:
+        raise ValueError(f"targets: expected shape (n_targets, {net.ambient_dim}), got {rows.shape}")
+    us = [parse_float(r, "targets", net.ambient_dim) for r in rows]
+    if isinstance(real_tol, bool) or not isinstance(real_tol, numbers.Real):
+        raise TypeError(f"real_tol: expected a real number, got {real_tol!r}")
+    if not (math.isfinite(real_tol) and real_tol > 0):
+        raise ValueError(f"real_tol: expected a positive finite number, got {real_tol!r}")
+    if not isinstance(real_preimages, bool):
+        raise TypeError(f"real_preimages: expected a bool, got {real_preimages!r}")
+    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
+    stacked = np.ascontiguousarray(np.stack(us))
+    raws = _run_with_progress(
+        progress,
+        "critical points",
+        lambda **p: _core.critical_points_many(
+            net._core, stacked, threads=_threads(threads), real_tol=float(real_tol), **kw, **opts, **p
+        ),
+    )
+    return tuple(
+        _points_from_raw(raw, net, u, name, opts["seed"], threads, real_preimages)
+        for raw, u in zip(raws, us, strict=True)
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParamCriticalFunctions:
+    """All isolated critical points of the distance in a gauge of parameter space.
+
+    The loss ``x -> d_u(phi(theta(x)))`` in the coordinate gauge of the known symmetries, at
+    random complex data ``u``, solved by a total-degree homotopy (every isolated solution, not
+    only the smooth component monodromy sees), counted as distinct functions.
+
+    Attributes
+    ----------
+    functions_all : int
+        Distinct functions over all isolated critical points (the gold quantity
+        ``param_critical_functions_all``).
+    functions_nonzero : int
+        The same without the zero function.
+    smooth : int
+        Those where the gauge-fixed Jacobian has full rank (smooth critical points on the
+        variety; at most the ED degree).
+    spurious : int
+        Those where it drops rank (Trager-Kohn-Bruna's spurious points, the zero function
+        included): critical in parameter space only.
+    paths, unknowns, degree_bound : int
+        Paths tracked (``degree_bound ** unknowns``), free gauge coordinates, degree bound.
+    failures : dict of str to int
+        Path ends that are not finite solutions (most diverge: the Bezout bound is not sharp).
+    """
+
+    functions_all: int
+    functions_nonzero: int
+    smooth: int
+    spurious: int
+    paths: int
+    unknowns: int
+    degree_bound: int
+    failures: dict[str, int]
+
+
+def param_critical_functions(
+    net: Network, metric: Any = None, *, seed: int = 0, threads: int | None = None
+) -> ParamCriticalFunctions:
+    """Every isolated gauge-fixed parameter-space critical point of the distance, as functions.
+
+    Completeness: a total-degree homotopy with a random complex ``gamma`` reaches every isolated
+    solution with probability one; solutions are not certified here (the ends are refined to a
+    residual test), so the counts are numerical.
+
+    Examples
+    --------
+    >>> import neurocore as nc
+    >>> nc.param_critical_functions(nc.conv1d([2, 2], degree=1), threads=1).functions_all  # gold: 5
+    5
+    """
+    net = _check_net(net)
+    _, kw = _metric_kwargs(net, metric)
+    r = _core.param_critical_functions(
+        net._core, seed=check_int(seed, "seed", lo=0, hi=2**64), threads=_threads(threads), **kw
+    )
+    return ParamCriticalFunctions(
+        functions_all=r.functions_all,
+        functions_nonzero=r.functions_nonzero,
+        smooth=r.smooth,
+        spurious=r.spurious,
+        paths=r.paths,
+        unknowns=r.unknowns,
+        degree_bound=r.degree_bound,
+        failures={str(k): int(v) for k, v in r.failures},
     )

@@ -1,21 +1,111 @@
-//! The global engine (ED degrees, all critical points of a target): argument adaptation for
-//! `neurocore_core::homotopy::driver`. Results are plain dicts of arrays and numbers that
-//! `neurocore.critical` turns into frozen result types.
+//! The global engine (ED degrees, learning degrees, all critical points of a target or of
+//! data): argument adaptation for `neurocore_core::homotopy::driver`. Results cross as frozen
+//! records (`EdDegreeRecord`, `MonodromyRunRecord`, `CriticalSetRecord`) that
+//! `neurocore.critical` turns into its result types; a `ProgressCounter` passed in is advanced
+//! by the core while it runs, for progress bars drawn by a Python thread.
 
 use crate::closest::coefficient_metric;
 use crate::errors::to_pyerr;
 use crate::network::PyNetwork;
 use crate::runtime::run;
 use neurocore_core::homotopy::driver::{self, CriticalPointsReport, EdDegreeReport, EdOptions};
+use neurocore_core::homotopy::progress::Progress;
 use neurocore_core::ring::C64;
 use neurocore_core::CoreError;
 use numpy::ndarray::{Array1, Array2};
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use std::sync::Arc;
 
 fn invalid(arg: &str, message: impl Into<String>) -> PyErr {
     to_pyerr(CoreError::invalid(arg, message))
+}
+
+/// Stages done and total of a running `ed_degree` / `critical_points` call (polled from
+/// another Python thread for a progress bar).
+#[pyclass(frozen, module = "neurocore._core")]
+pub struct ProgressCounter {
+    inner: Arc<Progress>,
+}
+
+#[pymethods]
+impl ProgressCounter {
+    #[new]
+    fn new() -> Self {
+        ProgressCounter { inner: Arc::new(Progress::default()) }
+    }
+
+    /// `(done, total)`; `total` is 0 until the call has started.
+    fn get(&self) -> (usize, usize) {
+        self.inner.get()
+    }
+}
+
+/// One monodromy run.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct MonodromyRunRecord {
+    seed: u64,
+    count: usize,
+    loops: usize,
+    loops_without_new: usize,
+    paths: usize,
+    /// `(status, count)` of path ends other than success.
+    failures: Vec<(&'static str, usize)>,
+    rank_deficient: usize,
+    history: Vec<usize>,
+}
+
+/// An ED (or learning) degree with its evidence.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct EdDegreeRecord {
+    ed_degree: usize,
+    certified: usize,
+    certified_lower_bound: usize,
+    runs_agree: bool,
+    dim: usize,
+    n_params: usize,
+    ambient_dim: usize,
+    stable_loops: usize,
+    seed: u64,
+    runs: Vec<Py<MonodromyRunRecord>>,
+}
+
+/// Every critical point of one target (or data), column-wise: row `i` of each array is point
+/// `i` (real points first, by squared distance).
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct CriticalSetRecord {
+    ed: Py<EdDegreeRecord>,
+    paths: usize,
+    failures: Vec<(&'static str, usize)>,
+    rank_deficient: usize,
+    merged: usize,
+    certified_distinct: usize,
+    real_tol: f64,
+    function_re: Py<PyArray2<f64>>,
+    function_im: Py<PyArray2<f64>>,
+    theta_re: Py<PyArray2<f64>>,
+    theta_im: Py<PyArray2<f64>>,
+    residual: Py<PyArray1<f64>>,
+    rank_pivot: Py<PyArray1<f64>>,
+    imag_size: Py<PyArray1<f64>>,
+    sq_distance_re: Py<PyArray1<f64>>,
+    sq_distance_im: Py<PyArray1<f64>>,
+    is_real: Vec<bool>,
+    certified: Vec<bool>,
+    hessian_eigenvalues: Vec<Option<Vec<f64>>>,
+}
+
+/// Read-only numpy arrays: the records are frozen, and so are the arrays they hand out.
+fn frozen1(py: Python<'_>, a: Array1<f64>) -> PyResult<Py<PyArray1<f64>>> {
+    let a = a.into_pyarray(py);
+    a.call_method1("setflags", (false,))?;
+    Ok(a.unbind())
+}
+
+fn frozen2(py: Python<'_>, a: Array2<f64>) -> PyResult<Py<PyArray2<f64>>> {
+    let a = a.into_pyarray(py);
+    a.call_method1("setflags", (false,))?;
+    Ok(a.unbind())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -26,6 +116,7 @@ fn options(
     max_dim: usize,
     real_tol: f64,
     certify: bool,
+    progress: Option<&ProgressCounter>,
 ) -> PyResult<EdOptions> {
     if runs == 0 {
         return Err(invalid("runs", "at least one monodromy run is needed"));
@@ -42,35 +133,45 @@ fn options(
     let mut o = EdOptions { runs, max_dim, real_tol, certify, ..EdOptions::default() };
     o.monodromy.stable_loops = stable_loops;
     o.monodromy.max_loops = max_loops;
+    o.progress = progress.map(|p| p.inner.clone());
     Ok(o)
 }
 
-fn ed_dict<'py>(py: Python<'py>, r: &EdDegreeReport, seed: u64) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("ed_degree", r.ed_degree)?;
-    d.set_item("certified", r.certified)?;
-    d.set_item("certified_lower_bound", r.certified_lower_bound)?;
-    d.set_item("runs_agree", r.runs_agree)?;
-    d.set_item("dim", r.dim)?;
-    d.set_item("n_params", r.n_params)?;
-    d.set_item("ambient_dim", r.ambient_dim)?;
-    d.set_item("stable_loops", r.stable_loops)?;
-    d.set_item("seed", seed)?;
-    let runs = PyList::empty(py);
-    for s in &r.runs {
-        let e = PyDict::new(py);
-        e.set_item("seed", s.seed)?;
-        e.set_item("count", s.count)?;
-        e.set_item("loops", s.loops)?;
-        e.set_item("loops_without_new", s.loops_without_new)?;
-        e.set_item("paths", s.paths)?;
-        e.set_item("failures", s.failures.iter().map(|(k, v)| (k.to_string(), *v)).collect::<Vec<_>>())?;
-        e.set_item("rank_deficient", s.rank_deficient)?;
-        e.set_item("history", s.history.clone())?;
-        runs.append(e)?;
-    }
-    d.set_item("runs", runs)?;
-    Ok(d)
+fn ed_record(py: Python<'_>, r: &EdDegreeReport, seed: u64) -> PyResult<Py<EdDegreeRecord>> {
+    let runs = r
+        .runs
+        .iter()
+        .map(|s| {
+            Py::new(
+                py,
+                MonodromyRunRecord {
+                    seed: s.seed,
+                    count: s.count,
+                    loops: s.loops,
+                    loops_without_new: s.loops_without_new,
+                    paths: s.paths,
+                    failures: s.failures.clone(),
+                    rank_deficient: s.rank_deficient,
+                    history: s.history.clone(),
+                },
+            )
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Py::new(
+        py,
+        EdDegreeRecord {
+            ed_degree: r.ed_degree,
+            certified: r.certified,
+            certified_lower_bound: r.certified_lower_bound,
+            runs_agree: r.runs_agree,
+            dim: r.dim,
+            n_params: r.n_params,
+            ambient_dim: r.ambient_dim,
+            stable_loops: r.stable_loops,
+            seed,
+            runs,
+        },
+    )
 }
 
 fn complex_rows(rows: &[&[C64]], width: usize) -> PyResult<(Array2<f64>, Array2<f64>)> {
@@ -78,45 +179,76 @@ fn complex_rows(rows: &[&[C64]], width: usize) -> PyResult<(Array2<f64>, Array2<
     let im: Vec<f64> = rows.iter().flat_map(|r| r.iter().map(|z| z.im)).collect();
     let shape = (rows.len(), width);
     Ok((
-        Array2::from_shape_vec(shape, re).map_err(|e| invalid("points", e.to_string()))?,
-        Array2::from_shape_vec(shape, im).map_err(|e| invalid("points", e.to_string()))?,
+        Array2::from_shape_vec(shape, re).map_err(|e| to_pyerr(CoreError::internal(e.to_string())))?,
+        Array2::from_shape_vec(shape, im).map_err(|e| to_pyerr(CoreError::internal(e.to_string())))?,
     ))
 }
 
-fn critical_dict<'py>(py: Python<'py>, r: &CriticalPointsReport, seed: u64) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("ed", ed_dict(py, &r.ed, seed)?)?;
-    d.set_item("paths", r.paths)?;
-    d.set_item("failures", r.failures.iter().map(|(k, v)| (k.to_string(), *v)).collect::<Vec<_>>())?;
-    d.set_item("rank_deficient", r.rank_deficient)?;
-    d.set_item("merged", r.merged)?;
-    d.set_item("certified_distinct", r.certified_distinct)?;
-    d.set_item("real_tol", r.real_tol)?;
+fn critical_record(py: Python<'_>, r: &CriticalPointsReport, seed: u64) -> PyResult<CriticalSetRecord> {
     let fun: Vec<&[C64]> = r.points.iter().map(|p| p.function.as_slice()).collect();
     let th: Vec<&[C64]> = r.points.iter().map(|p| p.theta.as_slice()).collect();
     let (fre, fim) = complex_rows(&fun, r.ed.ambient_dim)?;
     let (tre, tim) = complex_rows(&th, r.ed.n_params)?;
-    d.set_item("function_re", fre.into_pyarray(py))?;
-    d.set_item("function_im", fim.into_pyarray(py))?;
-    d.set_item("theta_re", tre.into_pyarray(py))?;
-    d.set_item("theta_im", tim.into_pyarray(py))?;
-    let col = |f: &dyn Fn(&driver::CriticalPointReport) -> f64| -> Array1<f64> { r.points.iter().map(f).collect() };
-    d.set_item("residual", col(&|p| p.residual).into_pyarray(py))?;
-    d.set_item("rank_pivot", col(&|p| p.rank_pivot).into_pyarray(py))?;
-    d.set_item("imag_size", col(&|p| p.imag_size).into_pyarray(py))?;
-    d.set_item("sq_distance_re", col(&|p| p.sq_distance.re).into_pyarray(py))?;
-    d.set_item("sq_distance_im", col(&|p| p.sq_distance.im).into_pyarray(py))?;
-    d.set_item("is_real", r.points.iter().map(|p| p.is_real).collect::<Vec<_>>())?;
-    d.set_item("certified", r.points.iter().map(|p| p.certified).collect::<Vec<_>>())?;
-    d.set_item("hessian_eigenvalues", r.points.iter().map(|p| p.hessian_eigenvalues.clone()).collect::<Vec<_>>())?;
-    Ok(d)
+    let col = |f: &dyn Fn(&driver::CriticalPointReport) -> f64| -> PyResult<Py<PyArray1<f64>>> {
+        frozen1(py, r.points.iter().map(f).collect())
+    };
+    Ok(CriticalSetRecord {
+        ed: ed_record(py, &r.ed, seed)?,
+        paths: r.paths,
+        failures: r.failures.clone(),
+        rank_deficient: r.rank_deficient,
+        merged: r.merged,
+        certified_distinct: r.certified_distinct,
+        real_tol: r.real_tol,
+        function_re: frozen2(py, fre)?,
+        function_im: frozen2(py, fim)?,
+        theta_re: frozen2(py, tre)?,
+        theta_im: frozen2(py, tim)?,
+        residual: col(&|p| p.residual)?,
+        rank_pivot: col(&|p| p.rank_pivot)?,
+        imag_size: col(&|p| p.imag_size)?,
+        sq_distance_re: col(&|p| p.sq_distance.re)?,
+        sq_distance_im: col(&|p| p.sq_distance.im)?,
+        is_real: r.points.iter().map(|p| p.is_real).collect(),
+        certified: r.points.iter().map(|p| p.certified).collect(),
+        hessian_eigenvalues: r.points.iter().map(|p| p.hessian_eigenvalues.clone()).collect(),
+    })
 }
 
-/// The ED degree of the neurovariety by monodromy, with its evidence (see `neurocore.ed_degree`).
+/// Samples `x` (`samples x input_dim`) and optionally `y` (`samples x output_dim`), checked
+/// against the network, row-major.
+fn samples(
+    net: &PyNetwork,
+    x: PyReadonlyArray2<'_, f64>,
+    y: Option<PyReadonlyArray2<'_, f64>>,
+) -> PyResult<(Vec<f64>, Option<Vec<f64>>)> {
+    let xv = x.as_array();
+    let (d, out) = (net.inner.input_dim(), net.inner.output_dim());
+    if xv.ncols() != d {
+        return Err(invalid("x", format!("expected shape (n_samples, {d}), got {:?}", xv.shape())));
+    }
+    let yv = match y {
+        Some(y) => {
+            let yv = y.as_array();
+            if yv.nrows() != xv.nrows() || yv.ncols() != out {
+                return Err(invalid(
+                    "y",
+                    format!("expected shape ({}, {out}) to match x, got {:?}", xv.nrows(), yv.shape()),
+                ));
+            }
+            Some(yv.iter().copied().collect())
+        }
+        None => None,
+    };
+    Ok((xv.iter().copied().collect(), yv))
+}
+
+/// The ED degree of the neurovariety by monodromy, with its evidence; with samples `x`, the
+/// learning degree (see `neurocore.ed_degree`).
 #[pyfunction]
 #[pyo3(signature = (
-    net, *, metric="euclidean", weights=None, seed=0, runs=2, stable_loops=10, max_loops=200,
-    max_dim=40, certify=true, threads=0
+    net, *, metric="euclidean", weights=None, x=None, seed=0, runs=2, stable_loops=10, max_loops=200,
+    max_dim=40, certify=true, threads=0, progress=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn ed_degree<'py>(
@@ -124,6 +256,7 @@ pub fn ed_degree<'py>(
     net: &PyNetwork,
     metric: &str,
     weights: Option<PyReadonlyArray1<'py, f64>>,
+    x: Option<PyReadonlyArray2<'py, f64>>,
     seed: u64,
     runs: usize,
     stable_loops: usize,
@@ -131,24 +264,87 @@ pub fn ed_degree<'py>(
     max_dim: usize,
     certify: bool,
     threads: usize,
-) -> PyResult<Bound<'py, PyDict>> {
-    let metric = coefficient_metric(metric, weights)?;
-    let opts = options(runs, stable_loops, max_loops, max_dim, 1e-8, certify)?;
-    let rep = run(py, threads, |par, intr| driver::ed_degree(&net.inner, &metric, seed, &opts, par, intr))?;
-    ed_dict(py, &rep, seed)
+    progress: Option<&ProgressCounter>,
+) -> PyResult<Py<EdDegreeRecord>> {
+    let opts = options(runs, stable_loops, max_loops, max_dim, 1e-8, certify, progress)?;
+    let rep = match (metric, x) {
+        ("data", Some(x)) => {
+            if weights.is_some() {
+                return Err(invalid("weights", "not used with the data metric"));
+            }
+            let (points, _) = samples(net, x, None)?;
+            run(py, threads, |par, intr| driver::learning_degree(&net.inner, &points, seed, &opts, par, intr))?
+        }
+        ("data", None) => return Err(invalid("x", "the data metric needs the samples x")),
+        (_, Some(_)) => return Err(invalid("metric", "samples x go with metric='data'")),
+        (m, None) => {
+            let metric = coefficient_metric(m, weights)?;
+            run(py, threads, |par, intr| driver::ed_degree(&net.inner, &metric, seed, &opts, par, intr))?
+        }
+    };
+    ed_record(py, &rep, seed)
 }
 
-/// Every critical point of the distance from a real target (see `neurocore.critical_points`).
+/// Every critical point of the distance from a real target, or of the squared loss of samples
+/// `x`, `y` (see `neurocore.critical_points`).
 #[pyfunction]
 #[pyo3(signature = (
-    net, target, *, metric="euclidean", weights=None, seed=0, runs=2, stable_loops=10,
-    max_loops=200, max_dim=40, real_tol=1e-8, certify=true, threads=0
+    net, target=None, *, metric="euclidean", weights=None, x=None, y=None, seed=0, runs=2,
+    stable_loops=10, max_loops=200, max_dim=40, real_tol=1e-8, certify=true, threads=0, progress=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn critical_points<'py>(
     py: Python<'py>,
     net: &PyNetwork,
-    target: PyReadonlyArray1<'py, f64>,
+    target: Option<PyReadonlyArray1<'py, f64>>,
+    metric: &str,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    x: Option<PyReadonlyArray2<'py, f64>>,
+    y: Option<PyReadonlyArray2<'py, f64>>,
+    seed: u64,
+    runs: usize,
+    stable_loops: usize,
+    max_loops: usize,
+    max_dim: usize,
+    real_tol: f64,
+    certify: bool,
+    threads: usize,
+    progress: Option<&ProgressCounter>,
+) -> PyResult<CriticalSetRecord> {
+    let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify, progress)?;
+    let rep = match (target, x, y) {
+        (Some(t), None, None) => {
+            let metric = coefficient_metric(metric, weights)?;
+            let target: Vec<f64> = t.as_array().to_vec();
+            run(py, threads, |par, intr| driver::critical_points(&net.inner, &target, &metric, seed, &opts, par, intr))?
+        }
+        (None, Some(x), Some(y)) => {
+            if metric != "data" || weights.is_some() {
+                return Err(invalid("metric", "samples x, y induce their own metric: pass metric='data', no weights"));
+            }
+            let (points, values) = samples(net, x, Some(y))?;
+            let values = values.unwrap_or_default();
+            run(py, threads, |par, intr| {
+                driver::critical_points_of_data(&net.inner, &points, &values, seed, &opts, par, intr)
+            })?
+        }
+        _ => return Err(invalid("target", "give either a target coefficient vector or samples x and y")),
+    };
+    critical_record(py, &rep, seed)
+}
+
+/// Every critical point for each row of `targets` on one generic solve (the monodromy runs
+/// once): a list of records in row order (see `neurocore.critical.critical_points_many`).
+#[pyfunction]
+#[pyo3(signature = (
+    net, targets, *, metric="euclidean", weights=None, seed=0, runs=2, stable_loops=10,
+    max_loops=200, max_dim=40, real_tol=1e-8, certify=true, threads=0, progress=None
+))]
+#[allow(clippy::too_many_arguments)]
+pub fn critical_points_many<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    targets: PyReadonlyArray2<'py, f64>,
     metric: &str,
     weights: Option<PyReadonlyArray1<'py, f64>>,
     seed: u64,
@@ -159,11 +355,67 @@ pub fn critical_points<'py>(
     real_tol: f64,
     certify: bool,
     threads: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+    progress: Option<&ProgressCounter>,
+) -> PyResult<Vec<CriticalSetRecord>> {
+    let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify, progress)?;
     let metric = coefficient_metric(metric, weights)?;
-    let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify)?;
-    let target: Vec<f64> = target.as_array().to_vec();
-    let rep =
-        run(py, threads, |par, intr| driver::critical_points(&net.inner, &target, &metric, seed, &opts, par, intr))?;
-    critical_dict(py, &rep, seed)
+    let rows: Vec<Vec<f64>> = targets.as_array().rows().into_iter().map(|r| r.to_vec()).collect();
+    let reps =
+        run(py, threads, |par, intr| driver::critical_points_many(&net.inner, &rows, &metric, seed, &opts, par, intr))?;
+    reps.iter().map(|r| critical_record(py, r, seed)).collect()
+}
+
+/// Counts of all isolated gauge-fixed parameter-space critical points, as functions.
+#[pyclass(frozen, get_all, module = "neurocore._core")]
+pub struct ParamCriticalRecord {
+    functions_all: usize,
+    functions_nonzero: usize,
+    smooth: usize,
+    spurious: usize,
+    paths: usize,
+    failures: Vec<(&'static str, usize)>,
+    unknowns: usize,
+    degree_bound: u32,
+}
+
+/// All isolated critical points of the distance in a gauge of parameter space at generic data
+/// (total-degree homotopy; see `neurocore.critical.param_critical_functions`).
+#[pyfunction]
+#[pyo3(signature = (net, *, metric="euclidean", weights=None, seed=0, threads=0))]
+pub fn param_critical_functions<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    metric: &str,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    seed: u64,
+    threads: usize,
+) -> PyResult<ParamCriticalRecord> {
+    let metric = coefficient_metric(metric, weights)?;
+    let opts = EdOptions::default();
+    let r = run(py, threads, |par, intr| {
+        let ambient = neurocore_core::dimension::ambient_dim(&net.inner)?;
+        let ambient = num_traits::ToPrimitive::to_usize(&ambient)
+            .ok_or_else(|| CoreError::invalid("net", "the coefficient space is too large"))?;
+        let w = neurocore_core::closest::metric::metric_weights(&net.inner, &metric, ambient)?;
+        neurocore_core::homotopy::total_degree::param_critical_functions(
+            &net.inner,
+            &w,
+            seed,
+            &opts.tracker,
+            opts.monodromy.rank_tol,
+            opts.monodromy.dedup_tol,
+            par,
+            intr,
+        )
+    })?;
+    Ok(ParamCriticalRecord {
+        functions_all: r.functions_all,
+        functions_nonzero: r.functions_nonzero,
+        smooth: r.smooth,
+        spurious: r.spurious,
+        paths: r.paths,
+        failures: r.failures,
+        unknowns: r.unknowns,
+        degree_bound: r.degree_bound,
+    })
 }

@@ -34,7 +34,10 @@ mod _core {
         coefficients, evaluate, evaluation_jacobian, is_prime, jacobian, memory_limit, set_memory_limit,
     };
     #[pymodule_export]
-    use super::critical::{critical_points, ed_degree};
+    use super::critical::{
+        critical_points, critical_points_many, ed_degree, param_critical_functions, CriticalSetRecord, EdDegreeRecord,
+        MonodromyRunRecord, ParamCriticalRecord, ProgressCounter,
+    };
     #[pymodule_export]
     use super::dimension::{dimension, DimensionRecord, TrialRecord};
     #[pymodule_export]

@@ -14,6 +14,7 @@
 //! The enclosure `phi(theta(X))` of the function lets distinct solutions be certified distinct
 //! functions: disjoint enclosures are distinct functions.
 
+use super::data_metric::SystemMetric;
 use super::interval::{CIv, IntervalRing};
 use super::linalg::inverse;
 use super::system::{CriticalSystem, Slice};
@@ -40,9 +41,9 @@ fn max_row_sum(a: &[CIv], m: usize) -> f64 {
 }
 
 impl<'n> Certifier<'n> {
-    /// The interval system with the same slice and weights.
-    pub fn new(net: &'n Network, slice: &Slice, weights: &[f64]) -> Result<Self> {
-        Ok(Certifier { sys: CriticalSystem::new(net, IntervalRing, slice, weights)? })
+    /// The interval system with the same slice and metric (data-metric entries enclosed).
+    pub fn new(net: &'n Network, slice: &Slice, metric: &SystemMetric) -> Result<Self> {
+        Ok(Certifier { sys: CriticalSystem::new(net, IntervalRing, slice, metric)? })
     }
 
     /// Runs Krawczyk's test on boxes of growing radius around `x`; `None` when none passes.

@@ -18,8 +18,10 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::certify::{certified_distinct, Certificate, Certifier};
+use super::data_metric::{SampleMetric, SystemMetric};
 use super::linalg::{min_normalized_pivot, norm_inf, solve};
 use super::monodromy::{accept, monodromy, same_function, start_pair, track_all, Found, MonodromyOptions};
+use super::progress::{tick, Progress};
 use super::system::{CriticalSystem, Slice};
 use super::tracker::{refine, PathStatus, TrackerOptions};
 use crate::closest::metric::{check_finite, metric_weights};
@@ -32,6 +34,7 @@ use crate::par::{check_allocation, Interrupt, Par};
 use crate::ring::{ComplexRing, C64};
 use crate::rng::SplitMix64;
 use num_traits::ToPrimitive;
+use std::sync::Arc;
 
 const STREAM_SLICE: u64 = 0x4544_5f73_6c69_6365;
 const STREAM_START: u64 = 0x4544_5f73_7461_7274;
@@ -39,7 +42,7 @@ const STREAM_DETOUR: u64 = 0x4544_5f64_6574_6f75;
 const STREAM_RECHART: u64 = 0x4544_5f63_6861_7274;
 
 /// Settings of both drivers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct EdOptions {
     pub monodromy: MonodromyOptions,
     pub tracker: TrackerOptions,
@@ -53,6 +56,17 @@ pub struct EdOptions {
     pub real_tol: f64,
     /// Run Krawczyk's test on every solution.
     pub certify: bool,
+    /// Stage counter for progress bars (one stage per run, certification, the tracking to the
+    /// data and its certification); `None`: nobody watches.
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl PartialEq for EdOptions {
+    /// The settings that change the result (the progress sink does not).
+    fn eq(&self, o: &Self) -> bool {
+        (&self.monodromy, &self.tracker, self.runs, self.max_dim, self.real_tol, self.certify)
+            == (&o.monodromy, &o.tracker, o.runs, o.max_dim, o.real_tol, o.certify)
+    }
 }
 
 impl Default for EdOptions {
@@ -64,6 +78,7 @@ impl Default for EdOptions {
             max_dim: 40,
             real_tol: 1e-8,
             certify: true,
+            progress: None,
         }
     }
 }
@@ -159,8 +174,8 @@ fn cnormal(g: &mut SplitMix64) -> C64 {
     C64::new(g.normal(), g.normal()).scale(std::f64::consts::FRAC_1_SQRT_2)
 }
 
-/// The metric weights, validated, and the coefficient count.
-fn weights_of(net: &Network, metric: &Metric) -> Result<(Vec<f64>, usize)> {
+/// The coefficient count, refused when too large for the coefficient vectors to fit in memory.
+fn ambient_of(net: &Network) -> Result<usize> {
     let ambient = ambient_dim(net)?.to_usize().ok_or_else(|| CoreError::TooLarge {
         what: "the coefficient space".into(),
         requested_bytes: u128::MAX,
@@ -169,7 +184,20 @@ fn weights_of(net: &Network, metric: &Metric) -> Result<(Vec<f64>, usize)> {
     // The weights, the data and the monodromy solutions hold coefficient vectors: refuse a
     // coefficient space too large for memory before building any of them.
     check_allocation("the coefficient vectors of the critical system", ambient as u128 * 8, 8)?;
-    Ok((metric_weights(net, metric, ambient)?, ambient))
+    Ok(ambient)
+}
+
+/// The metric weights, validated, and the coefficient count.
+fn weights_of(net: &Network, metric: &Metric) -> Result<(SystemMetric, usize)> {
+    let ambient = ambient_of(net)?;
+    Ok((SystemMetric::Diagonal(metric_weights(net, metric, ambient)?), ambient))
+}
+
+/// The data metric of samples (validated: enough samples in general position), and the
+/// coefficient count.
+fn data_metric_of(net: &Network, points: &[f64], values: &[f64]) -> Result<(SystemMetric, usize)> {
+    let ambient = ambient_of(net)?;
+    Ok((SystemMetric::Samples(SampleMetric::new(net, points, values)?), ambient))
 }
 
 /// The slice dimension: the dimension of the neurovariety (the existing dimension code).
@@ -197,10 +225,25 @@ fn draw_slice(n: usize, m: usize, seed: u64, run: u64) -> Slice {
     Slice { theta0: (0..n).map(|_| cnormal(&mut g)).collect(), b: (0..n * m).map(|_| cnormal(&mut g)).collect() }
 }
 
+/// Removes solutions whose function is negligible next to the largest one (max-norm ratio below
+/// `1e-8`) and returns how many. They sit where the whole sliced Jacobian vanishes (for a
+/// monomial MLP: a hidden neuron's linear form is zero, so `phi = 0`, the vertex of the cone):
+/// `G = (J B)^T (...)` is zero there for every data, yet the column-normalised rank test cannot
+/// see a Jacobian that shrinks uniformly. The vertex of a non-linear cone is a singular point,
+/// and for generic data no smooth critical point has a function that small, so they are rank
+/// drops and are counted as such.
+fn drop_vertex(sols: &mut Vec<Found>) -> usize {
+    let size = |f: &Found| f.phi.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+    let top = sols.iter().map(size).fold(0.0f64, f64::max);
+    let before = sols.len();
+    sols.retain(|f| size(f) > 1e-8 * top);
+    before - sols.len()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_once(
     net: &Network,
-    weights: &[f64],
+    metric: &SystemMetric,
     m: usize,
     seed: u64,
     run: u64,
@@ -209,11 +252,12 @@ fn run_once(
     intr: &dyn Interrupt,
 ) -> Result<(Generic, RunSummary)> {
     let slice = draw_slice(net.n_params(), m, seed, run);
-    let sys = CriticalSystem::new(net, ComplexRing, &slice, weights)?;
+    let sys = CriticalSystem::new(net, ComplexRing, &slice, metric)?;
     let mut g = SplitMix64::derived(seed, STREAM_START, run);
-    let (start, u0) = start_pair(&sys, weights, &mut g, opts.monodromy.rank_tol)?;
+    let (start, u0) = start_pair(&sys, &mut g, opts.monodromy.rank_tol)?;
     let loop_seed = seed ^ run.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let (sols, rep) = monodromy(&sys, &u0, start, &opts.monodromy, &opts.tracker, loop_seed, par, intr)?;
+    let (mut sols, rep) = monodromy(&sys, &u0, start, &opts.monodromy, &opts.tracker, loop_seed, par, intr)?;
+    let vertex = drop_vertex(&mut sols);
     let summary = RunSummary {
         seed: loop_seed,
         count: sols.len(),
@@ -221,7 +265,7 @@ fn run_once(
         loops_without_new: rep.loops_without_new,
         paths: rep.paths,
         failures: rep.failures,
-        rank_deficient: rep.rank_deficient,
+        rank_deficient: rep.rank_deficient + vertex,
         history: rep.history,
     };
     Ok((Generic { slice, u0, sols }, summary))
@@ -238,14 +282,14 @@ fn run_once(
 fn certificates(
     net: &Network,
     slice: &Slice,
-    weights: &[f64],
+    metric: &SystemMetric,
     ts: &[&[C64]],
     u: &[C64],
     seed: u64,
 ) -> Result<Vec<Option<Certificate>>> {
     const RECHARTS: u64 = 3;
-    let sys = CriticalSystem::new(net, ComplexRing, slice, weights)?;
-    let cert = Certifier::new(net, slice, weights)?;
+    let sys = CriticalSystem::new(net, ComplexRing, slice, metric)?;
+    let cert = Certifier::new(net, slice, metric)?;
     let (n, m) = (sys.n, sys.m);
     let mut out = Vec::with_capacity(ts.len());
     for (i, t) in ts.iter().enumerate() {
@@ -257,23 +301,25 @@ fn certificates(
             }
             let mut g = SplitMix64::derived(seed ^ STREAM_RECHART, i as u64, k);
             let chart = Slice { theta0: p.theta.clone(), b: (0..n * m).map(|_| cnormal(&mut g)).collect() };
-            let csys = CriticalSystem::new(net, ComplexRing, &chart, weights)?;
+            let csys = CriticalSystem::new(net, ComplexRing, &chart, metric)?;
             let t0 = refine(&csys, &vec![C64::ZERO; m], u)?;
             let (_, cgt, cp) = csys.residual_jacobian(&t0, u)?;
             if min_normalized_pivot(&cp.jb, csys.big_n, m) < 1e-9 {
                 continue;
             }
-            c = Certifier::new(net, &chart, weights)?.certify(&t0, u, &cp.jb, &cgt)?;
+            c = Certifier::new(net, &chart, metric)?.certify(&t0, u, &cp.jb, &cgt)?;
         }
         out.push(c);
     }
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn solve_generic(
     net: &Network,
-    weights: &[f64],
+    metric: &SystemMetric,
     ambient: usize,
+    targets: usize,
     seed: u64,
     opts: &EdOptions,
     par: Par,
@@ -283,32 +329,39 @@ fn solve_generic(
         return Err(CoreError::invalid("runs", "at least one monodromy run is needed"));
     }
     let m = slice_dim(net, seed, opts, par, intr)?;
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        // runs, certification; the target adds tracking and its certification.
+        p.set_total(opts.runs + 1 + 2 * targets);
+    }
     // Every run's count is a lower bound (its solutions are certified separately); the run with
     // the most solutions is the one reported and carried on, the others are evidence.
     let mut first: Option<Generic> = None;
     let mut runs = Vec::with_capacity(opts.runs);
     for r in 0..opts.runs {
-        let (gen, s) = run_once(net, weights, m, seed, r as u64, opts, par, intr)?;
+        let (gen, s) = run_once(net, metric, m, seed, r as u64, opts, par, intr)?;
         if first.as_ref().is_none_or(|f| gen.sols.len() > f.sols.len()) {
             first = Some(gen);
         }
         runs.push(s);
+        tick(progress);
     }
     let mut first = first.ok_or_else(|| CoreError::internal("no monodromy run"))?;
     {
-        let sys = CriticalSystem::new(net, ComplexRing, &first.slice, weights)?;
+        let sys = CriticalSystem::new(net, ComplexRing, &first.slice, metric)?;
         for f in first.sols.iter_mut() {
             f.t = refine(&sys, &f.t, &first.u0)?;
         }
     }
     let (certified, lower) = if opts.certify {
         let ts: Vec<&[C64]> = first.sols.iter().map(|s| s.t.as_slice()).collect();
-        let certs = certificates(net, &first.slice, weights, &ts, &first.u0, seed)?;
+        let certs = certificates(net, &first.slice, metric, &ts, &first.u0, seed)?;
         let refs: Vec<Option<&Certificate>> = certs.iter().map(|c| c.as_ref()).collect();
         (refs.iter().filter(|c| c.is_some()).count(), certified_distinct(&refs).len())
     } else {
         (0, 0)
     };
+    tick(progress);
     let count = first.sols.len();
     let report = EdDegreeReport {
         ed_degree: count,
@@ -333,8 +386,24 @@ pub fn ed_degree(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<EdDegreeReport> {
-    let (weights, ambient) = weights_of(net, metric)?;
-    Ok(solve_generic(net, &weights, ambient, seed, opts, par, intr)?.1)
+    let (metric, ambient) = weights_of(net, metric)?;
+    Ok(solve_generic(net, &metric, ambient, 0, seed, opts, par, intr)?.1)
+}
+
+/// The learning degree: the ED degree in the data metric of the samples `points`
+/// (`samples x input_dim`, row-major), for generic values (the count does not depend on them).
+pub fn learning_degree(
+    net: &Network,
+    points: &[f64],
+    seed: u64,
+    opts: &EdOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<EdDegreeReport> {
+    let samples = points.len().checked_div(net.input_dim()).unwrap_or(0);
+    let values = vec![0.0; samples * net.output_dim()];
+    let (metric, ambient) = data_metric_of(net, points, &values)?;
+    Ok(solve_generic(net, &metric, ambient, 0, seed, opts, par, intr)?.1)
 }
 
 /// An orthonormal real basis (`rows x m`, row-major) of the span of the complex `rows x m`
@@ -460,7 +529,7 @@ pub fn critical_points(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<CriticalPointsReport> {
-    let (weights, ambient) = weights_of(net, metric)?;
+    let (metric, ambient) = weights_of(net, metric)?;
     if target.len() != ambient {
         return Err(CoreError::invalid(
             "target",
@@ -468,10 +537,102 @@ pub fn critical_points(
         ));
     }
     check_finite("target", target)?;
-    let (gen, ed) = solve_generic(net, &weights, ambient, seed, opts, par, intr)?;
-    let sys = CriticalSystem::new(net, ComplexRing, &gen.slice, &weights)?;
-    let (m, big_n) = (sys.m, sys.big_n);
     let ustar: Vec<C64> = target.iter().map(|&v| C64::real(v)).collect();
+    Ok(critical_points_in(net, &metric, ambient, &[ustar], seed, opts, par, intr)?.remove(0))
+}
+
+/// [`critical_points`] for several targets (rows of the `targets` list) on one generic solve:
+/// the monodromy runs once, and its solutions are tracked to each target in turn.
+pub fn critical_points_many(
+    net: &Network,
+    targets: &[Vec<f64>],
+    metric: &Metric,
+    seed: u64,
+    opts: &EdOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<Vec<CriticalPointsReport>> {
+    let (metric, ambient) = weights_of(net, metric)?;
+    let mut us = Vec::with_capacity(targets.len());
+    for target in targets {
+        if target.len() != ambient {
+            return Err(CoreError::invalid(
+                "target",
+                format!("expected {ambient} coefficients (the ambient dimension), got {}", target.len()),
+            ));
+        }
+        check_finite("target", target)?;
+        us.push(target.iter().map(|&v| C64::real(v)).collect());
+    }
+    critical_points_in(net, &metric, ambient, &us, seed, opts, par, intr)
+}
+
+/// Every critical point of the squared loss of the samples (`points` is
+/// `samples x input_dim`, `values` is `samples x output_dim`, row-major) on the neurovariety: the
+/// critical points of the distance in the data metric (see [`super::data_metric`]); the
+/// reported `sq_distance` is the squared loss `sum_j ||f(x_j) - y_j||^2` itself.
+pub fn critical_points_of_data(
+    net: &Network,
+    points: &[f64],
+    values: &[f64],
+    seed: u64,
+    opts: &EdOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<CriticalPointsReport> {
+    let (metric, ambient) = data_metric_of(net, points, values)?;
+    let SystemMetric::Samples(sm) = &metric else { return Err(CoreError::internal("data metric")) };
+    let bstar = sm.rhs_mid().to_vec();
+    Ok(critical_points_in(net, &metric, ambient, &[bstar], seed, opts, par, intr)?.remove(0))
+}
+
+/// The squared distance of `phi` to the parameter `u` in the metric (the squared loss for data).
+fn metric_sq_distance(metric: &SystemMetric, phi: &[C64], u: &[C64]) -> C64 {
+    match metric {
+        SystemMetric::Diagonal(w) => {
+            let mut sq = C64::ZERO;
+            for k in 0..phi.len() {
+                let d = phi[k] - u[k];
+                sq += (d * d).scale(w[k]);
+            }
+            sq
+        }
+        SystemMetric::Samples(sm) => sm.loss(phi),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn critical_points_in(
+    net: &Network,
+    metric: &SystemMetric,
+    ambient: usize,
+    targets: &[Vec<C64>],
+    seed: u64,
+    opts: &EdOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<Vec<CriticalPointsReport>> {
+    let (gen, ed) = solve_generic(net, metric, ambient, targets.len(), seed, opts, par, intr)?;
+    targets.iter().map(|u| track_to_target(net, metric, ambient, &gen, &ed, u, seed, opts, par, intr)).collect()
+}
+
+/// The generic solutions carried to the data `ustar`, and everything reported about them.
+#[allow(clippy::too_many_arguments)]
+fn track_to_target(
+    net: &Network,
+    metric: &SystemMetric,
+    ambient: usize,
+    gen: &Generic,
+    ed: &EdDegreeReport,
+    ustar: &[C64],
+    seed: u64,
+    opts: &EdOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+) -> Result<CriticalPointsReport> {
+    let ustar = ustar.to_vec();
+    let sys = CriticalSystem::new(net, ComplexRing, &gen.slice, metric)?;
+    let (m, big_n) = (sys.m, sys.big_n);
     // The detour point: the midpoint pushed off the real line by a random complex offset of the
     // data's size, so neither segment meets the (real-codimension-two) discriminant. The end
     // point of a path depends on the route (a different detour permutes the ends by
@@ -515,6 +676,7 @@ pub fn critical_points(
         let mut mrep = super::monodromy::MonodromyReport::default();
         let mut kept: Vec<Found> = Vec::new();
         let mut merged = 0usize;
+        let mut vertex_ends = 0usize;
         for r in &ends {
             if let Some(f) = accept(&sys, r, opts.monodromy.rank_tol, &mut mrep)? {
                 if kept.iter().any(|k| same_function(&k.phi, &f.phi, opts.monodromy.dedup_tol)) {
@@ -524,6 +686,8 @@ pub fn critical_points(
                 }
             }
         }
+        vertex_ends += drop_vertex(&mut kept);
+        mrep.rank_deficient += vertex_ends;
         let complete = kept.len() == starts.len();
         if best.as_ref().is_none_or(|b| kept.len() > b.0.len()) {
             best = Some((kept, mrep, merged));
@@ -533,6 +697,7 @@ pub fn critical_points(
         }
     }
     let (kept, mrep, merged) = best.ok_or_else(|| CoreError::internal("no route to the target"))?;
+    tick(opts.progress.as_deref());
     let mut points = Vec::with_capacity(kept.len());
     for f in kept {
         intr.check()?;
@@ -541,11 +706,7 @@ pub fn critical_points(
         let big = norm_inf(&p.phi);
         let imag = p.phi.iter().fold(0.0f64, |a, z| a.max(z.im.abs())) / (1.0 + big);
         let is_real = imag <= opts.real_tol;
-        let mut sq = C64::ZERO;
-        for k in 0..big_n {
-            let d = p.phi[k] - ustar[k];
-            sq += (d * d).scale(weights[k]);
-        }
+        let sq = metric_sq_distance(metric, &p.phi, &ustar);
         let hessian_eigenvalues = if is_real { restricted_hessian(&p.jb, &gt, big_n, m)? } else { None };
         let function = if is_real { p.phi.iter().map(|z| C64::real(z.re)).collect() } else { p.phi.clone() };
         points.push(CriticalPointReport {
@@ -577,7 +738,7 @@ pub fn critical_points(
     });
     let certified_distinct_count = if opts.certify {
         let ts: Vec<&[C64]> = points.iter().map(|p| p.t.as_slice()).collect();
-        let certs = certificates(net, &gen.slice, &weights, &ts, &ustar, seed)?;
+        let certs = certificates(net, &gen.slice, metric, &ts, &ustar, seed)?;
         for (p, c) in points.iter_mut().zip(&certs) {
             p.certified = c.is_some();
         }
@@ -586,9 +747,10 @@ pub fn critical_points(
     } else {
         0
     };
+    tick(opts.progress.as_deref());
     Ok(CriticalPointsReport {
         points,
-        ed,
+        ed: ed.clone(),
         paths: tracked,
         failures: mrep.failures,
         rank_deficient: mrep.rank_deficient,
@@ -657,5 +819,33 @@ mod tests {
         assert!(e0.iter().all(|&v| v > 1e-6), "{e0:?}");
         assert!(e1.iter().any(|&v| v < -1e-6), "{e1:?}");
         assert_eq!(r.certified_distinct, 2);
+    }
+
+    /// The learning degree (critical-points note, section 1).
+    /// * Linear MLP (3,1,3): f(x) = C x with C rank one; the loss of samples X (s x 3), Y is
+    ///   `||X C^T - Y||^2`. With X = QR it is `||R C^T - Q^T Y||^2 + const`, and `C -> R C^T` keeps
+    ///   the rank: Eckart-Young in the new coordinates, so the learning degree is
+    ///   binom(3, 1) = 3 for any samples with X of full rank (X = I gives the euclidean metric).
+    /// * Cone over the twisted cubic (MLP (2,1,1), t^3): functions lambda v(s),
+    ///   v = (s^3, 3 s^2, 3 s, 1); eliminating lambda, the critical s are the roots of
+    ///   `(b.v')(v.W v) - (b.v)(v.W v')` (b.v = 0 is the vertex), a polynomial of degree 8 whose
+    ///   s^8 coefficient cancels (3 b_1 W_11 - 3 b_1 W_11) and whose s^7 coefficient
+    ///   3 (b_1 W_12 - b_2 W_11) is non-zero for generic data: 7 critical points.
+    #[test]
+    fn learning_degrees() {
+        let mut g = SplitMix64::new(5);
+        let linear = mlp(&[3, 1, 3], 1);
+        let identity = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+        let generic: Vec<f64> = (0..18).map(|_| g.normal()).collect();
+        for points in [&identity[..], &generic[..]] {
+            let r = learning_degree(&linear, points, 3, &EdOptions::default(), Par::Seq, &NoInterrupt).unwrap();
+            assert_eq!((r.ed_degree, r.certified_lower_bound, r.runs_agree), (3, 3, true), "{r:?}");
+        }
+        let cubic = mlp(&[2, 1, 1], 3);
+        let points: Vec<f64> = (0..10).map(|_| g.normal()).collect();
+        let r = learning_degree(&cubic, &points, 1, &EdOptions::default(), Par::Seq, &NoInterrupt).unwrap();
+        assert_eq!((r.ed_degree, r.certified_lower_bound, r.runs_agree), (7, 7, true), "{r:?}");
+        let few = learning_degree(&cubic, &points[..6], 1, &EdOptions::default(), Par::Seq, &NoInterrupt);
+        assert!(few.unwrap_err().to_string().contains("too few"));
     }
 }

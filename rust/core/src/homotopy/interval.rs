@@ -193,6 +193,9 @@ impl ComplexScalars for IntervalRing {
         let part = |x: f64| if x == 0.0 { Iv::point(0.0) } else { Iv::around(x) };
         CIv { re: part(z.re), im: part(z.im) }
     }
+    fn enclosed(&self, z: CIv) -> CIv {
+        z
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Monodromy solving over the data (critical-points note, section 3; Duff et al. 2019).
 //!
 //! Start pair: a random slice point `t_0` with `x_0 = phi(theta(t_0))`, `J_0 = J B (t_0)`, and
-//! `w` in the left kernel of `J_0` (`J_0^T w = 0`); then `u_0 = x_0 - W^{-1} w` makes
-//! `G(t_0; u_0) = 0`. A loop `u_0 -> u_1 -> u_2 -> u_0` through random complex data permutes
+//! `w` in the left kernel of `J_0` (`J_0^T w = 0`); then `u_0 = x_0 - W^{-1} w` (for the data
+//! metric, whose parameter is the whitened data: `p_0 = L^{-1} (W x_0 - w)`) makes `G(t_0; u_0) = 0`. A loop `u_0 -> u_1 -> u_2 -> u_0` through random complex data permutes
 //! the solutions; end points whose function is new are added. Solutions are kept one per
 //! distinct function (the critical points are counted as functions, never as slice points),
 //! and only where `J B` has full rank `m` in the scale-invariant test of [`super::linalg`].
@@ -88,7 +88,6 @@ pub fn same_function(a: &[C64], b: &[C64], tol: f64) -> bool {
 /// A start pair `(t_0, u_0)` with `G(t_0; u_0) = 0` and `J B (t_0)` of full rank.
 pub fn start_pair(
     sys: &CriticalSystem<'_, ComplexRing>,
-    weights: &[f64],
     rng: &mut SplitMix64,
     rank_tol: f64,
 ) -> Result<(Found, Vec<C64>)> {
@@ -115,15 +114,16 @@ pub fn start_pair(
             }
         }
         let Some(c) = solve(&jtj, m, &jtz) else { continue };
-        let u0: Vec<C64> = (0..big_n)
+        let w: Vec<C64> = (0..big_n)
             .map(|k| {
                 let mut wk = z[k];
                 for (j, cj) in c.iter().enumerate() {
                     wk -= p.jb[k * m + j] * *cj;
                 }
-                p.phi[k] - wk.scale(1.0 / weights[k])
+                wk
             })
             .collect();
+        let u0 = sys.start_parameter(&p.phi, &w);
         return Ok((Found { t: t0, phi: p.phi, rank_pivot: pivot }, u0));
     }
     Err(CoreError::Unlucky("no start pair with a full-rank sliced Jacobian in 8 draws; try another seed".into()))
@@ -245,6 +245,7 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
 mod tests {
     use super::*;
     use crate::homotopy::certify::{certified_distinct, Certifier};
+    use crate::homotopy::data_metric::SystemMetric;
     use crate::homotopy::system::Slice;
     use crate::net::{Activation, Dense, Layer, Network};
     use crate::par::NoInterrupt;
@@ -268,13 +269,14 @@ mod tests {
                 theta0: (0..3).map(|_| cnormal(&mut g)).collect(),
                 b: (0..6).map(|_| cnormal(&mut g)).collect(),
             };
-            let sys = CriticalSystem::new(&net, ComplexRing, &slice, &weights).unwrap();
+            let metric = SystemMetric::Diagonal(weights);
+            let sys = CriticalSystem::new(&net, ComplexRing, &slice, &metric).unwrap();
             let opts = MonodromyOptions::default();
-            let (start, u0) = start_pair(&sys, &weights, &mut g, opts.rank_tol).unwrap();
+            let (start, u0) = start_pair(&sys, &mut g, opts.rank_tol).unwrap();
             let (sols, rep) =
                 monodromy(&sys, &u0, start, &opts, &TrackerOptions::default(), 5, Par::Seq, &NoInterrupt).unwrap();
             assert_eq!(sols.len(), want, "{rep:?}");
-            let cert = Certifier::new(&net, &slice, &weights).unwrap();
+            let cert = Certifier::new(&net, &slice, &metric).unwrap();
             let certs: Vec<_> = sols
                 .iter()
                 .map(|s| {

@@ -4,7 +4,9 @@
 //!
 //! `G(t; u) = (J_phi(theta(t)) B)^T W (phi(theta(t)) - u)`, `m` equations in `m` unknowns,
 //!
-//! with Jacobian `G_t = (J B)^T W (J B) + [B^T (dJ[B e_j])^T W (phi - u)]_j`. The second term
+//! with Jacobian `G_t = (J B)^T W (J B) + [B^T (dJ[B e_j])^T W (phi - u)]_j`. For the dense
+//! data metric ([`super::data_metric`]) the term `W (phi - u)` is `W phi - L p` and the
+//! parameter is the whitened data `p`; everything else is the same formula. The second term
 //! is a Hessian-vector product: the generic layers run over duals over the base ring, with the
 //! tangent `B e_j`, and return `J` together with its derivative `dJ[B e_j]`.
 //!
@@ -13,6 +15,8 @@
 // The tuple results name their parts in the doc comments.
 #![allow(clippy::type_complexity)]
 
+use super::data_metric::SystemMetric;
+use super::interval::CIv;
 use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
 use crate::closest::model::{CoefficientMap, ModelMap};
@@ -28,6 +32,9 @@ pub trait ComplexScalars: Ring + Clone {
     /// A value known only as its double-precision rounding `z` (a weight `1/3`, a target
     /// `10/7`): an enclosure of every number that rounds to `z`. Rounded rings return `z`.
     fn rounded(&self, z: C64) -> Self::Elem;
+    /// A value known as the enclosure `z` (a data-metric entry): interval rings keep it, rounded
+    /// rings take its midpoint.
+    fn enclosed(&self, z: CIv) -> Self::Elem;
 }
 
 impl ComplexScalars for ComplexRing {
@@ -37,6 +44,34 @@ impl ComplexScalars for ComplexRing {
     fn rounded(&self, z: C64) -> C64 {
         z
     }
+    fn enclosed(&self, z: CIv) -> C64 {
+        C64::new(0.5 * z.re.lo + 0.5 * z.re.hi, 0.5 * z.im.lo + 0.5 * z.im.hi)
+    }
+}
+
+/// `diag(A, ..., A) v` for the `block x block` matrix `A` (row-major).
+fn block_times<R: Ring>(r: &R, block: usize, a: &[R::Elem], v: &[R::Elem]) -> Vec<R::Elem> {
+    let mut out = vec![r.zero(); v.len()];
+    for (o, chunk) in v.chunks(block).enumerate() {
+        for i in 0..block {
+            let acc = &mut out[o * block + i];
+            for (c, x) in chunk.iter().enumerate() {
+                r.mul_add_assign(acc, &a[i * block + c], x);
+            }
+        }
+    }
+    out
+}
+
+/// The metric as ring elements.
+enum Form<E> {
+    /// Weights per coefficient: the term `w * (phi - u)`.
+    Diagonal(Vec<E>),
+    /// The data metric `W = diag(G, ..., G)` (`G` the `M x M` Gram block, one per output): the
+    /// term `W phi - L p` (`L` the Cholesky factor of `G`, exact numbers; `p` the whitened
+    /// data). `target` encloses the user's `p`, used when the parameter is its midpoint
+    /// `target_mid` (so the Krawczyk test sees the exact data, not its rounding).
+    Dense { block: usize, gram: Vec<E>, chol: Vec<E>, target: Vec<E>, target_mid: Vec<C64> },
 }
 
 /// The slice, the metric and the maps of one critical system.
@@ -51,7 +86,7 @@ pub struct CriticalSystem<'n, R: ComplexScalars> {
     theta0: Vec<R::Elem>,
     /// `n x m`, row-major.
     b: Vec<R::Elem>,
-    weights: Vec<R::Elem>,
+    metric: Form<R::Elem>,
 }
 
 /// `phi`, `J` and `J B` at one slice point.
@@ -73,8 +108,8 @@ pub struct Slice {
 
 impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
     /// Builds the maps once (memory checked for the dual Jacobian) and embeds the slice and the
-    /// metric weights into `ring`.
-    pub fn new(net: &'n Network, ring: R, slice: &Slice, weights: &[f64]) -> Result<Self> {
+    /// metric into `ring`.
+    pub fn new(net: &'n Network, ring: R, slice: &Slice, metric: &SystemMetric) -> Result<Self> {
         let n = net.n_params();
         let m = slice.b.len().checked_div(n).unwrap_or(0);
         let map = CoefficientMap::new(net, ring.clone())?;
@@ -85,8 +120,70 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         let dual = CoefficientMap::new(net, DualRing(ring.clone()))?;
         let theta0 = slice.theta0.iter().map(|&z| ring.exact(z)).collect();
         let b = slice.b.iter().map(|&z| ring.exact(z)).collect();
-        let weights = weights.iter().map(|&w| ring.rounded(C64::real(w))).collect();
-        Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, weights })
+        let metric = match metric {
+            SystemMetric::Diagonal(w) => {
+                if w.len() != big_n {
+                    return Err(crate::error::CoreError::internal("metric weights of the wrong length"));
+                }
+                Form::Diagonal(w.iter().map(|&w| ring.rounded(C64::real(w))).collect())
+            }
+            SystemMetric::Samples(sm) => {
+                let block = sm.monomials;
+                if block * sm.outputs != big_n {
+                    return Err(crate::error::CoreError::internal("data metric of the wrong size"));
+                }
+                let mut gram = Vec::with_capacity(block * block);
+                for a in 0..block {
+                    for c in 0..block {
+                        gram.push(ring.enclosed(sm.gram(a, c)));
+                    }
+                }
+                let mut chol = Vec::with_capacity(block * block);
+                for a in 0..block {
+                    for c in 0..block {
+                        chol.push(ring.exact(C64::real(sm.chol(a, c))));
+                    }
+                }
+                let target = sm.rhs().iter().map(|&z| ring.enclosed(z)).collect();
+                Form::Dense { block, gram, chol, target, target_mid: sm.rhs_mid().to_vec() }
+            }
+        };
+        Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, metric })
+    }
+
+    /// `W v` for `v` of length `N`.
+    pub fn metric_times(&self, v: &[R::Elem]) -> Vec<R::Elem> {
+        let r = &self.ring;
+        match &self.metric {
+            Form::Diagonal(w) => v.iter().zip(w).map(|(x, w)| r.mul(w, x)).collect(),
+            Form::Dense { block, gram, .. } => block_times(r, *block, gram, v),
+        }
+    }
+
+    /// The homotopy parameter that makes `phi` critical with the co-normal `w` (`(J B)^T w = 0`):
+    /// `u = phi - W^{-1} w` for weights, `p = L^{-1} (W phi - w)` for the data metric.
+    pub fn start_parameter(&self, phi: &[R::Elem], w: &[R::Elem]) -> Vec<R::Elem>
+    where
+        R: Ring<Elem = C64>,
+    {
+        match &self.metric {
+            Form::Diagonal(wt) => phi.iter().zip(w).zip(wt).map(|((p, w), d)| *p - w.scale(1.0 / d.re)).collect(),
+            Form::Dense { block, chol, .. } => {
+                // Forward substitution, block by block.
+                let b: Vec<C64> = self.metric_times(phi).iter().zip(w).map(|(a, b)| *a - *b).collect();
+                let mut p = vec![C64::ZERO; b.len()];
+                for o in 0..b.len() / block {
+                    for a in 0..*block {
+                        let mut s = b[o * block + a];
+                        for c in 0..a {
+                            s -= chol[a * block + c] * p[o * block + c];
+                        }
+                        p[o * block + a] = s.scale(1.0 / chol[a * block + a].re);
+                    }
+                }
+                p
+            }
+        }
     }
 
     /// `theta_0 + B t`.
@@ -132,10 +229,21 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         Ok(SlicePoint { theta, phi, jb })
     }
 
-    /// `W (phi - u)` with `u` embedded as rounded data.
+    /// `W (phi - u)` with `u` embedded as rounded data, or `W phi - b` for the data metric.
     fn weighted_residual(&self, phi: &[R::Elem], u: &[C64]) -> Vec<R::Elem> {
         let r = &self.ring;
-        phi.iter().zip(u).zip(&self.weights).map(|((p, &uk), w)| r.mul(w, &r.sub(p, &r.rounded(uk)))).collect()
+        match &self.metric {
+            Form::Diagonal(w) => {
+                phi.iter().zip(u).zip(w).map(|((p, &uk), w)| r.mul(w, &r.sub(p, &r.rounded(uk)))).collect()
+            }
+            Form::Dense { block, chol, target, target_mid, .. } => {
+                let wp = self.metric_times(phi);
+                let p: Vec<R::Elem> =
+                    if u == target_mid.as_slice() { target.clone() } else { u.iter().map(|&b| r.rounded(b)).collect() };
+                let lp = block_times(r, *block, chol, &p);
+                wp.iter().zip(&lp).map(|(a, b)| r.sub(a, b)).collect()
+            }
+        }
     }
 
     /// `(J B)^T v` for `v` of length `N`.
@@ -187,6 +295,8 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
                 point = Some((SlicePoint { theta: theta.clone(), phi, jb }, wr));
             }
             let (p, wr) = point.as_ref().ok_or_else(|| crate::error::CoreError::internal("slice point"))?;
+            // Column j of W (J B), for the first-order term.
+            let wjb = self.metric_times(&(0..big_n).map(|k| p.jb[k * m + j].clone()).collect::<Vec<_>>());
             // g = dJ_j^T W r (length n), then column j of the second-order term is B^T g.
             let mut g = vec![r.zero(); n];
             for k in 0..big_n {
@@ -200,9 +310,8 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
                     r.mul_add_assign(&mut acc, &self.b[l * m + i], gl);
                 }
                 // First-order term (J B)^T W (J B), column j.
-                for k in 0..big_n {
-                    let wjb = r.mul(&self.weights[k], &p.jb[k * m + j]);
-                    r.mul_add_assign(&mut acc, &p.jb[k * m + i], &wjb);
+                for (k, wk) in wjb.iter().enumerate() {
+                    r.mul_add_assign(&mut acc, &p.jb[k * m + i], wk);
                 }
                 gt[i * m + j] = acc;
             }
@@ -212,16 +321,18 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         Ok((g, gt, p))
     }
 
-    /// `dG/ds` along `u(s) = u_0 + s (u_1 - u_0)`: `-(J B)^T W (u_1 - u_0)`.
+    /// `dG/ds` along `u(s) = u_0 + s (u_1 - u_0)`: `-(J B)^T W (u_1 - u_0)` for weights,
+    /// `-(J B)^T L (p_1 - p_0)` for the data metric.
     pub fn parameter_derivative(&self, jb: &[R::Elem], du: &[C64]) -> Vec<R::Elem> {
         let r = &self.ring;
-        let v: Vec<R::Elem> = du.iter().zip(&self.weights).map(|(&d, w)| r.neg(&r.mul(w, &r.rounded(d)))).collect();
+        let v: Vec<R::Elem> = match &self.metric {
+            Form::Diagonal(w) => du.iter().zip(w).map(|(&d, w)| r.neg(&r.mul(w, &r.rounded(d)))).collect(),
+            Form::Dense { block, chol, .. } => {
+                let d: Vec<R::Elem> = du.iter().map(|&d| r.neg(&r.rounded(d))).collect();
+                block_times(r, *block, chol, &d)
+            }
+        };
         self.jb_transpose_times(jb, &v)
-    }
-
-    /// The metric weights as ring elements.
-    pub fn weights(&self) -> &[R::Elem] {
-        &self.weights
     }
 }
 
@@ -274,7 +385,8 @@ mod tests {
         let (n, m) = (3, 2);
         let slice =
             Slice { theta0: (0..n).map(|_| cnorm(&mut g)).collect(), b: (0..n * m).map(|_| cnorm(&mut g)).collect() };
-        let sys = CriticalSystem::new(&net, ComplexRing, &slice, &[1.0, 0.5, 2.0, 1.0]).unwrap();
+        let sys =
+            CriticalSystem::new(&net, ComplexRing, &slice, &SystemMetric::Diagonal(vec![1.0, 0.5, 2.0, 1.0])).unwrap();
         let u: Vec<C64> = (0..4).map(|_| cnorm(&mut g)).collect();
         let t: Vec<C64> = (0..m).map(|_| cnorm(&mut g)).collect();
         let (g0, gt, _) = sys.residual_jacobian(&t, &u).unwrap();

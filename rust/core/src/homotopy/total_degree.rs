@@ -1,0 +1,253 @@
+//! All isolated critical points of the distance in a gauge of parameter space, by a total-degree
+//! homotopy (issue 13 item 5: spurious critical points; gold `param_critical_functions_all`).
+//!
+//! In the coordinate gauge of [`super::gauge`] (`theta = theta_0 + E x`, the known symmetries
+//! fixed), the critical equations of `x -> d_u(phi(theta(x)))` are the critical system of
+//! [`super::system`] with the gauge as its "slice": `G(x; u) = (J E)^T W (phi - u)`, square in
+//! the `P - s` free coordinates. Unlike the ED count, every isolated solution is wanted, also
+//! where `J E` drops rank (dead or merged neurons, repeated roots: Trager-Kohn-Bruna's spurious
+//! points) and the zero function. Monodromy from a random start sees only the component of the
+//! smooth critical points, so the solutions are reached from the start system
+//! `x_i^{d_i} - 1 = 0` (`d_i` a bound on the degree of `G_i`) by the linear family
+//!
+//! `H(x; a, c) = a gamma (x_i^{d_i} - 1) + c G_i(x; u)`, `(a, c)` from `(1, 0)` to `(0, 1)`,
+//!
+//! a [`ParameterHomotopy`] in the blend weights; the random complex `gamma` keeps the paths off
+//! the discriminant (the gamma trick), so every isolated solution is the end of some path
+//! (Sommese-Wampler 2005, Thm. 8.4.1 for the total-degree start system).
+
+use super::parameter_homotopy::ParameterHomotopy;
+use super::system::CriticalSystem;
+use crate::error::Result;
+use crate::ring::{ComplexRing, C64};
+
+/// The blend of the start system `x_i^{d_i} - 1` and the critical system at fixed data `u`.
+pub struct TotalDegree<'s, 'n> {
+    pub sys: &'s CriticalSystem<'n, ComplexRing>,
+    pub u: Vec<C64>,
+    pub degrees: Vec<u32>,
+    pub gamma: C64,
+}
+
+impl TotalDegree<'_, '_> {
+    /// The start solutions: all products of `d_i`-th roots of unity, in lexicographic order.
+    pub fn start_solutions(&self) -> Vec<Vec<C64>> {
+        let mut out = vec![Vec::new()];
+        for &d in &self.degrees {
+            let roots: Vec<C64> = (0..d)
+                .map(|k| {
+                    let a = 2.0 * std::f64::consts::PI * k as f64 / d as f64;
+                    C64::new(a.cos(), a.sin())
+                })
+                .collect();
+            out = out
+                .into_iter()
+                .flat_map(|p| {
+                    roots.iter().map(move |r| {
+                        let mut q = p.clone();
+                        q.push(*r);
+                        q
+                    })
+                })
+                .collect();
+        }
+        out
+    }
+
+    fn start(&self, x: &[C64]) -> (Vec<C64>, Vec<C64>) {
+        let mut v = Vec::with_capacity(x.len());
+        let mut d = Vec::with_capacity(x.len());
+        for (xi, &di) in x.iter().zip(&self.degrees) {
+            let mut p = C64::ONE;
+            for _ in 1..di {
+                p = p * *xi;
+            }
+            d.push(p.scale(di as f64));
+            v.push(p * *xi - C64::ONE);
+        }
+        (v, d)
+    }
+}
+
+impl ParameterHomotopy for TotalDegree<'_, '_> {
+    fn unknowns(&self) -> usize {
+        self.sys.m
+    }
+
+    fn value_and_jacobian(&self, x: &[C64], ac: &[C64]) -> Result<(Vec<C64>, Vec<C64>)> {
+        let m = self.sys.m;
+        let (g, gt, _) = self.sys.residual_jacobian(x, &self.u)?;
+        let (sv, sd) = self.start(x);
+        let (a, c) = (ac[0] * self.gamma, ac[1]);
+        let h = (0..m).map(|i| a * sv[i] + c * g[i]).collect();
+        let mut hx: Vec<C64> = gt.iter().map(|z| c * *z).collect();
+        for i in 0..m {
+            hx[i * m + i] += a * sd[i];
+        }
+        Ok((h, hx))
+    }
+
+    fn jacobian_and_parameter_derivative(&self, x: &[C64], ac: &[C64], dac: &[C64]) -> Result<(Vec<C64>, Vec<C64>)> {
+        let m = self.sys.m;
+        let (g, gt, _) = self.sys.residual_jacobian(x, &self.u)?;
+        let (sv, sd) = self.start(x);
+        let (a, c) = (ac[0] * self.gamma, ac[1]);
+        let mut hx: Vec<C64> = gt.iter().map(|z| c * *z).collect();
+        for i in 0..m {
+            hx[i * m + i] += a * sd[i];
+        }
+        let da = dac[0] * self.gamma;
+        let dh = (0..m).map(|i| da * sv[i] + dac[1] * g[i]).collect();
+        Ok((hx, dh))
+    }
+
+    /// The function and the rank measure of `J E` (0 at a rank drop: spurious points included).
+    fn image(&self, x: &[C64]) -> Result<(Vec<C64>, f64)> {
+        self.sys.image(x)
+    }
+}
+
+/// The isolated critical points of the gauge-fixed distance at one data point, as functions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamCriticalReport {
+    /// Distinct functions over all finite path ends that are solutions (residual test).
+    pub functions_all: usize,
+    /// Of them, not the zero function.
+    pub functions_nonzero: usize,
+    /// Of them, where `J E` has full rank (smooth critical points of the distance on the variety).
+    pub smooth: usize,
+    /// Of them, where `J E` drops rank (spurious; the zero function included when present).
+    pub spurious: usize,
+    /// Paths tracked (the Bezout number of the start system) and ends by status.
+    pub paths: usize,
+    pub failures: Vec<(&'static str, usize)>,
+    /// Free gauge coordinates and the degree bound per equation.
+    pub unknowns: usize,
+    pub degree_bound: u32,
+}
+
+/// All isolated critical points of `x -> d_u(phi(theta(x)))` in the coordinate gauge of `net`
+/// (fixed coordinates set to random complex values), at random complex data `u` drawn from
+/// `seed`, by the total-degree homotopy; counted as distinct functions.
+#[allow(clippy::too_many_arguments)]
+pub fn param_critical_functions(
+    net: &crate::net::Network,
+    weights: &[f64],
+    seed: u64,
+    topts: &super::tracker::TrackerOptions,
+    rank_tol: f64,
+    dedup_tol: f64,
+    par: crate::par::Par,
+    intr: &dyn crate::par::Interrupt,
+) -> Result<ParamCriticalReport> {
+    use super::data_metric::SystemMetric;
+    use super::gauge::Gauge;
+    use super::monodromy::{same_function, track_all};
+    use super::system::Slice;
+    use super::tracker::PathStatus;
+    use crate::rng::SplitMix64;
+    let cn = |g: &mut SplitMix64| C64::new(g.normal(), g.normal()).scale(std::f64::consts::FRAC_1_SQRT_2);
+    let gauge = Gauge::new(net, seed)?;
+    let mut g = SplitMix64::derived(seed, 0x546f_7461_6c44_6567, 0);
+    let values: Vec<C64> = (0..gauge.orbit_dim()).map(|_| cn(&mut g)).collect();
+    let (theta0, b) = gauge.embedding(&values)?;
+    let sys = CriticalSystem::new(net, ComplexRing, &Slice { theta0, b }, &SystemMetric::Diagonal(weights.to_vec()))?;
+    let m = sys.m;
+    let d = crate::net::degrees::network_degrees(net)?.params;
+    let bound = u32::try_from(2 * d.max(1) - 1).map_err(|_| crate::error::CoreError::Overflow("degree".into()))?;
+    let paths = (bound as u128).checked_pow(m as u32).unwrap_or(u128::MAX);
+    crate::par::check_allocation("the total-degree start solutions", paths.saturating_mul(m as u128), 16)?;
+    if paths > 1_000_000 {
+        return Err(crate::error::CoreError::invalid(
+            "net",
+            format!("the total-degree homotopy would track {bound}^{m} paths; too many"),
+        ));
+    }
+    let u: Vec<C64> = (0..sys.big_n).map(|_| cn(&mut g)).collect();
+    let td = TotalDegree { sys: &sys, u: u.clone(), degrees: vec![bound; m], gamma: cn(&mut g) };
+    let starts = td.start_solutions();
+    let p0 = [C64::ONE, C64::ZERO];
+    let p1 = [C64::ZERO, C64::ONE];
+    let ends = track_all(&td, &[&p0, &p1], &starts, topts, par, intr)?;
+    let mut failures: Vec<(&'static str, usize)> = Vec::new();
+    let mut funcs: Vec<(Vec<C64>, bool)> = Vec::new();
+    for r in &ends {
+        // Singular ends (a rank drop makes the parameter-space Hessian singular) are kept when
+        // the end point solves the target system: their functions are what is counted.
+        let ok = matches!(r.status, PathStatus::Success | PathStatus::Singular);
+        let solves = ok && {
+            let gv = sys.residual(&r.t, &u)?.0;
+            let scale = 1.0 + r.t.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+            gv.iter().all(|z| z.abs() <= 1e-8 * scale.powi(2 * d as i32))
+        };
+        if !solves {
+            let name = r.status.name();
+            match failures.iter_mut().find(|f| f.0 == name) {
+                Some(f) => f.1 += 1,
+                None => failures.push((name, 1)),
+            }
+            continue;
+        }
+        let (phi, pivot) = sys.image(&r.t)?;
+        if !funcs.iter().any(|(f, _)| same_function(f, &phi, dedup_tol)) {
+            funcs.push((phi, pivot >= rank_tol));
+        }
+    }
+    let size = |f: &[C64]| f.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+    let top = funcs.iter().map(|(f, _)| size(f)).fold(0.0f64, f64::max);
+    let zero = |f: &[C64]| size(f) <= 1e-8 * top.max(1.0);
+    let nonzero = funcs.iter().filter(|(f, _)| !zero(f)).count();
+    let smooth = funcs.iter().filter(|(f, full)| *full && !zero(f)).count();
+    Ok(ParamCriticalReport {
+        functions_all: funcs.len(),
+        functions_nonzero: nonzero,
+        smooth,
+        spurious: funcs.len() - smooth,
+        paths: ends.len(),
+        failures,
+        unknowns: m,
+        degree_bound: bound,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::Network;
+    use crate::par::{NoInterrupt, Par};
+
+    /// Linear 1-D CNN, one channel, stride 1 (input width sum(k) - len + 1, output width 1).
+    fn conv(filters: &[usize]) -> Network {
+        use crate::net::{Conv, Layer};
+        let mut w = filters.iter().sum::<usize>() - filters.len() + 1;
+        let mut layers = Vec::new();
+        for &k in filters {
+            layers.push(Layer::Conv(Conv::new(1, 1, (1, k), (1, 1), (1, w), false).unwrap()));
+            w = w - k + 1;
+        }
+        Network::new(layers).unwrap()
+    }
+
+    /// Gold rows conv1d-2-2-param_critical_functions_all-euclidean-3 (5) and
+    /// conv1d-2-2-2-param_critical_functions_all-euclidean-2 (16).
+    #[test]
+    fn conv1d_gold_rows() {
+        for (filters, want) in [(&[2usize, 2][..], 5usize), (&[2, 2, 2][..], 16)] {
+            let net = conv(filters);
+            let ambient = crate::dimension::ambient_dim(&net).unwrap();
+            let ambient: usize = num_traits::ToPrimitive::to_usize(&ambient).unwrap();
+            let r = param_critical_functions(
+                &net,
+                &vec![1.0; ambient],
+                1,
+                &super::super::tracker::TrackerOptions::default(),
+                1e-9,
+                1e-6,
+                Par::Seq,
+                &NoInterrupt,
+            )
+            .unwrap();
+            assert_eq!(r.functions_all, want, "{r:?}");
+        }
+    }
+}
