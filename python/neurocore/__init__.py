@@ -36,6 +36,7 @@ from neurocore.errors import (
     NeurocoreError,
     ResourceLimitError,
 )
+from neurocore.fiber import FiberResult, Identifiability, fiber, identifiability
 from neurocore.grids import mlp_grid, mlp_widths
 from neurocore.inspection import Inspection, inspect
 from neurocore.maps import coefficients, evaluate, jacobian, monomials
@@ -124,5 +125,9 @@ __all__ = [
     "critical_points_many",
     "param_critical_functions",
     "DegreeResult",
+    "fiber",
+    "FiberResult",
+    "Identifiability",
+    "identifiability",
     "degree",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "param_critical_functions",
     "ParamCriticalRecord",
     "degree",
+    "fiber",
     "ed_degree",
     "CriticalSetRecord",
     "EdDegreeRecord",
@@ -567,6 +568,18 @@ def degree(
     max_loops: int = 200,
     max_dim: int = 40,
     certify: bool = True,
+    threads: int = 0,
+    memory_limit: int | None = None,
+) -> dict[str, Any]: ...
+def fiber(
+    net: NetworkCore,
+    theta: Sequence[float],
+    *,
+    seed: int = 0,
+    stable_loops: int = 20,
+    max_loops: int = 200,
+    max_dim: int = 60,
+    match_tol: float = 1e-6,
     threads: int = 0,
     memory_limit: int | None = None,
 ) -> dict[str, Any]: ...

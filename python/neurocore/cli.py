@@ -331,6 +331,28 @@ def _run_degree(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fiber_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--theta", help="comma-separated real parameters (default: a random Gaussian point from --seed)")
+    p.add_argument("--stable-loops", type=int, default=20, help="loops without a new point to stop (default 20)")
+    p.add_argument("--max-dim", type=int, default=60, help="refuse neurovarieties of larger dimension (default 60)")
+
+
+def _run_fiber(args: argparse.Namespace) -> int:
+    from neurocore.fiber import fiber, identifiability
+
+    net = network_from_args(args)
+    kw: dict[str, Any] = {"seed": args.seed, "threads": args.threads, "stable_loops": args.stable_loops}
+    kw["max_dim"] = args.max_dim
+    if args.theta is None:
+        idf = identifiability(net, **kw)
+        print(json.dumps({"verdict": idf.verdict, **idf.fiber.to_dict()}, indent=2) if args.json else idf)
+    else:
+        res = fiber(net, _read_numbers(args.theta, "--theta"), **kw)
+        print(json.dumps(res.to_dict(), indent=2) if args.json else res)
+    return 0
+
+
 def _run_critical(args: argparse.Namespace) -> int:
     from neurocore.critical import critical_points
 
@@ -703,6 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
     deg = commands.add_parser("degree", help="degree of a neurovariety (witness set: monodromy, trace test, Krawczyk)")
     add_architecture_parsers(deg, _degree_options)
     deg.set_defaults(run=_run_degree)
+    fib = commands.add_parser("fiber", help="fiber of phi over phi(theta) modulo the known symmetries; identifiability")
+    add_architecture_parsers(fib, _fiber_options)
+    fib.set_defaults(run=_run_fiber)
     crit = commands.add_parser("critical", help="every critical point of the distance to a target (homotopy)")
     add_architecture_parsers(crit, _critical_options)
     crit.set_defaults(run=_run_critical)

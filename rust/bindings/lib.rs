@@ -12,6 +12,7 @@ mod equations;
 mod errors;
 mod exact;
 mod exact_matrix;
+mod fiber;
 mod field;
 mod network;
 mod rank_result;
@@ -68,6 +69,9 @@ mod _core {
 
     #[pymodule_export]
     use super::degree::degree;
+
+    #[pymodule_export]
+    use super::fiber::fiber;
 
     use pyo3::prelude::*;
 

@@ -91,7 +91,18 @@ impl Gauge {
         let n = net.n_params();
         let mut g = SplitMix64::derived(seed, STREAM_GAUGE, 0);
         let theta: Vec<C64> = (0..n).map(|_| cnormal(&mut g)).collect();
-        let (a, rows) = generator_matrix(net, &theta)?;
+        Gauge::at(net, &theta)
+    }
+
+    /// The gauge chosen at the point `theta` itself (the pivots of the generators there), so
+    /// that it is transversal to the orbit of `theta` even when `theta` has zero weights, where
+    /// the generic choice may fix a coordinate the orbit does not move.
+    pub fn at(net: &Network, theta: &[C64]) -> Result<Self> {
+        let n = net.n_params();
+        if theta.len() != n {
+            return Err(CoreError::invalid("theta", format!("expected {n} parameters, got {}", theta.len())));
+        }
+        let (a, rows) = generator_matrix(net, theta)?;
         let fixed = independent_columns(&a, rows, n, 1e-8);
         let free = (0..n).filter(|j| !fixed.contains(j)).collect();
         Ok(Gauge { n_params: n, fixed, free })
