@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sympy as sp
+from sympy_mlp import mlp_outputs
 
 
 def available() -> bool:
@@ -31,15 +32,7 @@ def mlp_coefficients(widths: list[int], activation: list[int]) -> tuple[list[sp.
     ``sum_k activation[k] t^k`` between dense layers), and the parameter symbols."""
     n_params = sum(widths[j] * widths[j - 1] for j in range(1, len(widths)))
     theta = list(sp.symbols(f"w0:{n_params}"))
-    xs = sp.symbols(f"x0:{widths[0]}")
-    h: list[sp.Expr] = list(xs)
-    pos = 0
-    for j in range(1, len(widths)):
-        w = [[theta[pos + i * widths[j - 1] + k] for k in range(widths[j - 1])] for i in range(widths[j])]
-        pos += widths[j] * widths[j - 1]
-        h = [sum(w[i][k] * h[k] for k in range(widths[j - 1])) for i in range(widths[j])]
-        if j < len(widths) - 1:
-            h = [sum(c * v**k for k, c in enumerate(activation) if c) for v in h]
+    h, xs = mlp_outputs(widths, activation, theta)
     coeffs: list[sp.Expr] = []
     for out in h:
         poly = sp.Poly(sp.expand(out), *xs)

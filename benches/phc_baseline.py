@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import sympy as sp
+from sympy_mlp import mlp_outputs
 
 
 def available() -> bool:
@@ -37,15 +38,7 @@ def mlp_function(widths: list[int], activation: list[int], theta: list[sp.Expr])
     """Coefficients of the MLP's output polynomials (bias-free, one activation ``sum c_k t^k``)
     in the inputs, output by output, and their monomials (sympy's order; any fixed order works
     because the metric weights are computed from the exponents)."""
-    xs = sp.symbols(f"x0:{widths[0]}")
-    h: list[sp.Expr] = list(xs)
-    pos = 0
-    for j in range(1, len(widths)):
-        w = [[theta[pos + i * widths[j - 1] + k] for k in range(widths[j - 1])] for i in range(widths[j])]
-        pos += widths[j] * widths[j - 1]
-        h = [sum(w[i][k] * h[k] for k in range(widths[j - 1])) for i in range(widths[j])]
-        if j < len(widths) - 1:
-            h = [sum(c * v**k for k, c in enumerate(activation) if c) for v in h]
+    h, xs = mlp_outputs(widths, activation, theta)
     coeffs: list[sp.Expr] = []
     monos: list = []
     for out in h:
