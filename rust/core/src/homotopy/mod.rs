@@ -23,6 +23,7 @@
 pub mod certify;
 pub mod data_metric;
 pub mod driver;
+pub mod embedding;
 pub mod fiber;
 pub mod gauge;
 pub mod interval;

@@ -14,6 +14,7 @@
 //! complex intervals) evaluate the one formula.
 #![allow(clippy::type_complexity)]
 
+use super::embedding::{chart_point, jacobian_in_chart};
 use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
 use super::system::ComplexScalars;
@@ -78,19 +79,7 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
 
     /// `theta_0 + E x`.
     pub fn theta(&self, x: &[R::Elem]) -> Vec<R::Elem> {
-        let r = &self.ring;
-        (0..self.n)
-            .map(|i| {
-                let mut acc = self.theta0[i].clone();
-                for (j, xj) in x.iter().enumerate() {
-                    let eij = &self.e[i * self.m + j];
-                    if !r.is_zero(eij) {
-                        r.mul_add_assign(&mut acc, eij, xj);
-                    }
-                }
-                acc
-            })
-            .collect()
+        chart_point(&self.ring, &self.theta0, &self.e, x)
     }
 
     /// `phi`, `J E` at `x`.
@@ -101,21 +90,7 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
         let mut phi = vec![r.zero(); self.big_n];
         let mut j = vec![r.zero(); self.big_n * n];
         self.map.values_jacobian(&theta, &mut phi, &mut j)?;
-        let mut je = vec![r.zero(); self.big_n * m];
-        for k in 0..self.big_n {
-            for l in 0..n {
-                let a = &j[k * n + l];
-                if r.is_zero(a) {
-                    continue;
-                }
-                for c in 0..m {
-                    let elc = &self.e[l * m + c];
-                    if !r.is_zero(elc) {
-                        r.mul_add_assign(&mut je[k * m + c], a, elc);
-                    }
-                }
-            }
-        }
+        let je = jacobian_in_chart(r, &j, &self.e, self.big_n, n, m);
         Ok(SectionPoint { theta, phi, je })
     }
 

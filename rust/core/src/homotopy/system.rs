@@ -16,6 +16,7 @@
 #![allow(clippy::type_complexity)]
 
 use super::data_metric::SystemMetric;
+use super::embedding::{chart_point, jacobian_in_chart};
 use super::interval::CIv;
 use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
@@ -188,35 +189,12 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
 
     /// `theta_0 + B t`.
     pub fn theta(&self, t: &[R::Elem]) -> Vec<R::Elem> {
-        let r = &self.ring;
-        (0..self.n)
-            .map(|i| {
-                let mut acc = self.theta0[i].clone();
-                for (j, tj) in t.iter().enumerate() {
-                    r.mul_add_assign(&mut acc, &self.b[i * self.m + j], tj);
-                }
-                acc
-            })
-            .collect()
+        chart_point(&self.ring, &self.theta0, &self.b, t)
     }
 
     /// `J B` from `J` (`N x n`).
     fn times_b(&self, j: &[R::Elem]) -> Vec<R::Elem> {
-        let r = &self.ring;
-        let (n, m) = (self.n, self.m);
-        let mut out = vec![r.zero(); self.big_n * m];
-        for k in 0..self.big_n {
-            for l in 0..n {
-                let a = &j[k * n + l];
-                if r.is_zero(a) {
-                    continue;
-                }
-                for c in 0..m {
-                    r.mul_add_assign(&mut out[k * m + c], a, &self.b[l * m + c]);
-                }
-            }
-        }
-        out
+        jacobian_in_chart(&self.ring, j, &self.b, self.big_n, self.n, self.m)
     }
 
     /// `phi` and `J B` at the slice point `t`.
