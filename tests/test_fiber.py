@@ -33,22 +33,51 @@ def test_binary_quintics_are_identifiable():
     # the 3! = 6 orderings of one class.
     net = nc.mlp([2, 3, 1], degree=5)
     theta = [1, 2, -1, 0.5, 0.3, -2, 1, -1, 0.5]
-    r = nc.fiber(net, theta, threads=1)
+    r = nc.fiber(net, theta, threads=1, modulo_symmetries=False)
     assert (r.fiber_dim, r.orbit_dim, r.dim) == (0, 3, 6)
+    assert not r.modulo_symmetries
     assert len(r.points) == 6 and r.n_classes == 1 and r.real == (True,)
     # Every point computes phi(theta) (checked by the independent float evaluation of the map).
     want = nc.coefficients(net, theta, field="float")
     for p in r.points:
         assert np.allclose(p.imag, 0, atol=1e-8)
         assert np.allclose(nc.coefficients(net, p.real, field="float"), want, rtol=1e-8, atol=1e-10)
+    # Counted modulo the group the loops carry one point per class: the same one class.
+    c = nc.fiber(net, theta, threads=1)
+    assert c.modulo_symmetries and (len(c.points), c.n_classes) == (1, 1)
+    assert np.allclose(c.classes, r.classes, atol=1e-8)
+
+
+def test_ternary_quintics_are_identifiable():
+    # MLP (3,7,1) t^5: ternary quintics (21 coefficients) as sums of seven fifth powers; P = 28,
+    # s = 7 rescalings, dim 21 (the perfect case 7 * 3 = 21). A generic ternary quintic has a
+    # unique such decomposition (the perfect Waring cases of Hilbert, Richmond and Palatini
+    # listed by Galuppi-Mella, "Identifiability of homogeneous polynomials and Cremona
+    # transformations"), so the fiber is one class; counted as points it would hold 7! = 5040
+    # orderings, which is why the loops count classes.
+    net = nc.mlp([3, 7, 1], degree=5)
+    idf = nc.identifiability(net, threads=1)
+    assert (idf.verdict, idf.n_classes, idf.fiber_dim, idf.fiber.dim) == ("identifiable", 1, 0, 21)
+    assert idf.fiber.loops_without_new >= 20
+    # The class computes the function at the random point (independent float evaluation).
+    theta = np.random.default_rng(0).standard_normal(net.n_params)
+    want = nc.coefficients(net, theta, field="float")
+    got = nc.coefficients(net, idf.fiber.points[0].real, field="float")
+    assert np.allclose(idf.fiber.points[0].imag, 0, atol=1e-8)
+    assert np.allclose(got, want, rtol=1e-8, atol=1e-10)
 
 
 def test_two_by_two_quadratic_network_is_identifiable():
     # Usevich et al., Examples 3/7/9: the MLP (3,2,2) with t^2 is generically identifiable
     # (P = 10, s = 2, dim 8): the gauge-fixed fiber is the 2! orderings of one class.
-    idf = nc.identifiability(nc.mlp([3, 2, 2], degree=2), threads=1)
+    net = nc.mlp([3, 2, 2], degree=2)
+    idf = nc.identifiability(net, threads=1, modulo_symmetries=False)
     assert (idf.verdict, idf.n_classes, idf.fiber_dim) == ("identifiable", 1, 0)
     assert len(idf.fiber.points) == 2
+    # Counted as classes: one point, and the section meets the variety in 15 functions (its
+    # degree, independently nc.degree) where it met it in 30 = 15 x 2! points.
+    idf = nc.identifiability(net, threads=1)
+    assert (idf.n_classes, len(idf.fiber.points), idf.fiber.section_solutions) == (1, 1, 15)
 
 
 def test_sums_of_two_squares_have_the_hidden_orthogonal_symmetry():
@@ -111,12 +140,18 @@ def test_bad_input_is_refused_by_name():
         nc.fiber(net, [1, 2, -1, 0.5, 0.3, -2, 1, -1, 0.5], memory_limit=64)
 
 
-@slow
 def test_quaternary_cubics_are_identifiable():
     # Sylvester's pentahedral theorem: a generic quaternary cubic is a sum of five cubes of linear
     # forms in exactly one way (MLP (4,5,1) t^3, P = 25, s = 5, dim 20 = the cubics in 4
-    # variables): 5! = 120 gauge-fixed points, one class. About 2 minutes.
+    # variables): one class (about a second, counted as classes).
     idf = nc.identifiability(nc.mlp([4, 5, 1], degree=3), threads=2)
+    assert (idf.verdict, idf.n_classes, len(idf.fiber.points)) == ("identifiable", 1, 1)
+
+
+@slow
+def test_quaternary_cubics_counted_as_points():
+    # The same fiber counted as points: the 5! = 120 orderings of the one class. About 2 minutes.
+    idf = nc.identifiability(nc.mlp([4, 5, 1], degree=3), threads=2, modulo_symmetries=False)
     assert (idf.verdict, idf.n_classes, len(idf.fiber.points)) == ("identifiable", 1, 120)
 
 
@@ -129,3 +164,8 @@ def test_cli_fiber_prints_the_verdict_and_json(capsys):
     import json
 
     assert json.loads(capsys.readouterr().out)["n_classes"] == 1
+    # --all-points: the 3! orderings of the one Waring decomposition.
+    theta = ["--theta", "1,2,-1,0.5,0.3,-2,1,-1,0.5"]
+    assert main(["fiber", "mlp", "2,3,1", "--degree", "5", *theta, "--json", "--all-points"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["n_classes"], len(out["points"]), out["modulo_symmetries"]) == (1, 6, False)

@@ -580,6 +580,7 @@ def fiber(
     max_loops: int = 200,
     max_dim: int = 60,
     match_tol: float = 1e-6,
+    modulo_symmetries: bool = True,
     threads: int = 0,
     memory_limit: int | None = None,
 ) -> dict[str, Any]: ...

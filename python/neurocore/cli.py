@@ -336,6 +336,11 @@ def _fiber_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--theta", help="comma-separated real parameters (default: a random Gaussian point from --seed)")
     p.add_argument("--stable-loops", type=int, default=20, help="loops without a new point to stop (default 20)")
     p.add_argument("--max-dim", type=int, default=60, help="refuse neurovarieties of larger dimension (default 60)")
+    p.add_argument(
+        "--all-points",
+        action="store_true",
+        help="count every gauge-fixed point (all orderings of the hidden neurons), not one per class",
+    )
 
 
 def _run_fiber(args: argparse.Namespace) -> int:
@@ -344,6 +349,7 @@ def _run_fiber(args: argparse.Namespace) -> int:
     net = network_from_args(args)
     kw: dict[str, Any] = {"seed": args.seed, "threads": args.threads, "stable_loops": args.stable_loops}
     kw["max_dim"] = args.max_dim
+    kw["modulo_symmetries"] = not args.all_points
     if args.theta is None:
         idf = identifiability(net, **kw)
         print(json.dumps({"verdict": idf.verdict, **idf.fiber.to_dict()}, indent=2) if args.json else idf)

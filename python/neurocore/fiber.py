@@ -48,7 +48,11 @@ class FiberResult:
     fiber_dim : int
         Dimension of the gauge-fixed fiber, ``P - s - dim V``; 0 means finite.
     points : numpy.ndarray
-        The gauge-fixed fiber points found (complex, ``k x P``; empty when ``fiber_dim > 0``).
+        The gauge-fixed fiber points found (complex, ``k x P``; empty when ``fiber_dim > 0``):
+        every point when ``modulo_symmetries`` is False, one point per class when it is True.
+    modulo_symmetries : bool
+        Whether monodromy counted classes (canonical forms) rather than points; True for dense
+        MLPs unless switched off, False where no canonical form exists.
     classes : numpy.ndarray or None
         One canonical representative per class modulo the finite part of the known group
         (``n_classes x P``); ``None`` when no canonical form exists for the architecture.
@@ -66,6 +70,7 @@ class FiberResult:
     """
 
     fiber_dim: int
+    modulo_symmetries: bool
     points: _C128 = field(repr=False)
     classes: _C128 | None = field(repr=False)
     real: tuple[bool, ...]
@@ -101,6 +106,7 @@ class FiberResult:
         return {
             "fiber_dim": self.fiber_dim,
             "n_classes": self.n_classes,
+            "modulo_symmetries": self.modulo_symmetries,
             "points": pairs(self.points),
             "classes": pairs(self.classes),
             "real": list(self.real),
@@ -122,9 +128,9 @@ class FiberResult:
         elif self.classes is None:
             verdict = f"{len(self.points)} gauge-fixed points (classes not reduced for this architecture)"
         else:
-            verdict = (
-                f"{len(self.classes)} class(es), {sum(self.real)} real, from {len(self.points)} gauge-fixed points"
-            )
+            counted = "classes" if self.modulo_symmetries else "gauge-fixed points"
+            verdict = f"{len(self.classes)} class(es), {sum(self.real)} real, from {len(self.points)} {counted}"
+
         return "\n".join(
             [
                 f"fiber             {verdict}",
@@ -184,6 +190,7 @@ def fiber(
     max_loops: int = 200,
     max_dim: int = 60,
     match_tol: float = 1e-6,
+    modulo_symmetries: bool = True,
     memory_limit: int | None = None,
 ) -> FiberResult:
     """The fiber of the parametrization over ``phi(theta)``, counted modulo the known symmetries.
@@ -205,15 +212,24 @@ def fiber(
         Refuse neurovarieties of larger dimension.
     match_tol : float
         Relative tolerance for "same function as ``phi(theta)``" and "same class".
+    modulo_symmetries : bool
+        Count monodromy solutions as classes (canonical forms modulo permutations and rescalings
+        of hidden neurons) instead of points, where a canonical form exists (dense MLPs). The
+        loops then carry one point per class: a fiber of ``k`` classes costs ``k`` paths per loop
+        instead of ``k |G|`` (``7! = 5040`` points per class for ternary quintics). False counts
+        every gauge-fixed point (the orderings of the hidden neurons are then all in ``points``).
     memory_limit : int, optional
         Bytes this call may plan to allocate.
 
     Examples
     --------
     >>> import neurocore as nc
-    >>> r = nc.fiber(nc.mlp([2, 3, 1], degree=5), [1, 2, -1, 0.5, 0.3, -2, 1, -1, 0.5], threads=1)
+    >>> theta = [1, 2, -1, 0.5, 0.3, -2, 1, -1, 0.5]
+    >>> r = nc.fiber(nc.mlp([2, 3, 1], degree=5), theta, threads=1, modulo_symmetries=False)
     >>> r.fiber_dim, len(r.points), r.n_classes   # the 3! orderings of one Waring decomposition
     (0, 6, 1)
+    >>> nc.fiber(nc.mlp([2, 3, 1], degree=5), theta, threads=1).n_classes   # counted as classes
+    1
     """
     if not isinstance(net, Network):
         raise TypeError(f"net: expected a neurocore Network, got {type(net).__name__}")
@@ -237,6 +253,9 @@ def fiber(
     }
     if kw["max_loops"] < kw["stable_loops"]:
         raise ValueError(f"max_loops: must be at least stable_loops ({kw['stable_loops']}), got {kw['max_loops']}")
+    if not isinstance(modulo_symmetries, bool):
+        raise TypeError(f"modulo_symmetries: expected a bool, got {type(modulo_symmetries).__name__}")
+    kw["modulo_symmetries"] = modulo_symmetries
     if memory_limit is not None:
         kw["memory_limit"] = check_int(memory_limit, "memory_limit", lo=1)
     raw = _core.fiber(net._core, th.tolist(), **kw)
@@ -246,6 +265,7 @@ def fiber(
     shown = points if classes is None else classes
     return FiberResult(
         fiber_dim=raw["fiber_dim"],
+        modulo_symmetries=raw["modulo_symmetries"],
         points=points,
         classes=classes,
         real=tuple(_is_real(row) for row in shown),

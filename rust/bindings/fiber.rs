@@ -23,8 +23,8 @@ fn parts(points: &[Vec<C64>]) -> Parts {
 /// The gauge-fixed fiber of `phi` over `phi(theta)` (see `neurocore.fiber`).
 #[pyfunction]
 #[pyo3(signature = (
-    net, theta, *, seed=0, stable_loops=20, max_loops=200, max_dim=60, match_tol=1e-6, threads=0,
-    memory_limit=None
+    net, theta, *, seed=0, stable_loops=20, max_loops=200, max_dim=60, match_tol=1e-6, modulo_symmetries=true,
+    threads=0, memory_limit=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn fiber<'py>(
@@ -36,6 +36,7 @@ pub fn fiber<'py>(
     max_loops: usize,
     max_dim: usize,
     match_tol: f64,
+    modulo_symmetries: bool,
     threads: usize,
     memory_limit: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -48,7 +49,7 @@ pub fn fiber<'py>(
     if !(match_tol > 0.0 && match_tol < 1.0) {
         return Err(to_pyerr(CoreError::invalid("match_tol", format!("must lie in (0, 1), got {match_tol}"))));
     }
-    let mut opts = FiberOptions { max_dim, match_tol, ..FiberOptions::default() };
+    let mut opts = FiberOptions { max_dim, match_tol, modulo_symmetries, ..FiberOptions::default() };
     opts.monodromy.stable_loops = stable_loops;
     opts.monodromy.max_loops = max_loops;
     let r =
@@ -62,6 +63,7 @@ pub fn fiber<'py>(
     d.set_item("points", parts(&r.points))?;
     d.set_item("classes", r.classes.as_deref().map(parts))?;
     d.set_item("section_solutions", r.section_solutions)?;
+    d.set_item("modulo_symmetries", r.modulo_symmetries)?;
     d.set_item("loops", r.loops)?;
     d.set_item("loops_without_new", r.loops_without_new)?;
     d.set_item("paths", r.paths)?;

@@ -47,6 +47,11 @@ pub struct FiberOptions {
     pub match_tol: f64,
     /// Largest dimension of the neurovariety attempted.
     pub max_dim: usize,
+    /// Count monodromy solutions as classes modulo the finite part of the known group (their
+    /// canonical forms) instead of as points, where a canonical form exists: the loops then
+    /// carry one point per class (the group commutes with the section system, so monodromy acts
+    /// on classes) and a fiber of `k` classes costs `k` paths per loop, not `k |G|`.
+    pub modulo_symmetries: bool,
 }
 
 impl Default for FiberOptions {
@@ -56,6 +61,7 @@ impl Default for FiberOptions {
             tracker: TrackerOptions::default(),
             match_tol: 1e-6,
             max_dim: 60,
+            modulo_symmetries: true,
         }
     }
 }
@@ -77,8 +83,11 @@ pub struct FiberReport {
     /// One representative per class modulo the finite part of the known group, in canonical
     /// form; `None` when no canonical form is implemented for the architecture.
     pub classes: Option<Vec<Vec<C64>>>,
-    /// Solutions of the section system found (all functions of the section, not only the fiber).
+    /// Solutions of the section system found (all functions of the section, not only the fiber),
+    /// counted as classes when `modulo_symmetries` applied, else as points.
     pub section_solutions: usize,
+    /// Whether the monodromy counted classes (one point per class in `points`) rather than points.
+    pub modulo_symmetries: bool,
     pub loops: usize,
     pub loops_without_new: usize,
     pub paths: usize,
@@ -104,6 +113,35 @@ impl ParameterHomotopy for PointCounting<'_, '_> {
     }
     fn image(&self, x: &[C64]) -> Result<(Vec<C64>, f64)> {
         Ok((x.to_vec(), self.0.image(x)?.1))
+    }
+}
+
+/// The section system with solutions counted as classes: its image is the canonical form of
+/// `theta(x)` (see [`mlp_canonical_form`]), so two points related by the finite part of the
+/// known group are one solution.
+struct ClassCounting<'a, 'n> {
+    sys: &'a SectionSystem<'n, ComplexRing>,
+    net: &'n Network,
+    tol: f64,
+}
+
+impl ParameterHomotopy for ClassCounting<'_, '_> {
+    fn unknowns(&self) -> usize {
+        self.sys.unknowns()
+    }
+    fn value_and_jacobian(&self, x: &[C64], u: &[C64]) -> Result<(Vec<C64>, Vec<C64>)> {
+        self.sys.value_and_jacobian(x, u)
+    }
+    fn jacobian_and_parameter_derivative(&self, x: &[C64], u: &[C64], du: &[C64]) -> Result<(Vec<C64>, Vec<C64>)> {
+        self.sys.jacobian_and_parameter_derivative(x, u, du)
+    }
+    fn value(&self, x: &[C64], u: &[C64]) -> Result<Vec<C64>> {
+        self.sys.value(x, u)
+    }
+    fn image(&self, x: &[C64]) -> Result<(Vec<C64>, f64)> {
+        let canonical = mlp_canonical_form(self.net, &self.sys.theta(x), self.tol)
+            .ok_or_else(|| CoreError::internal("class counting on an architecture without a canonical form"))?;
+        Ok((canonical, self.sys.image(x)?.1))
     }
 }
 
@@ -157,6 +195,7 @@ pub fn fiber(
         points: Vec::new(),
         classes: None,
         section_solutions: 0,
+        modulo_symmetries: false,
         loops: 0,
         loops_without_new: 0,
         paths: 0,
@@ -196,9 +235,18 @@ pub fn fiber(
              parametrization): fibers are computed at points where it has full rank",
         ));
     }
-    let counting = PointCounting(&sys);
-    let start = Found { t: x_star.clone(), phi: x_star.clone(), rank_pivot: pivot };
-    let (sols, rep) = monodromy(&counting, &b_star, start, &opts.monodromy, &opts.tracker, seed, par, intr)?;
+    let by_class = opts.modulo_symmetries && mlp_canonical_form(net, &theta_c, opts.match_tol).is_some();
+    let (sols, rep) = if by_class {
+        let counting = ClassCounting { sys: &sys, net, tol: opts.match_tol };
+        let (canonical, _) = counting.image(&x_star)?;
+        let start = Found { t: x_star.clone(), phi: canonical, rank_pivot: pivot };
+        monodromy(&counting, &b_star, start, &opts.monodromy, &opts.tracker, seed, par, intr)?
+    } else {
+        let counting = PointCounting(&sys);
+        let start = Found { t: x_star.clone(), phi: x_star.clone(), rank_pivot: pivot };
+        monodromy(&counting, &b_star, start, &opts.monodromy, &opts.tracker, seed, par, intr)?
+    };
+    report.modulo_symmetries = by_class;
     report.section_solutions = sols.len();
     report.loops = rep.loops;
     report.loops_without_new = rep.loops_without_new;
@@ -373,10 +421,16 @@ mod tests {
     fn binary_quintic_is_identifiable() {
         let net = mlp(&[2, 3, 1], &[0, 0, 0, 0, 0, 1]);
         let theta = random_theta(9, 4);
-        let r = fiber(&net, &theta, 1, &FiberOptions::default(), Par::Seq, &NoInterrupt).unwrap();
+        let as_points = FiberOptions { modulo_symmetries: false, ..FiberOptions::default() };
+        let r = fiber(&net, &theta, 1, &as_points, Par::Seq, &NoInterrupt).unwrap();
         assert_eq!((r.dim, r.orbit_dim, r.fiber_dim), (6, 3, 0));
         assert_eq!(r.points.len(), 6, "{r:?}");
+        assert!(!r.modulo_symmetries);
         assert_eq!(r.classes.unwrap().len(), 1);
+        // Counted modulo the group, the loops carry the one class (one point), not its 3! orderings.
+        let r = fiber(&net, &theta, 1, &FiberOptions::default(), Par::Seq, &NoInterrupt).unwrap();
+        assert!(r.modulo_symmetries);
+        assert_eq!((r.points.len(), r.classes.as_ref().map(Vec::len)), (1, Some(1)), "{r:?}");
     }
 
     /// Quadrics in 3 variables as sums of two squares (MLP (3,2,1) `t^2`): the hidden O(2)
