@@ -142,3 +142,24 @@ def test_bad_options_exit_2(capsys):
     assert main(["compare", "--mlp", "3,0,1"]) == 2
     assert "widths" in capsys.readouterr().err
     assert main(["compare", "--starts", "0"]) == 2
+
+
+def test_degree_and_identifiability_rows(report):
+    mlp_, cnn, att = report.geometry
+    # MLP (4,3,1) t^2: quadrics in 4 variables of rank <= 3, the symmetric 4x4 determinant, a
+    # hypersurface of degree 4; its hidden O(3) symmetry makes the fiber 3-dimensional.
+    assert (mlp_.degree, mlp_.degree_certified, mlp_.trace_passed) == (4, 4, True)
+    assert (mlp_.verdict, mlp_.fiber_dim) == ("not finitely identifiable", 3)
+    # Linear CNN (3,2,2,2): the end-to-end filter is a product of a quadratic and three linear
+    # polynomials, so the variety fills C^6 (degree 1), and a generic quintic with 5 distinct roots
+    # factors in C(5,2) * 3! = 60 ways (which two roots form the quadratic, then the order of the
+    # linear factors): the fiber modulo the rescalings holds 60 gauge points.
+    assert (cnn.degree, cnn.degree_certified, cnn.trace_passed) == (1, 1, True)
+    assert (cnn.fiber_dim, cnn.fiber_points) == (0, 60)
+    # The attention network (dimension 13) is above the default geometry_max_dim: skipped, said so.
+    assert att.degree is None and att.error is not None and "13" in att.error
+    text = str(report)
+    assert "degree" in text and "identifiability" in text and "no (fiber dim 3)" in text
+    assert compare(targets=0, geometry=False).geometry == ()
+    with pytest.raises(TypeError, match="geometry"):
+        compare(targets=0, geometry="yes")  # type: ignore[arg-type]

@@ -625,6 +625,15 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="add the global landscape: ED degrees, real critical points, minima (homotopy; 40+ min for defaults)",
     )
+    p.add_argument(
+        "--no-geometry", action="store_true", help="leave out the degree and identifiability rows (a few seconds)"
+    )
+    p.add_argument(
+        "--geometry-max-dim",
+        type=int,
+        default=10,
+        help="skip the degree/identifiability of neurovarieties of larger dimension (default 10)",
+    )
     _common(p)
 
 
@@ -649,6 +658,8 @@ def _run_compare(args: argparse.Namespace) -> int:
         train_optimizer=args.train_optimizer,
         train_lr=args.train_lr,
         landscape=args.landscape,
+        geometry=not args.no_geometry,
+        geometry_max_dim=args.geometry_max_dim,
     )
     if args.plot:
         rep.plot(args.plot)
