@@ -53,6 +53,15 @@ class FiberResult:
     modulo_symmetries : bool
         Whether monodromy counted classes (canonical forms) rather than points; True for dense
         MLPs unless switched off, False where no canonical form exists.
+    certified_radius : tuple of float or None
+        For each point, the half-side (in the gauge coordinates) of a box in which Krawczyk's
+        interval test proved a unique exact solution of ``L phi(theta(x)) = L phi(theta)``
+        (``L phi(theta)`` enclosed exactly); ``None`` where the test failed.
+    certified_distinct : int
+        Certified points with pairwise disjoint boxes: a proven lower bound on the number of
+        distinct points. Membership in the fiber (the solution's function is ``phi(theta)``
+        and not another function of the section) is the numerical match at ``match_tol``;
+        it is exact when the neurovariety fills its ambient space.
     classes : numpy.ndarray or None
         One canonical representative per class modulo the finite part of the known group
         (``n_classes x P``); ``None`` when no canonical form exists for the architecture.
@@ -71,6 +80,8 @@ class FiberResult:
 
     fiber_dim: int
     modulo_symmetries: bool
+    certified_radius: tuple[float | None, ...]
+    certified_distinct: int
     points: _C128 = field(repr=False)
     classes: _C128 | None = field(repr=False)
     real: tuple[bool, ...]
@@ -107,6 +118,8 @@ class FiberResult:
             "fiber_dim": self.fiber_dim,
             "n_classes": self.n_classes,
             "modulo_symmetries": self.modulo_symmetries,
+            "certified_radius": list(self.certified_radius),
+            "certified_distinct": self.certified_distinct,
             "points": pairs(self.points),
             "classes": pairs(self.classes),
             "real": list(self.real),
@@ -138,6 +151,7 @@ class FiberResult:
                 f"dimension         {self.dim} (n_params {self.n_params})",
                 f"monodromy         {self.section_solutions} section solutions after {self.loops} loops "
                 f"({self.loops_without_new} without new)",
+                f"certified         {self.certified_distinct} of {len(self.points)} points in disjoint Krawczyk boxes",
             ]
         )
 
@@ -266,6 +280,8 @@ def fiber(
     return FiberResult(
         fiber_dim=raw["fiber_dim"],
         modulo_symmetries=raw["modulo_symmetries"],
+        certified_radius=tuple(raw["certified_radius"]),
+        certified_distinct=raw["certified_distinct"],
         points=points,
         classes=classes,
         real=tuple(_is_real(row) for row in shown),

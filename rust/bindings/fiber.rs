@@ -64,6 +64,8 @@ pub fn fiber<'py>(
     d.set_item("classes", r.classes.as_deref().map(parts))?;
     d.set_item("section_solutions", r.section_solutions)?;
     d.set_item("modulo_symmetries", r.modulo_symmetries)?;
+    d.set_item("certified_radius", r.certified_radius.clone())?;
+    d.set_item("certified_distinct", r.certified_distinct)?;
     d.set_item("loops", r.loops)?;
     d.set_item("loops_without_new", r.loops_without_new)?;
     d.set_item("paths", r.paths)?;
