@@ -48,6 +48,7 @@ from neurocore.strata import KINDS, Stratum, SymmetryReport, classify, symmetrie
 from neurocore.sweeping import SweepResult, sweep
 from neurocore.torch_bridge import TorchConversion, from_torch, to_torch
 from neurocore.training import CriticalMatch, StepsSummary, TrainingResult, TrainingRun, train
+from neurocore.critical import ParamCriticalPoint, ParamGlobalMinimum, param_global_minimum
 
 __all__ = [
     "DEFAULT_PRIME",
@@ -130,4 +131,7 @@ __all__ = [
     "Identifiability",
     "identifiability",
     "degree",
+    "ParamCriticalPoint",
+    "ParamGlobalMinimum",
+    "param_global_minimum",
 ]
