@@ -143,3 +143,24 @@ def test_generic_counts_unchanged():
 def test_bad_target(target, exc):
     with pytest.raises(exc, match="target"):
         nc.param_critical_functions(NET, target=target, threads=1)
+
+
+def test_cli_spurious_json(capsys):
+    from neurocore.cli import main
+
+    code = main(["spurious", "conv", "--filters", "2,2", "--degree", "1", "--target", "2,1,3", "--threads", "1", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "spurious" and out["spurious"] is True
+    assert out["params"]["functions_all"] == 5 and out["params"]["certified"] == 1
+    # Text form without a target: the generic counts (gold 5).
+    assert main(["spurious", "conv", "--filters", "2,2", "--degree", "1", "--threads", "1"]) == 0
+    assert "5 (numerical" in capsys.readouterr().out
+
+
+def test_cli_spurious_bad_target(capsys):
+    from neurocore.cli import main
+
+    code = main(["spurious", "conv", "--filters", "2,2", "--degree", "1", "--target", "1,2", "--threads", "1"])
+    assert code != 0
+    assert "target" in capsys.readouterr().err

@@ -1080,7 +1080,8 @@ class ParamGlobalMinimum:
         Whether that function-space minimum has a real parameter preimage (``None``: not found).
     lower_unreachable : bool
         The function-space minimum is lower than every real parameter-space critical value and
-        has no real parameters: training can only approach it at infinity, never attain it.
+        has no real parameters: training never attains it (it approaches it at most at
+        infinity, when it lies in the closure of the real neuromanifold).
     verdict : str
         ``"smooth"`` / ``"spurious"``: the lowest real parameter-space critical point is a
         smooth / spurious one (with ``lower_unreachable``: lower values, if any, only at
