@@ -164,3 +164,25 @@ def test_cli_spurious_bad_target(capsys):
     code = main(["spurious", "conv", "--filters", "2,2", "--degree", "1", "--target", "1,2", "--threads", "1"])
     assert code != 0
     assert "target" in capsys.readouterr().err
+
+
+def test_twisted_cubic_smooth_count_is_the_ed_degree():
+    # MLP (2, 1, 1) with t^3: the cone over the twisted cubic, (a x + b y)^3 c; gauge a = 1.
+    # Euclidean ED degree 7 (Draisma et al. 2016, Example 5.12 / critical-points note 1): the
+    # smooth parameter-space critical functions are exactly the 7 ED critical points, and the
+    # only spurious one is the zero function (c = 0; dead neuron), at distance |u|^2.
+    net = nc.mlp([2, 1, 1], degree=3)
+    u = [1.0, 2.0, -1.0, 3.0]
+    r = nc.param_critical_functions(net, target=u, threads=1)
+    assert r.hidden_fiber_dim == 0
+    assert r.smooth == 7 and r.certified == 7
+    (sp_,) = [p for p in r.points if p.spurious]
+    assert sp_.zero and abs(sp_.sq_distance - sum(v * v for v in u)) < 1e-9
+    assert sp_.stratum == "zero"
+
+
+def test_hidden_symmetry_is_flagged():
+    # MLP (2, 2, 1) with t^2: 6 parameters, 2 known rescalings, dim 3 (all binary quadratics):
+    # the gauge-fixed fiber is 1-dimensional (the hidden O(2)), 4 - 3 = 1.
+    r = nc.param_critical_functions(nc.mlp([2, 2, 1], degree=2), target=[3, 1, -2], threads=1)
+    assert r.hidden_fiber_dim == 1

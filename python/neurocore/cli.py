@@ -406,6 +406,11 @@ def _spurious_text(r: Any) -> str:
             f"  {ds:<22} {kind:<9} {'yes' if p.real_theta else 'no':<11} "
             f"{'yes' if p.certified else 'no':<10} {p.stratum or ''}"
         )
+    if r.hidden_fiber_dim:
+        lines.append(
+            f"warning: the gauge-fixed fibers have dimension {r.hidden_fiber_dim} (hidden symmetry): the "
+            "critical points are not isolated and the smooth/spurious split does not apply"
+        )
     if r.failures:
         lines.append("paths not ending at a solution: " + ", ".join(f"{k}: {v}" for k, v in r.failures.items()))
     return "\n".join(lines)

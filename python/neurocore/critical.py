@@ -926,6 +926,12 @@ class ParamCriticalFunctions:
         The real target, or ``None`` for random complex data (``data`` holds it).
     data : numpy.ndarray of complex
         The data ``u`` solved at.
+    hidden_fiber_dim : int or None
+        ``unknowns - dim X`` (:func:`neurocore.dimension`): 0 when the gauge-fixed
+        parametrization is generically finite. Positive means hidden symmetry (e.g. the MLP
+        (2, 2, 1) with ``t^2``): the critical points then come in positive-dimensional families,
+        ``J E`` never has full column rank, and the counts and flags here do not mean what
+        they say (every point is labelled spurious). ``None``: not computed.
     """
 
     functions_all: int
@@ -940,6 +946,7 @@ class ParamCriticalFunctions:
     certified: int = 0
     target: np.ndarray | None = None
     data: np.ndarray | None = None
+    hidden_fiber_dim: int | None = None
 
     @property
     def real_points(self) -> tuple[ParamCriticalPoint, ...]:
@@ -969,6 +976,7 @@ class ParamCriticalFunctions:
             "degree_bound": self.degree_bound,
             "failures": dict(self.failures),
             "target": None if self.target is None else self.target.tolist(),
+            "hidden_fiber_dim": self.hidden_fiber_dim,
             "points": [p.to_dict() for p in self.points],
             "global_minimum": None if g is None else g.to_dict(),
         }
@@ -1001,6 +1009,8 @@ def param_critical_functions(
     >>> nc.param_critical_functions(nc.conv1d([2, 2], degree=1), threads=1).functions_all  # gold: 5
     5
     """
+    from neurocore.dimension import dimension
+
     net = _check_net(net)
     _, kw = _metric_kwargs(net, metric)
     u = None if target is None else np.ascontiguousarray(parse_float(target, "target", net.ambient_dim))
@@ -1062,6 +1072,7 @@ def param_critical_functions(
         certified=r.certified,
         target=None if u is None else _frozen(u),
         data=_frozen(np.asarray(r.data_re) + 1j * np.asarray(r.data_im), np.complex128),
+        hidden_fiber_dim=r.unknowns - dimension(net, threads=_threads(threads)).dim,
     )
 
 
