@@ -148,7 +148,9 @@ def test_bad_target(target, exc):
 def test_cli_spurious_json(capsys):
     from neurocore.cli import main
 
-    code = main(["spurious", "conv", "--filters", "2,2", "--degree", "1", "--target", "2,1,3", "--threads", "1", "--json"])
+    code = main(
+        ["spurious", "conv", "--filters", "2,2", "--degree", "1", "--target", "2,1,3", "--threads", "1", "--json"]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "spurious" and out["spurious"] is True

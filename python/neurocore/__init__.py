@@ -21,10 +21,13 @@ from neurocore.critical import (
     CriticalPoints,
     EDDegree,
     MonodromyRun,
+    ParamCriticalPoint,
+    ParamGlobalMinimum,
     critical_points,
     critical_points_many,
     ed_degree,
     param_critical_functions,
+    param_global_minimum,
 )
 from neurocore.degree import DegreeResult, degree
 from neurocore.dimension import DimensionReport, Trial, dimension
@@ -48,7 +51,6 @@ from neurocore.strata import KINDS, Stratum, SymmetryReport, classify, symmetrie
 from neurocore.sweeping import SweepResult, sweep
 from neurocore.torch_bridge import TorchConversion, from_torch, to_torch
 from neurocore.training import CriticalMatch, StepsSummary, TrainingResult, TrainingRun, train
-from neurocore.critical import ParamCriticalPoint, ParamGlobalMinimum, param_global_minimum
 
 __all__ = [
     "DEFAULT_PRIME",

@@ -446,11 +446,14 @@ def _run_spurious(args: argparse.Namespace) -> int:
             f"function-space minimum               sq_distance {g.function_minimum_sq_distance:.10g} "
             f"({reach[g.function_minimum_in_neuromanifold]})"
         )
-    print(f"verdict                              {g.verdict}" + (
+    print(
+        f"verdict                              {g.verdict}"
+        + (
             " (the lower function-space minimum has no real parameters: training does not attain it)"
             if g.lower_unreachable
             else ""
-        ))
+        )
+    )
     return 0
 
 
