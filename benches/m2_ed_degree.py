@@ -5,14 +5,15 @@ Independent of neurocore: the MLP's coefficients are expanded with sympy (``m2_b
 Macaulay2, over ``GF(32003)`` (as the gold file's Macaulay2 rows), computes
 
 * ``I = ker map(R, S, phi)`` (implicitization; timed separately as ``implicit_seconds``),
-* ``c = codim I``, ``Jac`` the Jacobian of the generators, and for data ``u`` with random
-  entries the critical ideal ``I + minors(c + 1, Jac || (x - u) * diag(w))``,
-* saturated by ``minors(c, Jac)`` (the singular locus) and by the coordinate ideal
-  (the isotropic quadric stays out for random ``u``); ``degree`` of the result is the ED degree
-  (timed as ``ed_seconds``, the critical ideal and its saturation).
+* ``k = codim I``, ``Jac`` the Jacobian of the generators, and for data ``u`` with random
+  integer entries the critical ideal ``I + minors(k + 1, Jac^T || (x - u))``,
+* saturated by ``I + minors(k, Jac^T)`` (the singular locus) and by the ideal of the origin
+  (the vertex of the cone); ``degree`` of the result is the ED degree (timed as
+  ``ed_seconds``: the critical ideal and its saturation).
 
-The weight ``w`` is the euclidean metric on the coefficients (all ones; neurocore's
-``"euclidean"``). A probabilistic result: correct for data outside a proper closed set.
+The metric is the euclidean one on the coefficients (all weights one; neurocore's
+``"euclidean"``). A probabilistic result: correct for data outside a proper closed set, and
+modulo 32003 (a finite-field computation, as the gold file's Macaulay2 rows).
 Skipped when ``M2`` is not installed (Debian: ``apt-get install macaulay2``).
 
 Run: ``python benches/m2_ed_degree.py`` (a table, neurocore side by side).
@@ -61,12 +62,12 @@ def ed_degree(widths: list[int], activation: list[int], seed: int = 0) -> M2EdRe
             "t0 = cpuTime();",
             f"I = ker map(R, S, {{{images}}});",
             "t1 = cpuTime();",
-            "c = codim I;",
+            "k = codim I;",
             "Jac = jacobian gens I;",  # n x (number of generators)
             f"d = matrix{{{{{', '.join(f'c_{i + 1} - ({v})' for i, v in enumerate(u))}}}}};",
             "M = (transpose Jac) || d;",
-            "Crit = I + minors(c + 1, M);",
-            "Sing = I + minors(c, transpose Jac);",
+            "Crit = I + minors(k + 1, M);",
+            "Sing = I + minors(k, transpose Jac);",
             "E = saturate(saturate(Crit, Sing), ideal vars S);",
             "t2 = cpuTime();",
             'print("ED " | toString degree E);',
@@ -99,7 +100,7 @@ def main() -> None:
     if not available():
         print("Macaulay2 (M2) is not installed: nothing to compare")
         return
-    print(f"{'case':36s} {'gold':>4s} {'nc':>4s} {'nc s':>7s} {'M2':>4s} {'M2 ed s':>8s} {'M2 wall':>8s} {'ratio':>7s}")
+    print(f"{'case':36s} {'gold':>4s} {'nc':>4s} {'nc s':>7s} {'M2':>4s} {'M2 ed s':>8s} {'M2 wall':>8s} {'M2/nc':>7s}")
     for widths, act, gold, cid in CASES:
         net = nc.mlp(widths, activation=act)
         t0 = time.perf_counter()
