@@ -188,3 +188,25 @@ def test_hidden_symmetry_is_flagged():
     # the gauge-fixed fiber is 1-dimensional (the hidden O(2)), 4 - 3 = 1.
     r = nc.param_critical_functions(nc.mlp([2, 2, 1], degree=2), target=[3, 1, -2], threads=1)
     assert r.hidden_fiber_dim == 1
+
+
+def test_spurious_points_certified_isolated_where_the_hessian_is_regular():
+    # sympy: the loss's Hessian in (b, c, d) at every solution of the (2, 2) gradient system
+    # at u = (2, 1, 3) is nonsingular (and the univariate factor of the lex basis is
+    # squarefree), so every solution is regular: Krawczyk must prove a box for each of the 5
+    # records, spurious ones included, while the full-rank certificate holds only for the
+    # smooth one.
+    b, c, d = sp.symbols("b c d")
+    u = (2, 1, 3)
+    loss = sum((f - v) ** 2 for f, v in zip([c, d + b * c, b * d], u, strict=True))
+    hess = sp.hessian(loss, (b, c, d))
+    for q in distinct(sympy_param_critical(u)):
+        _, qb, qc, qd = q["theta"]
+        h = complex(sp.N(hess.subs({b: qb, c: qc, d: qd}).det(), 20))
+        assert abs(h) > 1e-6
+    univariate = sp.Poly((2 * b**2 - b + 3) * (b**4 - 4 * b**3 + b - 1), b)
+    assert sp.degree(sp.gcd(univariate, univariate.diff(b))) == 0
+    r = nc.param_critical_functions(NET, target=list(u), threads=1)
+    assert r.certified_isolated == 5 and r.certified == 1
+    assert all(p.isolated_certified for p in r.points)
+    assert all("certified regular and isolated" in p.note for p in r.points if p.spurious)

@@ -396,6 +396,8 @@ def _spurious_text(r: Any) -> str:
         f"parameter-space critical functions  {r.functions_all} (numerical; total-degree homotopy, "
         f"{r.paths} paths): {r.smooth} smooth, {r.spurious} spurious",
         f"certified (Krawczyk, smooth only)   {r.certified} (proven lower bound)",
+        f"certified isolated solutions        {r.certified_isolated} (Krawczyk on the gradient system, "
+        "spurious included; proven lower bound)",
         "  sq_distance            kind      real theta  certified  stratum",
     ]
     for p in sorted(r.points, key=lambda p: (not p.real_theta, p.sq_distance.real)):

@@ -823,6 +823,10 @@ class ParamCriticalPoint:
         Krawczyk's test proved a unique regular solution in a box of half-side
         ``certified_radius`` around ``theta`` with ``J E`` of full rank on it.
     certified_radius : float or None
+    isolated_radius : float or None
+        Half-side of a Krawczyk box proving a unique *regular* solution of the gauge-fixed
+        gradient system around ``theta`` (parameter space only, no claim on ``J E``): also set
+        for spurious points whose parameter-space Hessian is regular (``isolated_certified``).
     note : str
         Why it is (not) certified; spurious points never are (``J E`` drops rank there, and where
         the parameter-space Hessian is singular too no Krawczyk box exists).
@@ -845,6 +849,12 @@ class ParamCriticalPoint:
     note: str
     stratum: str | None = None
     stratum_details: Any = None
+    isolated_radius: float | None = None
+
+    @property
+    def isolated_certified(self) -> bool:
+        """A unique regular solution of the gradient system is proven in a box around ``theta``."""
+        return self.isolated_radius is not None
 
     @property
     def spurious(self) -> bool:
@@ -870,6 +880,8 @@ class ParamCriticalPoint:
             "real_theta": self.real_theta,
             "certified": self.certified,
             "certified_radius": self.certified_radius,
+            "isolated_certified": self.isolated_certified,
+            "isolated_radius": self.isolated_radius,
             "note": self.note,
             "stratum": self.stratum,
             "stratum_details": None if self.stratum_details is None else _jsonable(self.stratum_details),
@@ -922,6 +934,9 @@ class ParamCriticalFunctions:
         Smooth points certified by Krawczyk with pairwise disjoint function enclosures: a proven
         lower bound on the number of smooth critical functions (spurious ones are never
         certified; the other counts are numerical).
+    certified_isolated : int
+        Records with a Krawczyk box for the gradient system alone (smooth or spurious), boxes
+        pairwise disjoint: a proven lower bound on the number of isolated regular solutions.
     target : numpy.ndarray or None
         The real target, or ``None`` for random complex data (``data`` holds it).
     data : numpy.ndarray of complex
@@ -944,6 +959,7 @@ class ParamCriticalFunctions:
     failures: dict[str, int]
     points: tuple[ParamCriticalPoint, ...] = ()
     certified: int = 0
+    certified_isolated: int = 0
     target: np.ndarray | None = None
     data: np.ndarray | None = None
     hidden_fiber_dim: int | None = None
@@ -971,6 +987,7 @@ class ParamCriticalFunctions:
             "smooth": self.smooth,
             "spurious": self.spurious,
             "certified": self.certified,
+            "certified_isolated": self.certified_isolated,
             "paths": self.paths,
             "unknowns": self.unknowns,
             "degree_bound": self.degree_bound,
@@ -1041,6 +1058,7 @@ def param_critical_functions(
             st = classify(net, th.real, rtol=1e-6, threads=_threads(threads))
             stratum, details = st.kind, st.details
         rad = float(r.certified_radius[i])
+        iso = float(r.isolated_radius[i])
         points.append(
             ParamCriticalPoint(
                 function=_frozen(f, np.complex128),
@@ -1057,6 +1075,7 @@ def param_critical_functions(
                 note=str(r.notes[i]),
                 stratum=stratum,
                 stratum_details=details,
+                isolated_radius=None if math.isnan(iso) else iso,
             )
         )
     return ParamCriticalFunctions(
@@ -1070,6 +1089,7 @@ def param_critical_functions(
         failures={str(k): int(v) for k, v in r.failures},
         points=tuple(points),
         certified=r.certified,
+        certified_isolated=r.certified_isolated,
         target=None if u is None else _frozen(u),
         data=_frozen(np.asarray(r.data_re) + 1j * np.asarray(r.data_im), np.complex128),
         hidden_fiber_dim=r.unknowns - dimension(net, threads=_threads(threads)).dim,

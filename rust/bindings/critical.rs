@@ -391,6 +391,8 @@ pub struct ParamCriticalRecord {
     is_zero: Vec<bool>,
     notes: Vec<&'static str>,
     certified: usize,
+    certified_isolated: usize,
+    isolated_radius: Py<PyArray1<f64>>,
     data_re: Py<PyArray1<f64>>,
     data_im: Py<PyArray1<f64>>,
 }
@@ -461,6 +463,8 @@ pub fn param_critical_functions<'py>(
         is_zero: r.points.iter().map(|p| p.zero).collect(),
         notes: r.points.iter().map(|p| p.note).collect(),
         certified: r.certified,
+        certified_isolated: r.certified_isolated,
+        isolated_radius: col(&|p| p.isolated_radius.unwrap_or(f64::NAN))?,
         data_re: frozen1(py, r.data.iter().map(|z| z.re).collect())?,
         data_im: frozen1(py, r.data.iter().map(|z| z.im).collect())?,
     })

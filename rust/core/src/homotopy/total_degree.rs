@@ -16,6 +16,7 @@
 //! the discriminant (the gamma trick), so every isolated solution is the end of some path
 //! (Sommese-Wampler 2005, Thm. 8.4.1 for the total-degree start system).
 
+use super::interval::CIv;
 use super::parameter_homotopy::ParameterHomotopy;
 use super::system::CriticalSystem;
 use crate::error::Result;
@@ -130,6 +131,10 @@ pub struct ParamCriticalPoint {
     /// rank on it; `None` when not certified (`note` says why).
     pub certified_radius: Option<f64>,
     pub note: &'static str,
+    /// Half-side of a Krawczyk box proving a unique *regular* solution of the gauge-fixed
+    /// gradient system (parameter space only, no rank claim): set for certified smooth points
+    /// and for spurious points whose parameter-space Hessian is regular.
+    pub isolated_radius: Option<f64>,
 }
 
 /// The isolated critical points of the gauge-fixed distance at one data point, as functions.
@@ -156,6 +161,9 @@ pub struct ParamCriticalReport {
     pub certified: usize,
     /// The data `u` the system was solved at.
     pub data: Vec<C64>,
+    /// Records with a Krawczyk box for the gradient system (`isolated_radius`), boxes pairwise
+    /// disjoint: a proven lower bound on the number of isolated (regular) solutions in the gauge.
+    pub certified_isolated: usize,
 }
 
 /// All isolated critical points of `x -> d_u(phi(theta(x)))` in the coordinate gauge of `net`,
@@ -272,6 +280,7 @@ pub fn param_critical_functions(
                 zero: false,
                 certified_radius: None,
                 note: "",
+                isolated_radius: None,
             }),
         }
     }
@@ -285,6 +294,7 @@ pub fn param_critical_functions(
     // parameter-space Hessian is singular too no Krawczyk box exists at all.
     let mut certs = Vec::with_capacity(points.len());
     let cert = Certifier::new(net, &slice, &metric)?;
+    let isys = CriticalSystem::new(net, super::interval::IntervalRing, &slice, &metric)?;
     for p in &mut points {
         intr.check()?;
         if !certify {
@@ -293,17 +303,40 @@ pub fn param_critical_functions(
             continue;
         }
         if !p.smooth {
-            p.note = "spurious: J E drops rank, so Krawczyk's full-rank proof cannot apply (not certified)";
+            let (_, gt, _) = sys.residual_jacobian(&p.x, &u)?;
+            p.isolated_radius = isolated_box(&isys, &p.x, &u, &gt)?;
+            p.note = if p.isolated_radius.is_some() {
+                "spurious: J E drops rank, so Krawczyk's full-rank proof cannot apply (not certified as a \
+                 critical point on the variety); the gradient system's solution is certified regular and isolated"
+            } else {
+                "spurious: J E drops rank, so Krawczyk's full-rank proof cannot apply, and no Krawczyk box for \
+                 the gradient system passed (singular parameter-space Hessian): not certified"
+            };
             certs.push(None);
             continue;
         }
         let (_, gt, sp) = sys.residual_jacobian(&p.x, &u)?;
         let c = cert.certify(&p.x, &u, &sp.jb, &gt)?;
         p.certified_radius = c.as_ref().map(|c| c.radius);
+        p.isolated_radius = p.certified_radius;
         p.note = if c.is_some() { "certified (Krawczyk)" } else { "Krawczyk test did not pass on any box tried" };
         certs.push(c);
     }
     let certified = certified_distinct(&certs.iter().map(|c| c.as_ref()).collect::<Vec<_>>()).len();
+    // Isolated solutions: greedy choice of records whose x-boxes are pairwise disjoint.
+    let mut chosen: Vec<usize> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let Some(r) = p.isolated_radius else { continue };
+        let apart = chosen.iter().all(|&j| {
+            let q = &points[j];
+            let rq = q.isolated_radius.unwrap_or(0.0);
+            p.x.iter().zip(&q.x).any(|(a, b)| CIv::ball(*a, r).disjoint(CIv::ball(*b, rq)))
+        });
+        if apart {
+            chosen.push(i);
+        }
+    }
+    let certified_isolated = chosen.len();
     let smooth = points.iter().filter(|p| p.smooth).count();
     let nonzero = points.iter().filter(|p| !p.zero).count();
     Ok(ParamCriticalReport {
@@ -318,7 +351,34 @@ pub fn param_critical_functions(
         points,
         certified,
         data: u,
+        certified_isolated,
     })
+}
+
+/// Krawczyk's test for the gradient system alone on boxes of growing radius around `x` (no
+/// rank claim on `J E`): `Some(radius)` proves a unique regular solution in that box.
+fn isolated_box(
+    isys: &CriticalSystem<'_, super::interval::IntervalRing>,
+    x: &[C64],
+    u: &[C64],
+    gt_point: &[C64],
+) -> Result<Option<f64>> {
+    use super::certify::krawczyk_inside;
+    use super::interval::CIv;
+    let thin: Vec<CIv> = x.iter().map(|&z| CIv::point(z)).collect();
+    let (gx, _) = isys.residual(&thin, u)?;
+    let Some(y) = super::linalg::inverse(gt_point, x.len()) else { return Ok(None) };
+    let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
+    let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+    for rel in [1e-10, 1e-8, 1e-6, 1e-5] {
+        let r = rel * scale;
+        let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
+        let (_, gt, _) = isys.residual_jacobian(&boxx, u)?;
+        if krawczyk_inside(x, &gx, &yc, &gt, &boxx, r) {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -371,6 +431,7 @@ mod tests {
                 assert!(super::super::monodromy::same_function(f, &r.data, 1e-8));
             }
             assert!(r.points.iter().filter(|p| !p.smooth).all(|p| p.certified_radius.is_none()));
+            assert!(r.certified <= r.certified_isolated && r.certified_isolated <= r.points.len());
         }
     }
 }
