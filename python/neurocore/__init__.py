@@ -21,10 +21,13 @@ from neurocore.critical import (
     CriticalPoints,
     EDDegree,
     MonodromyRun,
+    ParamCriticalPoint,
+    ParamGlobalMinimum,
     critical_points,
     critical_points_many,
     ed_degree,
     param_critical_functions,
+    param_global_minimum,
 )
 from neurocore.degree import DegreeResult, degree
 from neurocore.dimension import DimensionReport, Trial, dimension
@@ -130,4 +133,7 @@ __all__ = [
     "Identifiability",
     "identifiability",
     "degree",
+    "ParamCriticalPoint",
+    "ParamGlobalMinimum",
+    "param_global_minimum",
 ]

@@ -386,6 +386,85 @@ def _run_critical(args: argparse.Namespace) -> int:
     return 0
 
 
+def _spurious_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--target", default=None, help="real target coefficients (default: random complex data)")
+    p.add_argument("--metric", default=None, help="euclidean (default), bombieri, or weights as numbers or a file")
+    p.add_argument(
+        "--no-function-space",
+        action="store_true",
+        help="with --target: skip the function-space critical points (nc.critical_points) in the verdict",
+    )
+
+
+def _spurious_text(r: Any) -> str:
+    lines = [
+        f"parameter-space critical functions  {r.functions_all} (numerical; total-degree homotopy, "
+        f"{r.paths} paths): {r.smooth} smooth, {r.spurious} spurious",
+        f"certified (Krawczyk, smooth only)   {r.certified} (proven lower bound)",
+        f"certified isolated solutions        {r.certified_isolated} (Krawczyk on the gradient system, "
+        "spurious included; proven lower bound)",
+        "  sq_distance            kind      real theta  certified  stratum",
+    ]
+    for p in sorted(r.points, key=lambda p: (not p.real_theta, p.sq_distance.real)):
+        d = p.sq_distance
+        ds = f"{d.real:.10g}" if abs(d.imag) <= 1e-9 * (1 + abs(d)) else f"{d.real:.6g}{d.imag:+.6g}j"
+        kind = "spurious" if p.spurious else "smooth"
+        lines.append(
+            f"  {ds:<22} {kind:<9} {'yes' if p.real_theta else 'no':<11} "
+            f"{'yes' if p.certified else 'no':<10} {p.stratum or ''}"
+        )
+    if r.hidden_fiber_dim:
+        lines.append(
+            f"warning: the gauge-fixed fibers have dimension {r.hidden_fiber_dim} (hidden symmetry): the "
+            "critical points are not isolated and the smooth/spurious split does not apply"
+        )
+    if r.failures:
+        lines.append("paths not ending at a solution: " + ", ".join(f"{k}: {v}" for k, v in r.failures.items()))
+    return "\n".join(lines)
+
+
+def _run_spurious(args: argparse.Namespace) -> int:
+    from neurocore.critical import param_critical_functions, param_global_minimum
+
+    net = network_from_args(args)
+    metric = _landscape_metric(args)
+    if args.target is None:
+        r = param_critical_functions(net, metric, seed=args.seed, threads=args.threads)
+        print(json.dumps(r.to_dict(), indent=2) if args.json else _spurious_text(r))
+        return 0
+    g = param_global_minimum(
+        net,
+        _read_numbers(args.target, "--target"),
+        metric,
+        seed=args.seed,
+        threads=args.threads,
+        function_space=not args.no_function_space,
+    )
+    if args.json:
+        print(json.dumps(g.to_dict(), indent=2))
+        return 0
+    print(_spurious_text(g.params))
+    pm = g.parameter_minimum
+    if pm is not None:
+        print(f"lowest real parameter critical point  sq_distance {pm.sq_distance.real:.10g} ({g.verdict})")
+    if g.function_minimum_sq_distance is not None:
+        reach = {True: "real parameters found", False: "no real parameters", None: "no real parameters found"}
+        print(
+            f"function-space minimum               sq_distance {g.function_minimum_sq_distance:.10g} "
+            f"({reach[g.function_minimum_in_neuromanifold]})"
+        )
+    print(
+        f"verdict                              {g.verdict}"
+        + (
+            " (the lower function-space minimum has no real parameters: training does not attain it)"
+            if g.lower_unreachable
+            else ""
+        )
+    )
+    return 0
+
+
 def _train_options(p: argparse.ArgumentParser) -> None:
     _common(p)
     g = p.add_mutually_exclusive_group(required=True)
@@ -748,6 +827,11 @@ def build_parser() -> argparse.ArgumentParser:
     crit = commands.add_parser("critical", help="every critical point of the distance to a target (homotopy)")
     add_architecture_parsers(crit, _critical_options)
     crit.set_defaults(run=_run_critical)
+    spur = commands.add_parser(
+        "spurious", help="all parameter-space critical points in a gauge: smooth vs spurious, strata, global minimum"
+    )
+    add_architecture_parsers(spur, _spurious_options)
+    spur.set_defaults(run=_run_spurious)
     train_ = commands.add_parser("train", help="gradient descent from many starts: loss curves, strata, plateaus")
     add_architecture_parsers(train_, _train_options)
     train_.set_defaults(run=_run_train)

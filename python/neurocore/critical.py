@@ -58,6 +58,9 @@ __all__ = [
     "ed_degree",
     "ParamCriticalFunctions",
     "param_critical_functions",
+    "ParamCriticalPoint",
+    "ParamGlobalMinimum",
+    "param_global_minimum",
 ]
 
 
@@ -795,12 +798,118 @@ def critical_points_many(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ParamCriticalPoint:
+    """One distinct parameter-space critical function of the gauge-fixed distance.
+
+    Attributes
+    ----------
+    function : numpy.ndarray of complex
+        The coefficients ``phi(theta)``.
+    theta : numpy.ndarray of complex
+        One gauge preimage (a real one when a path ended at one).
+    sq_distance : complex
+        ``sum_i w_i (phi_i - u_i)^2`` (no conjugation; real at real points).
+    residual : float
+        ``max |G_i|`` of the gauge-fixed gradient system at ``theta`` (numerical).
+    rank_pivot : float
+        Scale-invariant rank measure of the gauge-fixed Jacobian ``J E`` (0 at a rank drop).
+    smooth : bool
+        ``J E`` has full rank: a smooth critical point of the distance on the variety.
+    zero : bool
+        The zero function.
+    is_real, real_theta : bool
+        The function / the preimage is real (``max |Im| <= 1e-8 (1 + max |.|)``).
+    certified : bool
+        Krawczyk's test proved a unique regular solution in a box of half-side
+        ``certified_radius`` around ``theta`` with ``J E`` of full rank on it.
+    certified_radius : float or None
+    isolated_radius : float or None
+        Half-side of a Krawczyk box proving a unique *regular* solution of the gauge-fixed
+        gradient system around ``theta`` (parameter space only, no claim on ``J E``): also set
+        for spurious points whose parameter-space Hessian is regular (``isolated_certified``).
+    note : str
+        Why it is (not) certified; spurious points never are (``J E`` drops rank there, and where
+        the parameter-space Hessian is singular too no Krawczyk box exists).
+    stratum : str or None
+        For a real spurious point with real parameters, ``nc.classify(net, theta.real).kind``
+        ("subnetwork", "boundary", "critical", ...); ``stratum_details`` its evidence.
+    """
+
+    function: np.ndarray
+    theta: np.ndarray
+    sq_distance: complex
+    residual: float
+    rank_pivot: float
+    smooth: bool
+    zero: bool
+    is_real: bool
+    real_theta: bool
+    certified: bool
+    certified_radius: float | None
+    note: str
+    stratum: str | None = None
+    stratum_details: Any = None
+    isolated_radius: float | None = None
+
+    @property
+    def isolated_certified(self) -> bool:
+        """A unique regular solution of the gradient system is proven in a box around ``theta``."""
+        return self.isolated_radius is not None
+
+    @property
+    def spurious(self) -> bool:
+        """``J E`` drops rank (Trager-Kohn-Bruna's spurious points; the zero function included)."""
+        return not self.smooth
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-ready; complex numbers as ``[re, im]``)."""
+
+        def c(v: np.ndarray) -> list[list[float]]:
+            return [[float(z.real), float(z.imag)] for z in v]
+
+        return {
+            "function": c(self.function),
+            "theta": c(self.theta),
+            "sq_distance": [self.sq_distance.real, self.sq_distance.imag],
+            "residual": self.residual,
+            "rank_pivot": self.rank_pivot,
+            "smooth": self.smooth,
+            "spurious": self.spurious,
+            "zero": self.zero,
+            "is_real": self.is_real,
+            "real_theta": self.real_theta,
+            "certified": self.certified,
+            "certified_radius": self.certified_radius,
+            "isolated_certified": self.isolated_certified,
+            "isolated_radius": self.isolated_radius,
+            "note": self.note,
+            "stratum": self.stratum,
+            "stratum_details": None if self.stratum_details is None else _jsonable(self.stratum_details),
+        }
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict) or hasattr(x, "items"):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (bool, int, float, str)) or x is None:
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    return str(x)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ParamCriticalFunctions:
     """All isolated critical points of the distance in a gauge of parameter space.
 
     The loss ``x -> d_u(phi(theta(x)))`` in the coordinate gauge of the known symmetries, at
-    random complex data ``u``, solved by a total-degree homotopy (every isolated solution, not
-    only the smooth component monodromy sees), counted as distinct functions.
+    random complex data ``u`` (or the user's real ``target``), solved by a total-degree homotopy
+    (every isolated solution, not only the smooth component monodromy sees), counted as distinct
+    functions.
 
     Attributes
     ----------
@@ -819,6 +928,25 @@ class ParamCriticalFunctions:
         Paths tracked (``degree_bound ** unknowns``), free gauge coordinates, degree bound.
     failures : dict of str to int
         Path ends that are not finite solutions (most diverge: the Bezout bound is not sharp).
+    points : tuple of ParamCriticalPoint
+        One record per distinct function (order found).
+    certified : int
+        Smooth points certified by Krawczyk with pairwise disjoint function enclosures: a proven
+        lower bound on the number of smooth critical functions (spurious ones are never
+        certified; the other counts are numerical).
+    certified_isolated : int
+        Records with a Krawczyk box for the gradient system alone (smooth or spurious), boxes
+        pairwise disjoint: a proven lower bound on the number of isolated regular solutions.
+    target : numpy.ndarray or None
+        The real target, or ``None`` for random complex data (``data`` holds it).
+    data : numpy.ndarray of complex
+        The data ``u`` solved at.
+    hidden_fiber_dim : int or None
+        ``unknowns - dim X`` (:func:`neurocore.dimension`): 0 when the gauge-fixed
+        parametrization is generically finite. Positive means hidden symmetry (e.g. the MLP
+        (2, 2, 1) with ``t^2``): the critical points then come in positive-dimensional families,
+        ``J E`` never has full column rank, and the counts and flags here do not mean what
+        they say (every point is labelled spurious). ``None``: not computed.
     """
 
     functions_all: int
@@ -829,16 +957,68 @@ class ParamCriticalFunctions:
     unknowns: int
     degree_bound: int
     failures: dict[str, int]
+    points: tuple[ParamCriticalPoint, ...] = ()
+    certified: int = 0
+    certified_isolated: int = 0
+    target: np.ndarray | None = None
+    data: np.ndarray | None = None
+    hidden_fiber_dim: int | None = None
+
+    @property
+    def real_points(self) -> tuple[ParamCriticalPoint, ...]:
+        """Points with real parameters (reachable by real training), by increasing distance."""
+        real = [p for p in self.points if p.real_theta and p.is_real]
+        return tuple(sorted(real, key=lambda p: p.sq_distance.real))
+
+    @property
+    def global_minimum(self) -> ParamCriticalPoint | None:
+        """The real parameter-space critical point of smallest squared distance (target given)."""
+        if self.target is None:
+            return None
+        real = self.real_points
+        return real[0] if real else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-ready)."""
+        g = self.global_minimum
+        return {
+            "functions_all": self.functions_all,
+            "functions_nonzero": self.functions_nonzero,
+            "smooth": self.smooth,
+            "spurious": self.spurious,
+            "certified": self.certified,
+            "certified_isolated": self.certified_isolated,
+            "paths": self.paths,
+            "unknowns": self.unknowns,
+            "degree_bound": self.degree_bound,
+            "failures": dict(self.failures),
+            "target": None if self.target is None else self.target.tolist(),
+            "hidden_fiber_dim": self.hidden_fiber_dim,
+            "points": [p.to_dict() for p in self.points],
+            "global_minimum": None if g is None else g.to_dict(),
+        }
 
 
 def param_critical_functions(
-    net: Network, metric: Any = None, *, seed: int = 0, threads: int | None = None
+    net: Network,
+    metric: Any = None,
+    *,
+    target: Any = None,
+    seed: int = 0,
+    certify: bool = True,
+    classify_strata: bool = True,
+    threads: int | None = None,
 ) -> ParamCriticalFunctions:
     """Every isolated gauge-fixed parameter-space critical point of the distance, as functions.
 
+    Without ``target`` the data and the fixed gauge coordinates are random complex (generic
+    counts); with a real ``target`` (length ``net.ambient_dim``) the system is solved at it
+    with the fixed gauge coordinates set to 1, so real gauge points are real parameters (a
+    real parameter point whose fixed coordinates vanish is outside this chart).
+
     Completeness: a total-degree homotopy with a random complex ``gamma`` reaches every isolated
-    solution with probability one; solutions are not certified here (the ends are refined to a
-    residual test), so the counts are numerical.
+    solution with probability one; the counts are numerical (residual test), ``certified`` is a
+    proven lower bound on the smooth ones (Krawczyk), spurious points are not certified.
 
     Examples
     --------
@@ -846,11 +1026,58 @@ def param_critical_functions(
     >>> nc.param_critical_functions(nc.conv1d([2, 2], degree=1), threads=1).functions_all  # gold: 5
     5
     """
+    from neurocore.dimension import dimension
+
     net = _check_net(net)
     _, kw = _metric_kwargs(net, metric)
+    u = None if target is None else np.ascontiguousarray(parse_float(target, "target", net.ambient_dim))
+    if not isinstance(certify, bool):
+        raise TypeError(f"certify: expected a bool, got {certify!r}")
+    if not isinstance(classify_strata, bool):
+        raise TypeError(f"classify_strata: expected a bool, got {classify_strata!r}")
     r = _core.param_critical_functions(
-        net._core, seed=check_int(seed, "seed", lo=0, hi=2**64), threads=_threads(threads), **kw
+        net._core,
+        seed=check_int(seed, "seed", lo=0, hi=2**64),
+        target=u,
+        certify=certify,
+        threads=_threads(threads),
+        **kw,
     )
+    fre, fim = np.asarray(r.function_re), np.asarray(r.function_im)
+    tre, tim = np.asarray(r.theta_re), np.asarray(r.theta_im)
+    points = []
+    for i in range(fre.shape[0]):
+        f, th = fre[i] + 1j * fim[i], tre[i] + 1j * tim[i]
+        f_real = float(np.max(np.abs(f.imag), initial=0.0)) <= 1e-8 * (1.0 + float(np.max(np.abs(f), initial=0.0)))
+        t_real = float(np.max(np.abs(th.imag), initial=0.0)) <= 1e-8 * (1.0 + float(np.max(np.abs(th), initial=0.0)))
+        smooth = bool(r.is_smooth[i])
+        stratum = details = None
+        if classify_strata and not smooth and t_real:
+            from neurocore.strata import classify
+
+            st = classify(net, th.real, rtol=1e-6, threads=_threads(threads))
+            stratum, details = st.kind, st.details
+        rad = float(r.certified_radius[i])
+        iso = float(r.isolated_radius[i])
+        points.append(
+            ParamCriticalPoint(
+                function=_frozen(f, np.complex128),
+                theta=_frozen(th, np.complex128),
+                sq_distance=complex(float(r.sq_distance_re[i]), float(r.sq_distance_im[i])),
+                residual=float(r.residual[i]),
+                rank_pivot=float(r.rank_pivot[i]),
+                smooth=smooth,
+                zero=bool(r.is_zero[i]),
+                is_real=f_real,
+                real_theta=t_real,
+                certified=not math.isnan(rad),
+                certified_radius=None if math.isnan(rad) else rad,
+                note=str(r.notes[i]),
+                stratum=stratum,
+                stratum_details=details,
+                isolated_radius=None if math.isnan(iso) else iso,
+            )
+        )
     return ParamCriticalFunctions(
         functions_all=r.functions_all,
         functions_nonzero=r.functions_nonzero,
@@ -860,4 +1087,120 @@ def param_critical_functions(
         unknowns=r.unknowns,
         degree_bound=r.degree_bound,
         failures={str(k): int(v) for k, v in r.failures},
+        points=tuple(points),
+        certified=r.certified,
+        certified_isolated=r.certified_isolated,
+        target=None if u is None else _frozen(u),
+        data=_frozen(np.asarray(r.data_re) + 1j * np.asarray(r.data_im), np.complex128),
+        hidden_fiber_dim=r.unknowns - dimension(net, threads=_threads(threads)).dim,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParamGlobalMinimum:
+    """Where the real global minimum of training sits, from both critical sets of one target.
+
+    Attributes
+    ----------
+    parameter_minimum : ParamCriticalPoint or None
+        The real-parameter critical point (smooth or spurious) of smallest squared distance.
+    function_minimum_sq_distance : float or None
+        The smallest squared distance over the real critical points of the distance on the
+        variety (:func:`critical_points`), ``None`` when there is none or it was not computed.
+    function_minimum_in_neuromanifold : bool or None
+        Whether that function-space minimum has a real parameter preimage (``None``: not found).
+    lower_unreachable : bool
+        The function-space minimum is lower than every real parameter-space critical value and
+        has no real parameters: training never attains it (it approaches it at most at
+        infinity, when it lies in the closure of the real neuromanifold).
+    verdict : str
+        ``"smooth"`` / ``"spurious"``: the lowest real parameter-space critical point is a
+        smooth / spurious one (with ``lower_unreachable``: lower values, if any, only at
+        infinity); ``"infinity"``: no real parameter-space critical point at all, so no
+        minimum is attained in the gauge; ``"undecided"``: the function-space minimum is lower
+        and has real parameters, yet no parameter-space critical point reaches it (outside the
+        gauge chart: its fixed coordinates vanish).
+    params : ParamCriticalFunctions
+    function_space : CriticalPoints or None
+
+    All of it is numerical (the sets are complete with probability one, not proven).
+    """
+
+    parameter_minimum: ParamCriticalPoint | None
+    function_minimum_sq_distance: float | None
+    function_minimum_in_neuromanifold: bool | None
+    lower_unreachable: bool
+    verdict: str
+    params: ParamCriticalFunctions
+    function_space: CriticalPoints | None
+
+    @property
+    def spurious(self) -> bool | None:
+        """Whether the lowest real parameter-space critical point is spurious."""
+        p = self.parameter_minimum
+        return None if p is None else p.spurious
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-ready)."""
+        p = self.parameter_minimum
+        return {
+            "verdict": self.verdict,
+            "parameter_minimum": None if p is None else p.to_dict(),
+            "spurious": self.spurious,
+            "function_minimum_sq_distance": self.function_minimum_sq_distance,
+            "function_minimum_in_neuromanifold": self.function_minimum_in_neuromanifold,
+            "lower_unreachable": self.lower_unreachable,
+            "params": self.params.to_dict(),
+        }
+
+
+def param_global_minimum(
+    net: Network,
+    target: Any,
+    metric: Any = None,
+    *,
+    seed: int = 0,
+    function_space: bool = True,
+    threads: int | None = None,
+) -> ParamGlobalMinimum:
+    """The lowest real parameter-space critical point for ``target`` and whether it is spurious.
+
+    Solves :func:`param_critical_functions` at ``target`` and, with ``function_space``, also
+    :func:`critical_points` (the critical points on the variety, with a real preimage search):
+    if the function-space minimum has no real parameters, training in parameter space can only
+    end on a (smooth or spurious) parameter-space critical point or approach lower values at
+    infinity; ``verdict`` says which.
+
+    Examples
+    --------
+    >>> import neurocore as nc
+    >>> g = nc.param_global_minimum(nc.conv1d([2, 2], degree=1), [2, 1, 3], threads=1)
+    >>> g.verdict, g.lower_unreachable  # 2x^2 + xy + 3y^2 has no real roots
+    ('spurious', True)
+    """
+    if not isinstance(function_space, bool):
+        raise TypeError(f"function_space: expected a bool, got {function_space!r}")
+    params = param_critical_functions(net, metric, target=target, seed=seed, threads=threads)
+    pm = params.global_minimum
+    cp = critical_points(net, target, metric, seed=seed, threads=threads, progress=False) if function_space else None
+    fm = None if cp is None else cp.global_minimum
+    f_sq = None if fm is None else float(fm.sq_distance.real)
+    f_in = None if fm is None else fm.in_neuromanifold
+    scale = 1.0 + float(np.sum(np.asarray(params.target) ** 2))
+    lower = pm is None or (f_sq is not None and f_sq < pm.sq_distance.real - 1e-8 * scale)
+    lower_unreachable = f_sq is not None and lower and f_in is not True
+    if pm is None:
+        verdict = "infinity"
+    elif f_sq is not None and lower and f_in is True:
+        verdict = "undecided"
+    else:
+        verdict = "spurious" if pm.spurious else "smooth"
+    return ParamGlobalMinimum(
+        parameter_minimum=pm,
+        function_minimum_sq_distance=f_sq,
+        function_minimum_in_neuromanifold=f_in,
+        lower_unreachable=lower_unreachable,
+        verdict=verdict,
+        params=params,
+        function_space=cp,
     )

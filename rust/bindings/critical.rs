@@ -376,21 +376,45 @@ pub struct ParamCriticalRecord {
     failures: Vec<(&'static str, usize)>,
     unknowns: usize,
     degree_bound: u32,
+    /// Per distinct function (rows in the order found): one gauge preimage `theta`, the
+    /// function, the residual, the rank measure, flags and the Krawczyk radius (NaN: none).
+    function_re: Py<PyArray2<f64>>,
+    function_im: Py<PyArray2<f64>>,
+    theta_re: Py<PyArray2<f64>>,
+    theta_im: Py<PyArray2<f64>>,
+    residual: Py<PyArray1<f64>>,
+    rank_pivot: Py<PyArray1<f64>>,
+    certified_radius: Py<PyArray1<f64>>,
+    sq_distance_re: Py<PyArray1<f64>>,
+    sq_distance_im: Py<PyArray1<f64>>,
+    is_smooth: Vec<bool>,
+    is_zero: Vec<bool>,
+    notes: Vec<&'static str>,
+    certified: usize,
+    certified_isolated: usize,
+    isolated_radius: Py<PyArray1<f64>>,
+    data_re: Py<PyArray1<f64>>,
+    data_im: Py<PyArray1<f64>>,
 }
 
-/// All isolated critical points of the distance in a gauge of parameter space at generic data
-/// (total-degree homotopy; see `neurocore.critical.param_critical_functions`).
+/// All isolated critical points of the distance in a gauge of parameter space, at generic
+/// complex data or at a real `target` (total-degree homotopy; see
+/// `neurocore.critical.param_critical_functions`).
 #[pyfunction]
-#[pyo3(signature = (net, *, metric="euclidean", weights=None, seed=0, threads=0))]
+#[pyo3(signature = (net, *, metric="euclidean", weights=None, seed=0, target=None, certify=true, threads=0))]
+#[allow(clippy::too_many_arguments)]
 pub fn param_critical_functions<'py>(
     py: Python<'py>,
     net: &PyNetwork,
     metric: &str,
     weights: Option<PyReadonlyArray1<'py, f64>>,
     seed: u64,
+    target: Option<PyReadonlyArray1<'py, f64>>,
+    certify: bool,
     threads: usize,
 ) -> PyResult<ParamCriticalRecord> {
     let metric = coefficient_metric(metric, weights)?;
+    let target: Option<Vec<f64>> = target.map(|t| t.as_array().to_vec());
     let opts = EdOptions::default();
     let r = run(py, threads, |par, intr| {
         let ambient = neurocore_core::dimension::ambient_dim(&net.inner)?;
@@ -401,21 +425,47 @@ pub fn param_critical_functions<'py>(
             &net.inner,
             &w,
             seed,
+            target.as_deref(),
             &opts.tracker,
             opts.monodromy.rank_tol,
             opts.monodromy.dedup_tol,
+            certify,
             par,
             intr,
         )
     })?;
+    let fun: Vec<&[C64]> = r.points.iter().map(|p| p.function.as_slice()).collect();
+    let th: Vec<&[C64]> = r.points.iter().map(|p| p.theta.as_slice()).collect();
+    let (fre, fim) = complex_rows(&fun, r.data.len())?;
+    let (tre, tim) = complex_rows(&th, net.inner.n_params())?;
+    let col = |f: &dyn Fn(&neurocore_core::homotopy::total_degree::ParamCriticalPoint) -> f64| {
+        frozen1(py, r.points.iter().map(f).collect())
+    };
     Ok(ParamCriticalRecord {
         functions_all: r.functions_all,
         functions_nonzero: r.functions_nonzero,
         smooth: r.smooth,
         spurious: r.spurious,
         paths: r.paths,
-        failures: r.failures,
+        failures: r.failures.clone(),
         unknowns: r.unknowns,
         degree_bound: r.degree_bound,
+        function_re: frozen2(py, fre)?,
+        function_im: frozen2(py, fim)?,
+        theta_re: frozen2(py, tre)?,
+        theta_im: frozen2(py, tim)?,
+        residual: col(&|p| p.residual)?,
+        rank_pivot: col(&|p| p.pivot)?,
+        certified_radius: col(&|p| p.certified_radius.unwrap_or(f64::NAN))?,
+        sq_distance_re: col(&|p| p.sq_distance.re)?,
+        sq_distance_im: col(&|p| p.sq_distance.im)?,
+        is_smooth: r.points.iter().map(|p| p.smooth).collect(),
+        is_zero: r.points.iter().map(|p| p.zero).collect(),
+        notes: r.points.iter().map(|p| p.note).collect(),
+        certified: r.certified,
+        certified_isolated: r.certified_isolated,
+        isolated_radius: col(&|p| p.isolated_radius.unwrap_or(f64::NAN))?,
+        data_re: frozen1(py, r.data.iter().map(|z| z.re).collect())?,
+        data_im: frozen1(py, r.data.iter().map(|z| z.im).collect())?,
     })
 }

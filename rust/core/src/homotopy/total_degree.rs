@@ -16,6 +16,7 @@
 //! the discriminant (the gamma trick), so every isolated solution is the end of some path
 //! (Sommese-Wampler 2005, Thm. 8.4.1 for the total-degree start system).
 
+use super::interval::CIv;
 use super::parameter_homotopy::ParameterHomotopy;
 use super::system::CriticalSystem;
 use crate::error::Result;
@@ -107,6 +108,35 @@ impl ParameterHomotopy for TotalDegree<'_, '_> {
     }
 }
 
+/// One distinct critical function with one gauge parameter preimage (issue 13 items 5-6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamCriticalPoint {
+    /// The free gauge coordinates `x` of the preimage (a path end, a real one preferred).
+    pub x: Vec<C64>,
+    /// The full parameter vector `theta(x) = theta_0 + E x`.
+    pub theta: Vec<C64>,
+    /// The function `phi(theta(x))` (coefficients).
+    pub function: Vec<C64>,
+    /// `sum_i w_i (phi_i - u_i)^2` (complex at complex points; no conjugation).
+    pub sq_distance: C64,
+    /// `max_i |G_i(x; u)|` at the preimage (the critical equations' residual).
+    pub residual: f64,
+    /// The scale-invariant rank measure of `J E` at the preimage (0 at a rank drop).
+    pub pivot: f64,
+    /// `J E` of full rank (a smooth critical point of the distance on the variety).
+    pub smooth: bool,
+    /// The zero function.
+    pub zero: bool,
+    /// Half-side of the Krawczyk box that proves a unique regular solution with `J E` of full
+    /// rank on it; `None` when not certified (`note` says why).
+    pub certified_radius: Option<f64>,
+    pub note: &'static str,
+    /// Half-side of a Krawczyk box proving a unique *regular* solution of the gauge-fixed
+    /// gradient system (parameter space only, no rank claim): set for certified smooth points
+    /// and for spurious points whose parameter-space Hessian is regular.
+    pub isolated_radius: Option<f64>,
+}
+
 /// The isolated critical points of the gauge-fixed distance at one data point, as functions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamCriticalReport {
@@ -124,22 +154,38 @@ pub struct ParamCriticalReport {
     /// Free gauge coordinates and the degree bound per equation.
     pub unknowns: usize,
     pub degree_bound: u32,
+    /// One record per distinct function, in the order found.
+    pub points: Vec<ParamCriticalPoint>,
+    /// Certified smooth solutions with pairwise disjoint function enclosures: a proven lower
+    /// bound on the number of distinct smooth critical functions (and on isolated solutions).
+    pub certified: usize,
+    /// The data `u` the system was solved at.
+    pub data: Vec<C64>,
+    /// Records with a Krawczyk box for the gradient system (`isolated_radius`), boxes pairwise
+    /// disjoint: a proven lower bound on the number of isolated (regular) solutions in the gauge.
+    pub certified_isolated: usize,
 }
 
-/// All isolated critical points of `x -> d_u(phi(theta(x)))` in the coordinate gauge of `net`
-/// (fixed coordinates set to random complex values), at random complex data `u` drawn from
-/// `seed`, by the total-degree homotopy; counted as distinct functions.
+/// All isolated critical points of `x -> d_u(phi(theta(x)))` in the coordinate gauge of `net`,
+/// by the total-degree homotopy; counted as distinct functions. Without `target`, the fixed
+/// gauge coordinates and the data `u` are random complex values drawn from `seed`; with a real
+/// `target`, `u = target` and the fixed coordinates are 1 (real, so that real gauge coordinates
+/// are real parameters; a real orbit through a point whose fixed coordinates are nonzero meets
+/// this gauge in a real point, since the rescalings act on them with weight one).
 #[allow(clippy::too_many_arguments)]
 pub fn param_critical_functions(
     net: &crate::net::Network,
     weights: &[f64],
     seed: u64,
+    target: Option<&[f64]>,
     topts: &super::tracker::TrackerOptions,
     rank_tol: f64,
     dedup_tol: f64,
+    certify: bool,
     par: crate::par::Par,
     intr: &dyn crate::par::Interrupt,
 ) -> Result<ParamCriticalReport> {
+    use super::certify::{certified_distinct, Certifier};
     use super::data_metric::SystemMetric;
     use super::gauge::Gauge;
     use super::monodromy::{same_function, track_all};
@@ -149,9 +195,14 @@ pub fn param_critical_functions(
     let cn = |g: &mut SplitMix64| C64::new(g.normal(), g.normal()).scale(std::f64::consts::FRAC_1_SQRT_2);
     let gauge = Gauge::new(net, seed)?;
     let mut g = SplitMix64::derived(seed, 0x546f_7461_6c44_6567, 0);
-    let values: Vec<C64> = (0..gauge.orbit_dim()).map(|_| cn(&mut g)).collect();
+    let mut values: Vec<C64> = (0..gauge.orbit_dim()).map(|_| cn(&mut g)).collect();
+    if target.is_some() {
+        values = vec![C64::ONE; values.len()];
+    }
     let (theta0, b) = gauge.embedding(&values)?;
-    let sys = CriticalSystem::new(net, ComplexRing, &Slice { theta0, b }, &SystemMetric::Diagonal(weights.to_vec()))?;
+    let slice = Slice { theta0, b };
+    let metric = SystemMetric::Diagonal(weights.to_vec());
+    let sys = CriticalSystem::new(net, ComplexRing, &slice, &metric)?;
     let m = sys.m;
     let d = crate::net::degrees::network_degrees(net)?.params;
     let bound = u32::try_from(2 * d.max(1) - 1).map_err(|_| crate::error::CoreError::Overflow("degree".into()))?;
@@ -163,21 +214,34 @@ pub fn param_critical_functions(
             format!("the total-degree homotopy would track {bound}^{m} paths; too many"),
         ));
     }
-    let u: Vec<C64> = (0..sys.big_n).map(|_| cn(&mut g)).collect();
+    let mut u: Vec<C64> = (0..sys.big_n).map(|_| cn(&mut g)).collect();
+    if let Some(tg) = target {
+        if tg.len() != sys.big_n || tg.iter().any(|v| !v.is_finite()) {
+            return Err(crate::error::CoreError::invalid(
+                "target",
+                format!("expected {} finite real coefficients, got {}", sys.big_n, tg.len()),
+            ));
+        }
+        u = tg.iter().map(|&v| C64::new(v, 0.0)).collect();
+    }
     let td = TotalDegree { sys: &sys, u: u.clone(), degrees: vec![bound; m], gamma: cn(&mut g) };
     let starts = td.start_solutions();
     let p0 = [C64::ONE, C64::ZERO];
     let p1 = [C64::ZERO, C64::ONE];
     let ends = track_all(&td, &[&p0, &p1], &starts, topts, par, intr)?;
     let mut failures: Vec<(&'static str, usize)> = Vec::new();
-    let mut funcs: Vec<(Vec<C64>, bool)> = Vec::new();
+    let imag = |v: &[C64]| v.iter().fold(0.0f64, |a, z| a.max(z.im.abs()));
+    let size = |f: &[C64]| f.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+    let mut points: Vec<ParamCriticalPoint> = Vec::new();
     for r in &ends {
         // Singular ends (a rank drop makes the parameter-space Hessian singular) are kept when
         // the end point solves the target system: their functions are what is counted.
         let ok = matches!(r.status, PathStatus::Success | PathStatus::Singular);
+        let mut residual = f64::INFINITY;
         let solves = ok && {
             let gv = sys.residual(&r.t, &u)?.0;
             let scale = 1.0 + r.t.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+            residual = gv.iter().fold(0.0f64, |a, z| a.max(z.abs()));
             gv.iter().all(|z| z.abs() <= 1e-8 * scale.powi(2 * d as i32))
         };
         if !solves {
@@ -189,25 +253,132 @@ pub fn param_critical_functions(
             continue;
         }
         let (phi, pivot) = sys.image(&r.t)?;
-        if !funcs.iter().any(|(f, _)| same_function(f, &phi, dedup_tol)) {
-            funcs.push((phi, pivot >= rank_tol));
+        let theta = sys.theta(&r.t);
+        let real_tol = 1e-8 * (1.0 + size(&theta));
+        match points.iter_mut().find(|p| same_function(&p.function, &phi, dedup_tol)) {
+            // A real preimage replaces a complex one (the record reports one preimage; a real
+            // one is what training can reach). The rank flag stays the first preimage's, as
+            // the counts do.
+            Some(p) if imag(&p.theta) > real_tol && imag(&theta) <= real_tol => {
+                p.x = r.t.clone();
+                p.theta = theta;
+                p.residual = residual;
+            }
+            Some(_) => {}
+            None => points.push(ParamCriticalPoint {
+                x: r.t.clone(),
+                theta,
+                sq_distance: phi
+                    .iter()
+                    .zip(&u)
+                    .zip(weights)
+                    .fold(C64::ZERO, |a, ((f, v), &w)| a + ((*f - *v) * (*f - *v)).scale(w)),
+                function: phi,
+                residual,
+                pivot,
+                smooth: pivot >= rank_tol,
+                zero: false,
+                certified_radius: None,
+                note: "",
+                isolated_radius: None,
+            }),
         }
     }
-    let size = |f: &[C64]| f.iter().fold(0.0f64, |a, z| a.max(z.abs()));
-    let top = funcs.iter().map(|(f, _)| size(f)).fold(0.0f64, f64::max);
-    let zero = |f: &[C64]| size(f) <= 1e-8 * top.max(1.0);
-    let nonzero = funcs.iter().filter(|(f, _)| !zero(f)).count();
-    let smooth = funcs.iter().filter(|(f, full)| *full && !zero(f)).count();
+    let top = points.iter().map(|p| size(&p.function)).fold(0.0f64, f64::max);
+    for p in &mut points {
+        p.zero = size(&p.function) <= 1e-8 * top.max(1.0);
+        p.smooth &= !p.zero;
+    }
+    // Krawczyk on the smooth solutions (the certifier also proves `J E` of full rank on the
+    // box). At a spurious point `J E` drops rank: that proof cannot pass, and where the
+    // parameter-space Hessian is singular too no Krawczyk box exists at all.
+    let mut certs = Vec::with_capacity(points.len());
+    let cert = Certifier::new(net, &slice, &metric)?;
+    let isys = CriticalSystem::new(net, super::interval::IntervalRing, &slice, &metric)?;
+    for p in &mut points {
+        intr.check()?;
+        if !certify {
+            p.note = "certification not requested";
+            certs.push(None);
+            continue;
+        }
+        if !p.smooth {
+            let (_, gt, _) = sys.residual_jacobian(&p.x, &u)?;
+            p.isolated_radius = isolated_box(&isys, &p.x, &u, &gt)?;
+            p.note = if p.isolated_radius.is_some() {
+                "spurious: J E drops rank, so Krawczyk's full-rank proof cannot apply (not certified as a \
+                 critical point on the variety); the gradient system's solution is certified regular and isolated"
+            } else {
+                "spurious: J E drops rank, so Krawczyk's full-rank proof cannot apply, and no Krawczyk box for \
+                 the gradient system passed (singular parameter-space Hessian): not certified"
+            };
+            certs.push(None);
+            continue;
+        }
+        let (_, gt, sp) = sys.residual_jacobian(&p.x, &u)?;
+        let c = cert.certify(&p.x, &u, &sp.jb, &gt)?;
+        p.certified_radius = c.as_ref().map(|c| c.radius);
+        p.isolated_radius = p.certified_radius;
+        p.note = if c.is_some() { "certified (Krawczyk)" } else { "Krawczyk test did not pass on any box tried" };
+        certs.push(c);
+    }
+    let certified = certified_distinct(&certs.iter().map(|c| c.as_ref()).collect::<Vec<_>>()).len();
+    // Isolated solutions: greedy choice of records whose x-boxes are pairwise disjoint.
+    let mut chosen: Vec<usize> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let Some(r) = p.isolated_radius else { continue };
+        let apart = chosen.iter().all(|&j| {
+            let q = &points[j];
+            let rq = q.isolated_radius.unwrap_or(0.0);
+            p.x.iter().zip(&q.x).any(|(a, b)| CIv::ball(*a, r).disjoint(CIv::ball(*b, rq)))
+        });
+        if apart {
+            chosen.push(i);
+        }
+    }
+    let certified_isolated = chosen.len();
+    let smooth = points.iter().filter(|p| p.smooth).count();
+    let nonzero = points.iter().filter(|p| !p.zero).count();
     Ok(ParamCriticalReport {
-        functions_all: funcs.len(),
+        functions_all: points.len(),
         functions_nonzero: nonzero,
         smooth,
-        spurious: funcs.len() - smooth,
+        spurious: points.len() - smooth,
         paths: ends.len(),
         failures,
         unknowns: m,
         degree_bound: bound,
+        points,
+        certified,
+        data: u,
+        certified_isolated,
     })
+}
+
+/// Krawczyk's test for the gradient system alone on boxes of growing radius around `x` (no
+/// rank claim on `J E`): `Some(radius)` proves a unique regular solution in that box.
+fn isolated_box(
+    isys: &CriticalSystem<'_, super::interval::IntervalRing>,
+    x: &[C64],
+    u: &[C64],
+    gt_point: &[C64],
+) -> Result<Option<f64>> {
+    use super::certify::krawczyk_inside;
+    use super::interval::CIv;
+    let thin: Vec<CIv> = x.iter().map(|&z| CIv::point(z)).collect();
+    let (gx, _) = isys.residual(&thin, u)?;
+    let Some(y) = super::linalg::inverse(gt_point, x.len()) else { return Ok(None) };
+    let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
+    let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+    for rel in [1e-10, 1e-8, 1e-6, 1e-5] {
+        let r = rel * scale;
+        let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
+        let (_, gt, _) = isys.residual_jacobian(&boxx, u)?;
+        if krawczyk_inside(x, &gx, &yc, &gt, &boxx, r) {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -240,14 +411,27 @@ mod tests {
                 &net,
                 &vec![1.0; ambient],
                 1,
+                None,
                 &super::super::tracker::TrackerOptions::default(),
                 1e-9,
                 1e-6,
+                true,
                 Par::Seq,
                 &NoInterrupt,
             )
             .unwrap();
             assert_eq!(r.functions_all, want, "{r:?}");
+            // Linear CNN filters (2,2): the function space is all of C^3 (ED degree 1), so one
+            // smooth function, the data itself; the rest are spurious. Every smooth point is
+            // regular here, so Krawczyk certifies it.
+            if filters.len() == 2 {
+                assert_eq!(r.smooth, 1, "{r:?}");
+                assert_eq!(r.certified, 1, "{r:?}");
+                let f = &r.points.iter().find(|p| p.smooth).unwrap().function;
+                assert!(super::super::monodromy::same_function(f, &r.data, 1e-8));
+            }
+            assert!(r.points.iter().filter(|p| !p.smooth).all(|p| p.certified_radius.is_none()));
+            assert!(r.certified <= r.certified_isolated && r.certified_isolated <= r.points.len());
         }
     }
 }
