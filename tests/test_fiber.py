@@ -108,6 +108,10 @@ def test_usevich_example_41_has_two_real_representations():
     want = nc.coefficients(net, theta)  # exact rationals
     for c in real:
         assert list(nc.coefficients(net, _exact(c))) == list(want)
+    # nc.fiber returns the rational classes exactly (the complex class has no exact form).
+    exact = [e for e, is_real in zip(r.exact, r.real, strict=True) if is_real]
+    assert sorted(exact) == sorted(tuple(_exact(c)) for c in real)
+    assert all(e is None for e, is_real in zip(r.exact, r.real, strict=True) if not is_real)
     # The two real classes are inequivalent: their first layers span different pairs of lines.
     assert not np.allclose(real[0], real[1])
 

@@ -25,6 +25,7 @@ the variety (certified or with its Schwartz-Zippel bound, see :func:`neurocore.d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,12 @@ class FiberResult:
         For each point, the half-side (in the gauge coordinates) of a box in which Krawczyk's
         interval test proved a unique exact solution of ``L phi(theta(x)) = L phi(theta)``
         (``L phi(theta)`` enclosed exactly); ``None`` where the test failed.
+    exact : tuple
+        For each class (or each point when ``classes`` is ``None``): the parameter vector as
+        exact rationals when it is real and its entries are rationals of denominator at most
+        ``1000`` whose exact evaluation reproduces ``phi(theta)`` over Q (checked exactly with
+        :func:`neurocore.coefficients`, ``theta`` read as the exact binary fractions of its
+        floats); ``None`` otherwise.
     certified_distinct : int
         Certified points with pairwise disjoint boxes: a proven lower bound on the number of
         distinct points. Membership in the fiber (the solution's function is ``phi(theta)``
@@ -82,6 +89,7 @@ class FiberResult:
     modulo_symmetries: bool
     certified_radius: tuple[float | None, ...]
     certified_distinct: int
+    exact: tuple[tuple[Fraction, ...] | None, ...] = field(repr=False)
     points: _C128 = field(repr=False)
     classes: _C128 | None = field(repr=False)
     real: tuple[bool, ...]
@@ -120,6 +128,7 @@ class FiberResult:
             "modulo_symmetries": self.modulo_symmetries,
             "certified_radius": list(self.certified_radius),
             "certified_distinct": self.certified_distinct,
+            "exact": [None if e is None else [str(v) for v in e] for e in self.exact],
             "points": pairs(self.points),
             "classes": pairs(self.classes),
             "real": list(self.real),
@@ -188,6 +197,18 @@ def _complex(parts: Any, n: int) -> _C128:
     if not re:
         return np.zeros((0, n), dtype=np.complex128)
     return np.asarray(re, dtype=np.float64) + 1j * np.asarray(im, dtype=np.float64)
+
+
+def _exact_row(net: Network, row: _C128, want: list[Fraction], max_denominator: int = 1000) -> tuple[Fraction, ...] | None:
+    """``row`` as small-denominator rationals, kept only if they compute ``want`` exactly."""
+    from neurocore.maps import coefficients
+
+    if not _is_real(row):
+        return None
+    guess = [Fraction(float(v)).limit_denominator(max_denominator) for v in row.real]
+    if not np.allclose([float(g) for g in guess], row.real, rtol=1e-9, atol=1e-12):
+        return None
+    return tuple(guess) if list(coefficients(net, guess)) == want else None
 
 
 def _is_real(row: _C128) -> bool:
@@ -277,11 +298,15 @@ def fiber(
     points = _complex(raw["points"], n)
     classes = None if raw["classes"] is None else _complex(raw["classes"], n)
     shown = points if classes is None else classes
+    from neurocore.maps import coefficients
+
+    want = list(coefficients(net, [Fraction(float(v)) for v in th]))
     return FiberResult(
         fiber_dim=raw["fiber_dim"],
         modulo_symmetries=raw["modulo_symmetries"],
         certified_radius=tuple(raw["certified_radius"]),
         certified_distinct=raw["certified_distinct"],
+        exact=tuple(_exact_row(net, row, want) for row in shown),
         points=points,
         classes=classes,
         real=tuple(_is_real(row) for row in shown),
