@@ -199,7 +199,9 @@ def _complex(parts: Any, n: int) -> _C128:
     return np.asarray(re, dtype=np.float64) + 1j * np.asarray(im, dtype=np.float64)
 
 
-def _exact_row(net: Network, row: _C128, want: list[Fraction], max_denominator: int = 1000) -> tuple[Fraction, ...] | None:
+def _exact_row(
+    net: Network, row: _C128, want: list[Fraction], max_denominator: int = 1000
+) -> tuple[Fraction, ...] | None:
     """``row`` as small-denominator rationals, kept only if they compute ``want`` exactly."""
     from neurocore.maps import coefficients
 
