@@ -77,35 +77,27 @@ impl<'n> Certifier<'n> {
         let r_ = IntervalRing;
         let thin: Vec<CIv> = x.iter().map(|&z| CIv::point(z)).collect();
         let (gx, _) = self.sys.residual(&thin, u)?;
-        let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
         let cc: Vec<CIv> = c.iter().map(|&z| CIv::point(z)).collect();
-        let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
-        // Ill-conditioned solutions (large parameters, a nearly dependent sliced Jacobian) carry
-        // rounding errors of `cond * eps`: the larger boxes are for them.
-        for rel in [1e-10, 1e-8, 1e-6, 1e-5] {
-            let r = rel * scale;
-            let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
-            let (_, gt, p) = self.sys.residual_jacobian(&boxx, u)?;
-            if !krawczyk_inside(x, &gx, &yc, &gt, &boxx, r) {
-                continue;
-            }
-            // Full column rank of J B on the box.
-            let mut defect = vec![r_.zero(); m * m];
-            for i in 0..m {
-                for j in 0..m {
-                    let mut s = if i == j { CIv::point(C64::ONE) } else { r_.zero() };
-                    for k in 0..big_n {
-                        s = s.sub(cc[i * big_n + k].mul(p.jb[k * m + j]));
-                    }
-                    defect[i * m + j] = s;
+        let found = first_krawczyk_box(x, &gx, &y, &BOXES, |boxx| {
+            let (_, gt, p) = self.sys.residual_jacobian(boxx, u)?;
+            Ok((gt, p))
+        })?;
+        let Some((r, p)) = found else { return Ok(None) };
+        // Full column rank of J B on the box.
+        let mut defect = vec![r_.zero(); m * m];
+        for i in 0..m {
+            for j in 0..m {
+                let mut s = if i == j { CIv::point(C64::ONE) } else { r_.zero() };
+                for k in 0..big_n {
+                    s = s.sub(cc[i * big_n + k].mul(p.jb[k * m + j]));
                 }
+                defect[i * m + j] = s;
             }
-            if max_row_sum(&defect, m) >= 1.0 {
-                return Ok(None);
-            }
-            return Ok(Some(Certificate { radius: r, function: p.phi }));
         }
-        Ok(None)
+        if max_row_sum(&defect, m) >= 1.0 {
+            return Ok(None);
+        }
+        Ok(Some(Certificate { radius: r, function: p.phi }))
     }
 }
 
@@ -135,6 +127,37 @@ pub fn krawczyk_inside(x: &[C64], gx: &[CIv], y: &[CIv], gt: &[CIv], boxx: &[CIv
         }
     }
     true
+}
+
+/// Relative half-sides of the boxes tried, smallest first: Krawczyk's test is sound on any box,
+/// and ill-conditioned solutions (large parameters, a nearly dependent Jacobian) carry rounding
+/// errors of `cond * eps`, so the larger boxes are for them.
+pub const BOXES: [f64; 4] = [1e-10, 1e-8, 1e-6, 1e-5];
+/// [`BOXES`] and two larger ones, for systems whose points lie far out in their chart.
+pub const WIDE_BOXES: [f64; 6] = [1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3];
+
+/// Krawczyk's test around `x` on the boxes of half-side `rel * (1 + |x|_inf)` for `rel` in
+/// `rels`, in order: `gx` encloses `G(x)`, `y ~ G_x(x)^{-1}`, and `jacobian_on(X)` encloses the
+/// Jacobian over the box `X` (with whatever else the caller needs from that evaluation). Returns
+/// the first box that passes (a unique exact solution in it) with the caller's extra value.
+pub fn first_krawczyk_box<T>(
+    x: &[C64],
+    gx: &[CIv],
+    y: &[C64],
+    rels: &[f64],
+    mut jacobian_on: impl FnMut(&[CIv]) -> Result<(Vec<CIv>, T)>,
+) -> Result<Option<(f64, T)>> {
+    let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
+    let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+    for &rel in rels {
+        let r = rel * scale;
+        let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
+        let (gt, extra) = jacobian_on(&boxx)?;
+        if krawczyk_inside(x, gx, &yc, &gt, &boxx, r) {
+            return Ok(Some((r, extra)));
+        }
+    }
+    Ok(None)
 }
 
 /// Greedy count of certificates with pairwise disjoint function enclosures (in order): a

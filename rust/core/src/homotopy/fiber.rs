@@ -29,7 +29,7 @@
 //! the numerical match at `match_tol`; it is exact when the section meets `V` only in
 //! `phi(theta*)`, e.g. when `V` fills its ambient space.
 
-use super::certify::krawczyk_inside;
+use super::certify::{first_krawczyk_box, WIDE_BOXES};
 use super::gauge::Gauge;
 use super::interval::{CIv, IntervalRing};
 use super::linalg::inverse;
@@ -310,18 +310,9 @@ fn certify_fiber_point(
     let Some(y) = inverse(&gx_point, m) else { return Ok(None) };
     let thin: Vec<CIv> = x.iter().map(|&z| CIv::point(z)).collect();
     let gx: Vec<CIv> = isys.apply_l(&isys.function(&thin)?).iter().zip(b_enclosure).map(|(a, b)| a.sub(*b)).collect();
-    let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
-    let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
-    for rel in [1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3] {
-        let r = rel * scale;
-        let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
-        // The Jacobian `L J E` does not depend on the right side.
-        let (_, gt, _) = isys.residual_jacobian(&boxx, b_star)?;
-        if krawczyk_inside(x, &gx, &yc, &gt, &boxx, r) {
-            return Ok(Some(r));
-        }
-    }
-    Ok(None)
+    // The Jacobian `L J E` does not depend on the right side.
+    let found = first_krawczyk_box(x, &gx, &y, &WIDE_BOXES, |boxx| Ok((isys.residual_jacobian(boxx, b_star)?.1, ())))?;
+    Ok(found.map(|(r, ())| r))
 }
 
 /// The boxes of half-side `ra` around `a` and `rb` around `b` (real and imaginary parts) are

@@ -363,22 +363,13 @@ fn isolated_box(
     u: &[C64],
     gt_point: &[C64],
 ) -> Result<Option<f64>> {
-    use super::certify::krawczyk_inside;
+    use super::certify::{first_krawczyk_box, BOXES};
     use super::interval::CIv;
     let thin: Vec<CIv> = x.iter().map(|&z| CIv::point(z)).collect();
     let (gx, _) = isys.residual(&thin, u)?;
     let Some(y) = super::linalg::inverse(gt_point, x.len()) else { return Ok(None) };
-    let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
-    let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
-    for rel in [1e-10, 1e-8, 1e-6, 1e-5] {
-        let r = rel * scale;
-        let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
-        let (_, gt, _) = isys.residual_jacobian(&boxx, u)?;
-        if krawczyk_inside(x, &gx, &yc, &gt, &boxx, r) {
-            return Ok(Some(r));
-        }
-    }
-    Ok(None)
+    let found = first_krawczyk_box(x, &gx, &y, &BOXES, |boxx| Ok((isys.residual_jacobian(boxx, u)?.1, ())))?;
+    Ok(found.map(|(r, ())| r))
 }
 
 #[cfg(test)]

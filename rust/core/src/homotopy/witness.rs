@@ -19,7 +19,7 @@
 //! lower bound on `deg V` (the number of isolated points of `V` cut by an affine space of
 //! codimension `dim V` is at most `deg V`).
 
-use super::certify::{certified_distinct, krawczyk_inside, Certificate};
+use super::certify::{certified_distinct, first_krawczyk_box, Certificate, WIDE_BOXES};
 use super::driver::RunSummary;
 use super::interval::{CIv, IntervalRing};
 use super::linalg::{inverse, min_normalized_pivot};
@@ -137,19 +137,12 @@ pub fn certify_section(
     let isys = SectionSystem::new(net, IntervalRing, section)?;
     let thin: Vec<CIv> = x.iter().map(|&z| CIv::point(z)).collect();
     let gx = isys.residual(&thin, b)?;
-    let yc: Vec<CIv> = y.iter().map(|&z| CIv::point(z)).collect();
-    let scale = 1.0 + x.iter().fold(0.0f64, |a, z| a.max(z.abs()));
-    // Krawczyk's test is sound on any box: the larger ones are for ill-conditioned points.
-    for rel in [1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3] {
-        let r = rel * scale;
-        let boxx: Vec<CIv> = x.iter().map(|&z| CIv::ball(z, r)).collect();
-        let (_, gt, p) = isys.residual_jacobian(&boxx, b)?;
-        // G_x = L J E invertible on the box (implied by the inclusion) makes J E of full rank.
-        if krawczyk_inside(x, &gx, &yc, &gt, &boxx, r) {
-            return Ok(Some(Certificate { radius: r, function: p.phi }));
-        }
-    }
-    Ok(None)
+    // G_x = L J E invertible on the box (implied by the inclusion) makes J E of full rank.
+    let found = first_krawczyk_box(x, &gx, &y, &WIDE_BOXES, |boxx| {
+        let (_, gt, p) = isys.residual_jacobian(boxx, b)?;
+        Ok((gt, p.phi))
+    })?;
+    Ok(found.map(|(radius, function)| Certificate { radius, function }))
 }
 
 /// [`certify_section`], and where it fails (a witness point far out in the slice chart, with a
