@@ -398,6 +398,7 @@ _CoefficientMetric: TypeAlias = Literal["euclidean", "bombieri", "weights"]
 class ProgressCounter:
     def __init__(self) -> None: ...
     def get(self) -> tuple[int, int]: ...
+    def loops(self) -> tuple[int, int]: ...
 
 @final
 class MonodromyRunRecord:
@@ -417,6 +418,8 @@ class MonodromyRunRecord:
     def rank_deficient(self) -> int: ...
     @property
     def history(self) -> list[int]: ...
+    @property
+    def stop(self) -> str: ...
 
 @final
 class EdDegreeRecord:
@@ -497,6 +500,7 @@ def critical_points(
     max_dim: int = 40,
     real_tol: float = 1e-8,
     certify: bool = True,
+    time_limit: float | None = None,
     threads: int = 0,
     progress: ProgressCounter | None = None,
 ) -> CriticalSetRecord: ...
@@ -577,6 +581,7 @@ def critical_points_many(
     max_dim: int = 40,
     real_tol: float = 1e-8,
     certify: bool = True,
+    time_limit: float | None = None,
     threads: int = 0,
     progress: ProgressCounter | None = None,
 ) -> list[CriticalSetRecord]: ...
@@ -592,6 +597,7 @@ def ed_degree(
     max_loops: int = 200,
     max_dim: int = 40,
     certify: bool = True,
+    time_limit: float | None = None,
     threads: int = 0,
     progress: ProgressCounter | None = None,
 ) -> EdDegreeRecord: ...

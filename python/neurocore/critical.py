@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from neurocore import _core
-from neurocore._checks import check_int
+from neurocore._checks import check_int, check_timeout
 from neurocore._exact import parse_float
 from neurocore.closest import _metric_kwargs as closest_metric_kwargs
 from neurocore.closest import _samples
@@ -102,7 +102,7 @@ def _run_with_progress(enabled: bool, desc: str, call: Callable[..., Any]) -> An
     stop = threading.Event()
 
     def poll() -> None:
-        shown = 0
+        shown, looped = 0, (0, 0)
         while True:
             done, total = counter.get()
             if total and bar.total != total:
@@ -111,6 +111,10 @@ def _run_with_progress(enabled: bool, desc: str, call: Callable[..., Any]) -> An
             if done > shown:
                 bar.update(done - shown)
                 shown = done
+            loops = counter.loops()
+            if loops != looped and loops[0]:
+                looped = loops
+                bar.set_postfix_str(f"loop {loops[0]}, {loops[1]} solutions")
             if stop.wait(0.1):
                 return
 
@@ -159,6 +163,10 @@ class MonodromyRun:
         Successful ends discarded because the sliced Jacobian dropped rank.
     history : tuple of int
         Solution count after each loop.
+    stop : str
+        Why the loops stopped: ``"stable"`` (``stable_loops`` loops without a new solution, the
+        evidence of completeness), ``"max_loops"`` or ``"time_limit"`` (new solutions were
+        still appearing: the count is only a lower bound).
     """
 
     seed: int
@@ -169,6 +177,7 @@ class MonodromyRun:
     failures: dict[str, int]
     rank_deficient: int
     history: tuple[int, ...]
+    stop: str = "stable"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON-ready)."""
@@ -181,6 +190,7 @@ class MonodromyRun:
             "failures": dict(self.failures),
             "rank_deficient": self.rank_deficient,
             "history": list(self.history),
+            "stop": self.stop,
         }
 
 
@@ -231,10 +241,20 @@ class EDDegree:
         """Loops of the run whose solutions were used (the one with the largest count)."""
         return max(self.runs, key=lambda r: r.count).loops
 
+    @property
+    def stopped_early(self) -> bool:
+        """Some run stopped at ``max_loops`` or the time limit while still finding solutions.
+
+        Then ``ed_degree`` is only a lower bound (like ``certified_lower_bound``, but unproven),
+        and the runs give no evidence that it is complete.
+        """
+        return any(r.stop != "stable" for r in self.runs)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON-ready)."""
         return {
             "ed_degree": self.ed_degree,
+            "stopped_early": self.stopped_early,
             "certified_lower_bound": self.certified_lower_bound,
             "certified": self.certified,
             "runs_agree": self.runs_agree,
@@ -249,11 +269,20 @@ class EDDegree:
         }
 
     def __str__(self) -> str:
-        runs = "; ".join(f"{r.count} after {r.loops} loops ({r.loops_without_new} without new)" for r in self.runs)
+        runs = "; ".join(
+            f"{r.count} after {r.loops} loops ({r.loops_without_new} without new"
+            + ("" if r.stop == "stable" else f", stopped at {r.stop}")
+            + ")"
+            for r in self.runs
+        )
+        if self.stopped_early:
+            how = "a lower bound: a run stopped before its count was stable"
+        else:
+            how = f"monodromy; runs {'agree' if self.runs_agree else 'DISAGREE'}"
         return (
             f"network           {self.network}\n"
             f"metric            {self.metric}\n"
-            f"ED degree         {self.ed_degree} (monodromy; runs {'agree' if self.runs_agree else 'DISAGREE'})\n"
+            f"ED degree         {'>= ' if self.stopped_early else ''}{self.ed_degree} ({how})\n"
             f"certified         {self.certified_lower_bound} distinct (Krawczyk): a proven lower bound\n"
             f"runs              {runs}\n"
             f"slice dimension   {self.dim} (n_params {self.n_params}, ambient {self.ambient_dim})"
@@ -271,6 +300,7 @@ def _ed_from_raw(raw: _core.EdDegreeRecord, metric: str, net: Network) -> EDDegr
             failures={str(k): int(v) for k, v in r.failures},
             rank_deficient=r.rank_deficient,
             history=tuple(r.history),
+            stop=r.stop,
         )
         for r in raw.runs
     )
@@ -290,10 +320,13 @@ def _ed_from_raw(raw: _core.EdDegreeRecord, metric: str, net: Network) -> EDDegr
     )
 
 
-def _options(seed: Any, runs: Any, stable_loops: Any, max_loops: Any, max_dim: Any, certify: Any) -> dict[str, Any]:
+def _options(
+    seed: Any, runs: Any, stable_loops: Any, max_loops: Any, max_dim: Any, certify: Any, time_limit: Any = None
+) -> dict[str, Any]:
     if not isinstance(certify, bool):
         raise TypeError(f"certify: expected a bool, got {certify!r}")
     return {
+        "time_limit": check_timeout(time_limit, "time_limit"),
         "seed": check_int(seed, "seed", lo=0, hi=2**64),
         "runs": check_int(runs, "runs", lo=1),
         "stable_loops": check_int(stable_loops, "stable_loops", lo=1),
@@ -315,6 +348,7 @@ def ed_degree(
     max_loops: int = 200,
     max_dim: int = 40,
     certify: bool = True,
+    time_limit: float | None = None,
     progress: bool = True,
 ) -> EDDegree:
     """The Euclidean distance degree of the neurovariety of ``net``, by monodromy.
@@ -345,9 +379,15 @@ def ed_degree(
         Refuse neurovarieties of larger dimension (the cost grows like ``dim^3`` per step).
     certify : bool
         Run Krawczyk's test on every solution.
+    time_limit : float, optional
+        Seconds for the monodromy loops of all runs together (shared equally, checked between
+        loops; certification comes on top). A run that reaches it while still finding new
+        solutions stops with ``stop="time_limit"``, and the result's ``stopped_early`` says that
+        ``ed_degree`` is then only a lower bound. Which count is reached depends on the
+        machine's speed and load (and on ``threads``); without a limit it does not.
     progress : bool
-        A progress bar on stderr by stages (each monodromy run, the certification), only when
-        stderr is a terminal.
+        A progress bar on stderr by stages (each monodromy run, the certification), with the
+        running loop and solution count, only when stderr is a terminal.
 
     Returns
     -------
@@ -365,7 +405,7 @@ def ed_degree(
     """
     net = _check_net(net)
     name, kw = _metric_kwargs(net, metric, data, need_y=False)
-    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
+    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify, time_limit)
     raw = _run_with_progress(
         progress, "ED degree", lambda **p: _core.ed_degree(net._core, threads=_threads(threads), **kw, **opts, **p)
     )
@@ -622,6 +662,7 @@ def critical_points(
     real_tol: float = 1e-8,
     certify: bool = True,
     real_preimages: bool = True,
+    time_limit: float | None = None,
     progress: bool = True,
 ) -> CriticalPoints:
     """Every critical point of the distance from ``target`` (or of the loss of ``data``) on the variety.
@@ -641,8 +682,10 @@ def critical_points(
     data : (X, Y), optional
         Samples: the critical points of the squared loss ``sum_j ||f(x_j) - y_j||^2`` on the
         neurovariety (``sq_distance`` is that loss), for the learning degree's metric.
-    seed, threads, runs, stable_loops, max_loops, max_dim, certify, progress
-        As in :func:`ed_degree`.
+    seed, threads, runs, stable_loops, max_loops, max_dim, certify, time_limit, progress
+        As in :func:`ed_degree`. When the monodromy stopped early (``result.ed.stopped_early``)
+        the points are those reached from an incomplete solution set: every one is a genuine
+        critical point, but some may be missing (also the global minimum).
     real_tol : float
         A critical function is real when ``max |Im| / (1 + max |.|) <= real_tol``.
     real_preimages : bool
@@ -672,7 +715,7 @@ def critical_points(
         raise ValueError(f"real_tol: expected a positive finite number, got {real_tol!r}")
     if not isinstance(real_preimages, bool):
         raise TypeError(f"real_preimages: expected a bool, got {real_preimages!r}")
-    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
+    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify, time_limit)
     raw = _run_with_progress(
         progress,
         "critical points",
@@ -752,6 +795,7 @@ def critical_points_many(
     real_tol: float = 1e-8,
     certify: bool = True,
     real_preimages: bool = True,
+    time_limit: float | None = None,
     progress: bool = True,
 ) -> tuple[CriticalPoints, ...]:
     """:func:`critical_points` for each row of ``targets`` on one generic solve.
@@ -782,7 +826,7 @@ def critical_points_many(
         raise ValueError(f"real_tol: expected a positive finite number, got {real_tol!r}")
     if not isinstance(real_preimages, bool):
         raise TypeError(f"real_preimages: expected a bool, got {real_preimages!r}")
-    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify)
+    opts = _options(seed, runs, stable_loops, max_loops, max_dim, certify, time_limit)
     stacked = np.ascontiguousarray(np.stack(us))
     raws = _run_with_progress(
         progress,

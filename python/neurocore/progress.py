@@ -21,6 +21,9 @@ class _NoBar:
     def set_description(self, desc: str) -> None:
         pass
 
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
@@ -28,7 +31,8 @@ class _NoBar:
 def progress_bar(enabled: bool, total: int | None, desc: str, unit: str = "it", *, leave: bool = True) -> Any:
     """A tqdm bar on stderr when ``enabled`` and stderr is a terminal; otherwise a no-op.
 
-    Either way the object has ``update(n)``, ``set_description(text)`` and ``close()``.
+    Either way the object has ``update(n)``, ``set_description(text)``, ``set_postfix_str(text)``
+    and ``close()``.
 
     >>> bar = progress_bar(False, 10, "scan", "pt")
     >>> bar.update(3); bar.close()

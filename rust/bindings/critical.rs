@@ -39,6 +39,11 @@ impl ProgressCounter {
     fn get(&self) -> (usize, usize) {
         self.inner.get()
     }
+
+    /// `(loops, solutions)` of the running monodromy run (0, 0 before its first loop).
+    fn loops(&self) -> (usize, usize) {
+        self.inner.loops()
+    }
 }
 
 /// One monodromy run.
@@ -53,6 +58,8 @@ pub struct MonodromyRunRecord {
     failures: Vec<(&'static str, usize)>,
     rank_deficient: usize,
     history: Vec<usize>,
+    /// `"stable"`, `"max_loops"` or `"time_limit"`.
+    stop: &'static str,
 }
 
 /// An ED (or learning) degree with its evidence.
@@ -116,6 +123,7 @@ fn options(
     max_dim: usize,
     real_tol: f64,
     certify: bool,
+    time_limit: Option<f64>,
     progress: Option<&ProgressCounter>,
 ) -> PyResult<EdOptions> {
     if runs == 0 {
@@ -130,7 +138,12 @@ fn options(
     if !(real_tol.is_finite() && real_tol > 0.0) {
         return Err(invalid("real_tol", format!("expected a positive finite number, got {real_tol}")));
     }
-    let mut o = EdOptions { runs, max_dim, real_tol, certify, ..EdOptions::default() };
+    let time_limit = match time_limit {
+        None => None,
+        Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(std::time::Duration::from_secs_f64(t)),
+        Some(t) => return Err(invalid("time_limit", format!("expected a positive number of seconds, got {t}"))),
+    };
+    let mut o = EdOptions { runs, max_dim, real_tol, certify, time_limit, ..EdOptions::default() };
     o.monodromy.stable_loops = stable_loops;
     o.monodromy.max_loops = max_loops;
     o.progress = progress.map(|p| p.inner.clone());
@@ -153,6 +166,7 @@ fn ed_record(py: Python<'_>, r: &EdDegreeReport, seed: u64) -> PyResult<Py<EdDeg
                     failures: s.failures.clone(),
                     rank_deficient: s.rank_deficient,
                     history: s.history.clone(),
+                    stop: s.stop,
                 },
             )
         })
@@ -248,7 +262,7 @@ fn samples(
 #[pyfunction]
 #[pyo3(signature = (
     net, *, metric="euclidean", weights=None, x=None, seed=0, runs=2, stable_loops=10, max_loops=200,
-    max_dim=40, certify=true, threads=0, progress=None
+    max_dim=40, certify=true, time_limit=None, threads=0, progress=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn ed_degree<'py>(
@@ -263,10 +277,11 @@ pub fn ed_degree<'py>(
     max_loops: usize,
     max_dim: usize,
     certify: bool,
+    time_limit: Option<f64>,
     threads: usize,
     progress: Option<&ProgressCounter>,
 ) -> PyResult<Py<EdDegreeRecord>> {
-    let opts = options(runs, stable_loops, max_loops, max_dim, 1e-8, certify, progress)?;
+    let opts = options(runs, stable_loops, max_loops, max_dim, 1e-8, certify, time_limit, progress)?;
     let rep = match (metric, x) {
         ("data", Some(x)) => {
             if weights.is_some() {
@@ -290,7 +305,8 @@ pub fn ed_degree<'py>(
 #[pyfunction]
 #[pyo3(signature = (
     net, target=None, *, metric="euclidean", weights=None, x=None, y=None, seed=0, runs=2,
-    stable_loops=10, max_loops=200, max_dim=40, real_tol=1e-8, certify=true, threads=0, progress=None
+    stable_loops=10, max_loops=200, max_dim=40, real_tol=1e-8, certify=true, time_limit=None, threads=0,
+    progress=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn critical_points<'py>(
@@ -308,10 +324,11 @@ pub fn critical_points<'py>(
     max_dim: usize,
     real_tol: f64,
     certify: bool,
+    time_limit: Option<f64>,
     threads: usize,
     progress: Option<&ProgressCounter>,
 ) -> PyResult<CriticalSetRecord> {
-    let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify, progress)?;
+    let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify, time_limit, progress)?;
     let rep = match (target, x, y) {
         (Some(t), None, None) => {
             let metric = coefficient_metric(metric, weights)?;
@@ -338,7 +355,7 @@ pub fn critical_points<'py>(
 #[pyfunction]
 #[pyo3(signature = (
     net, targets, *, metric="euclidean", weights=None, seed=0, runs=2, stable_loops=10,
-    max_loops=200, max_dim=40, real_tol=1e-8, certify=true, threads=0, progress=None
+    max_loops=200, max_dim=40, real_tol=1e-8, certify=true, time_limit=None, threads=0, progress=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn critical_points_many<'py>(
@@ -354,10 +371,11 @@ pub fn critical_points_many<'py>(
     max_dim: usize,
     real_tol: f64,
     certify: bool,
+    time_limit: Option<f64>,
     threads: usize,
     progress: Option<&ProgressCounter>,
 ) -> PyResult<Vec<CriticalSetRecord>> {
-    let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify, progress)?;
+    let opts = options(runs, stable_loops, max_loops, max_dim, real_tol, certify, time_limit, progress)?;
     let metric = coefficient_metric(metric, weights)?;
     let rows: Vec<Vec<f64>> = targets.as_array().rows().into_iter().map(|r| r.to_vec()).collect();
     let reps =

@@ -18,6 +18,7 @@ pub use par::{Interrupt, NoInterrupt, Par};
 pub mod bounds;
 pub mod closest;
 pub mod cnn;
+pub mod coefficient_tape;
 pub mod coefficients;
 pub mod dimension;
 pub mod equations;

@@ -35,6 +35,7 @@ use crate::ring::{ComplexRing, C64};
 use crate::rng::SplitMix64;
 use num_traits::ToPrimitive;
 use std::sync::Arc;
+use std::time::Duration;
 
 const STREAM_SLICE: u64 = 0x4544_5f73_6c69_6365;
 const STREAM_START: u64 = 0x4544_5f73_7461_7274;
@@ -56,6 +57,10 @@ pub struct EdOptions {
     pub real_tol: f64,
     /// Run Krawczyk's test on every solution.
     pub certify: bool,
+    /// Wall-clock budget of the monodromy loops of all runs together, shared equally among
+    /// the runs (`None`: no limit). Certification and the tracking to the data come on top. A
+    /// run stopped by it reports `stop = "time_limit"`: its count is only a lower bound.
+    pub time_limit: Option<Duration>,
     /// Stage counter for progress bars (one stage per run, certification, the tracking to the
     /// data and its certification); `None`: nobody watches.
     pub progress: Option<Arc<Progress>>,
@@ -64,8 +69,8 @@ pub struct EdOptions {
 impl PartialEq for EdOptions {
     /// The settings that change the result (the progress sink does not).
     fn eq(&self, o: &Self) -> bool {
-        (&self.monodromy, &self.tracker, self.runs, self.max_dim, self.real_tol, self.certify)
-            == (&o.monodromy, &o.tracker, o.runs, o.max_dim, o.real_tol, o.certify)
+        (&self.monodromy, &self.tracker, self.runs, self.max_dim, self.real_tol, self.certify, self.time_limit)
+            == (&o.monodromy, &o.tracker, o.runs, o.max_dim, o.real_tol, o.certify, o.time_limit)
     }
 }
 
@@ -78,6 +83,7 @@ impl Default for EdOptions {
             max_dim: 40,
             real_tol: 1e-8,
             certify: true,
+            time_limit: None,
             progress: None,
         }
     }
@@ -98,6 +104,9 @@ pub struct RunSummary {
     pub rank_deficient: usize,
     /// Solution count after each loop.
     pub history: Vec<usize>,
+    /// Why the loops stopped: `"stable"` (the completeness evidence), `"max_loops"` or
+    /// `"time_limit"` (the count is then only a lower bound).
+    pub stop: &'static str,
 }
 
 /// The ED degree with its evidence.
@@ -256,7 +265,12 @@ fn run_once(
     let mut g = SplitMix64::derived(seed, STREAM_START, run);
     let (start, u0) = start_pair(&sys, &mut g, opts.monodromy.rank_tol)?;
     let loop_seed = seed ^ run.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let (mut sols, rep) = monodromy(&sys, &u0, start, &opts.monodromy, &opts.tracker, loop_seed, par, intr)?;
+    let mopts = MonodromyOptions {
+        time_limit: opts.time_limit.map(|t| t / opts.runs.max(1) as u32),
+        progress: opts.progress.clone(),
+        ..opts.monodromy.clone()
+    };
+    let (mut sols, rep) = monodromy(&sys, &u0, start, &mopts, &opts.tracker, loop_seed, par, intr)?;
     let vertex = drop_vertex(&mut sols);
     let summary = RunSummary {
         seed: loop_seed,
@@ -267,6 +281,7 @@ fn run_once(
         failures: rep.failures,
         rank_deficient: rep.rank_deficient + vertex,
         history: rep.history,
+        stop: rep.stop.name(),
     };
     Ok((Generic { slice, u0, sols }, summary))
 }

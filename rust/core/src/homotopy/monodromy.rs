@@ -6,10 +6,13 @@
 //! the solutions; end points whose function is new are added. Solutions are kept one per
 //! distinct function (the critical points are counted as functions, never as slice points),
 //! and only where `J B` has full rank `m` in the scale-invariant test of [`super::linalg`].
-//! The loops stop when the count has not grown for `stable_loops` consecutive loops.
+//! The loops stop when the count has not grown for `stable_loops` consecutive loops, after
+//! `max_loops` loops, or (only when asked for) at a time limit; the report says which, because
+//! only the first is evidence that the solution set is complete.
 
 use super::linalg::{min_normalized_pivot, solve};
 use super::parameter_homotopy::ParameterHomotopy;
+use super::progress::Progress;
 use super::system::CriticalSystem;
 use super::tracker::{track, PathResult, PathStatus, TrackerOptions};
 use crate::error::{CoreError, Result};
@@ -17,11 +20,13 @@ use crate::par::{check_allocation, Interrupt, Par};
 use crate::ring::{ComplexRing, C64};
 use crate::rng::SplitMix64;
 use rayon::prelude::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const STREAM_LOOP: u64 = 0x4d6f_6e6f_6472_6f01;
 
 /// Monodromy settings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct MonodromyOptions {
     /// Consecutive loops without a new solution before stopping.
     pub stable_loops: usize,
@@ -33,11 +38,55 @@ pub struct MonodromyOptions {
     pub dedup_tol: f64,
     /// Upper limit on solutions kept (memory is checked for this many).
     pub max_solutions: usize,
+    /// Wall-clock budget of the loops, checked between loops (`None`: no limit). A run stopped
+    /// by it has a count that is only a lower bound, and which count depends on the machine.
+    pub time_limit: Option<Duration>,
+    /// Where the loop count and the solution count are published after every loop (for
+    /// progress bars); `None`: nobody watches. Never changes the result.
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl PartialEq for MonodromyOptions {
+    /// The settings that change the result (the progress sink does not).
+    fn eq(&self, o: &Self) -> bool {
+        (self.stable_loops, self.max_loops, self.rank_tol, self.dedup_tol, self.max_solutions, self.time_limit)
+            == (o.stable_loops, o.max_loops, o.rank_tol, o.dedup_tol, o.max_solutions, o.time_limit)
+    }
 }
 
 impl Default for MonodromyOptions {
     fn default() -> Self {
-        MonodromyOptions { stable_loops: 5, max_loops: 200, rank_tol: 1e-9, dedup_tol: 1e-6, max_solutions: 100_000 }
+        MonodromyOptions {
+            stable_loops: 5,
+            max_loops: 200,
+            rank_tol: 1e-9,
+            dedup_tol: 1e-6,
+            max_solutions: 100_000,
+            time_limit: None,
+            progress: None,
+        }
+    }
+}
+
+/// Why the loops stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MonodromyStop {
+    /// `stable_loops` consecutive loops found nothing new: the evidence of completeness.
+    #[default]
+    Stable,
+    /// `max_loops` loops were run while new solutions still appeared.
+    MaxLoops,
+    /// The time limit was reached while new solutions still appeared.
+    TimeLimit,
+}
+
+impl MonodromyStop {
+    pub fn name(self) -> &'static str {
+        match self {
+            MonodromyStop::Stable => "stable",
+            MonodromyStop::MaxLoops => "max_loops",
+            MonodromyStop::TimeLimit => "time_limit",
+        }
     }
 }
 
@@ -63,6 +112,8 @@ pub struct MonodromyReport {
     pub rank_deficient: usize,
     /// Solution count after each loop.
     pub history: Vec<usize>,
+    /// Why the loops stopped.
+    pub stop: MonodromyStop,
 }
 
 impl MonodromyReport {
@@ -211,7 +262,16 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
     let scale = (u0.iter().map(|z| z.norm_sqr()).sum::<f64>() / u0.len().max(1) as f64).sqrt().max(1e-3);
     let mut sols = vec![start];
     let mut report = MonodromyReport::default();
-    while report.loops < opts.max_loops && report.loops_without_new < opts.stable_loops {
+    let began = Instant::now();
+    while report.loops_without_new < opts.stable_loops {
+        if report.loops >= opts.max_loops {
+            report.stop = MonodromyStop::MaxLoops;
+            break;
+        }
+        if opts.time_limit.is_some_and(|limit| began.elapsed() >= limit) {
+            report.stop = MonodromyStop::TimeLimit;
+            break;
+        }
         intr.check()?;
         let mut g = SplitMix64::derived(seed, STREAM_LOOP, report.loops as u64);
         let u1: Vec<C64> = (0..u0.len()).map(|_| cnormal(&mut g).scale(scale)).collect();
@@ -237,6 +297,9 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
         report.loops += 1;
         report.loops_without_new = if sols.len() > before { 0 } else { report.loops_without_new + 1 };
         report.history.push(sols.len());
+        if let Some(p) = &opts.progress {
+            p.note_loop(report.loops, sols.len());
+        }
     }
     Ok((sols, report))
 }

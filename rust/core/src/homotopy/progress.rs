@@ -12,12 +12,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct Progress {
     done: AtomicUsize,
     total: AtomicUsize,
+    /// Loops of the current monodromy run and its solutions so far (0 before the first loop).
+    loops: AtomicUsize,
+    solutions: AtomicUsize,
 }
 
 impl Progress {
     /// Stages finished and the total (the total is known once the call has started).
     pub fn get(&self) -> (usize, usize) {
         (self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))
+    }
+
+    /// Loops of the running monodromy and the solutions it holds (for a bar's postfix).
+    pub fn loops(&self) -> (usize, usize) {
+        (self.loops.load(Ordering::Relaxed), self.solutions.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn note_loop(&self, loops: usize, solutions: usize) {
+        self.loops.store(loops, Ordering::Relaxed);
+        self.solutions.store(solutions, Ordering::Relaxed);
     }
 
     pub(crate) fn set_total(&self, total: usize) {

@@ -11,7 +11,13 @@
 //! tangent `B e_j`, and return `J` together with its derivative `dJ[B e_j]`.
 //!
 //! The system is generic over the base ring, so the tracker (`ComplexRing`) and the Krawczyk
-//! test (outward-rounded complex intervals) evaluate the one formula.
+//! test (outward-rounded complex intervals) evaluate the one formula. In double precision the
+//! same formula is evaluated from the coefficient map recorded once as a straight-line program
+//! ([`crate::coefficient_tape`]): one forward sweep with the `m` tangents `B e_j` gives `phi` and
+//! `J B`, one reverse sweep seeded with `W (phi - u)` and its tangents `W J B e_j` gives
+//! `(J B)^T W (phi - u)` and both terms of `G_t` at once (forward-over-reverse), without the
+//! heap-allocating polynomial arithmetic of the generic pass (which stays the reference, tested
+//! against it, and the fallback for tapes too large to keep).
 // The tuple results name their parts in the doc comments.
 #![allow(clippy::type_complexity)]
 
@@ -21,10 +27,12 @@ use super::interval::CIv;
 use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
 use crate::closest::model::{CoefficientMap, ModelMap};
+use crate::coefficient_tape::{CoefficientTape, TapeWork};
 use crate::error::Result;
 use crate::net::Network;
 use crate::par::check_allocation;
 use crate::ring::{ComplexRing, DualRing, Ring, C64};
+use std::sync::Mutex;
 
 /// A ring of complex scalars: how the double-precision data of the system enter it.
 pub trait ComplexScalars: Ring + Clone {
@@ -36,6 +44,18 @@ pub trait ComplexScalars: Ring + Clone {
     /// A value known as the enclosure `z` (a data-metric entry): interval rings keep it, rounded
     /// rings take its midpoint.
     fn enclosed(&self, z: CIv) -> Self::Elem;
+    /// Whether [`CriticalSystem`] records the coefficient tape for this ring.
+    const TAPED: bool = false;
+    /// [`CriticalSystem::residual_jacobian`] from the tape, where the ring has one (`None`:
+    /// use the generic pass).
+    #[allow(clippy::type_complexity)]
+    fn taped(
+        _sys: &CriticalSystem<'_, Self>,
+        _t: &[Self::Elem],
+        _u: &[C64],
+    ) -> Option<Result<(Vec<Self::Elem>, Vec<Self::Elem>, SlicePoint<Self::Elem>)>> {
+        None
+    }
 }
 
 impl ComplexScalars for ComplexRing {
@@ -47,6 +67,15 @@ impl ComplexScalars for ComplexRing {
     }
     fn enclosed(&self, z: CIv) -> C64 {
         C64::new(0.5 * z.re.lo + 0.5 * z.re.hi, 0.5 * z.im.lo + 0.5 * z.im.hi)
+    }
+    const TAPED: bool = true;
+    fn taped(
+        sys: &CriticalSystem<'_, Self>,
+        t: &[C64],
+        u: &[C64],
+    ) -> Option<Result<(Vec<C64>, Vec<C64>, SlicePoint<C64>)>> {
+        let tape = sys.tape.as_ref()?;
+        (sys.m > 0).then(|| sys.residual_jacobian_taped(tape, t, u))
     }
 }
 
@@ -88,6 +117,10 @@ pub struct CriticalSystem<'n, R: ComplexScalars> {
     /// `n x m`, row-major.
     b: Vec<R::Elem>,
     metric: Form<R::Elem>,
+    /// The recorded coefficient map (double precision only; `None` when too large to keep).
+    tape: Option<CoefficientTape>,
+    /// Reusable scratch of the tape sweeps (one per concurrent path).
+    work: Mutex<Vec<TapeWork>>,
 }
 
 /// `phi`, `J` and `J B` at one slice point.
@@ -149,7 +182,9 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
                 Form::Dense { block, gram, chol, target, target_mid: sm.rhs_mid().to_vec() }
             }
         };
-        Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, metric })
+        // A recording error would be the generic pass's error too: it is reported from there.
+        let tape = if R::TAPED { CoefficientTape::record(net).ok().flatten() } else { None };
+        Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, metric, tape, work: Mutex::new(Vec::new()) })
     }
 
     /// `W v` for `v` of length `N`.
@@ -244,8 +279,21 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         Ok((self.jb_transpose_times(&p.jb, &wr), p))
     }
 
-    /// `G(t; u)`, `G_t` (`m x m`, row-major) and the slice point: `m` passes over duals.
+    /// `G(t; u)`, `G_t` (`m x m`, row-major) and the slice point: `m` passes over duals, or
+    /// in double precision the two sweeps of the tape.
     pub fn residual_jacobian(
+        &self,
+        t: &[R::Elem],
+        u: &[C64],
+    ) -> Result<(Vec<R::Elem>, Vec<R::Elem>, SlicePoint<R::Elem>)> {
+        if let Some(taped) = R::taped(self, t, u) {
+            return taped;
+        }
+        self.residual_jacobian_generic(t, u)
+    }
+
+    /// [`Self::residual_jacobian`] by the polynomial pass over duals (the reference).
+    pub fn residual_jacobian_generic(
         &self,
         t: &[R::Elem],
         u: &[C64],
@@ -314,6 +362,57 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
     }
 }
 
+impl CriticalSystem<'_, ComplexRing> {
+    /// [`Self::residual_jacobian`] from the tape (module docs).
+    fn residual_jacobian_taped(
+        &self,
+        tape: &CoefficientTape,
+        t: &[C64],
+        u: &[C64],
+    ) -> Result<(Vec<C64>, Vec<C64>, SlicePoint<C64>)> {
+        let (n, m, big_n) = (self.n, self.m, self.big_n);
+        let theta = self.theta(t);
+        let pooled = self.work.lock().ok().and_then(|mut p| p.pop());
+        let mut work = match pooled {
+            Some(w) => w,
+            None => tape.work(m)?,
+        };
+        let mut phi = vec![C64::ZERO; big_n];
+        let mut jb = vec![C64::ZERO; big_n * m];
+        tape.forward(&theta, &self.b, m, &mut work, &mut phi, &mut jb)?;
+        let wr = self.weighted_residual(&phi, u);
+        // The seed's tangents: column j of W (J B).
+        let mut wjb = vec![C64::ZERO; big_n * m];
+        let mut col = vec![C64::ZERO; big_n];
+        for j in 0..m {
+            for k in 0..big_n {
+                col[k] = jb[k * m + j];
+            }
+            for (k, w) in self.metric_times(&col).into_iter().enumerate() {
+                wjb[k * m + j] = w;
+            }
+        }
+        let mut grad = vec![C64::ZERO; n];
+        let mut grad_dot = vec![C64::ZERO; n * m];
+        tape.reverse(&wr, &wjb, m, &mut work, &mut grad, &mut grad_dot)?;
+        if let Ok(mut p) = self.work.lock() {
+            p.push(work);
+        }
+        // G_t = B^T (d/dt_j of J^T W (phi - u)), column j.
+        let mut gt = vec![C64::ZERO; m * m];
+        for l in 0..n {
+            for i in 0..m {
+                let bli = self.b[l * m + i];
+                for j in 0..m {
+                    gt[i * m + j] += bli * grad_dot[l * m + j];
+                }
+            }
+        }
+        let g = self.jb_transpose_times(&jb, &wr);
+        Ok((g, gt, SlicePoint { theta, phi, jb }))
+    }
+}
+
 impl ParameterHomotopy for CriticalSystem<'_, ComplexRing> {
     fn unknowns(&self) -> usize {
         self.m
@@ -370,7 +469,7 @@ mod tests {
         let (g0, gt, _) = sys.residual_jacobian(&t, &u).unwrap();
         let (g1, _) = sys.residual(&t, &u).unwrap();
         for (a, b) in g0.iter().zip(&g1) {
-            assert!((*a - *b).abs() < 1e-12);
+            assert!((*a - *b).abs() < 1e-12 * (1.0 + b.abs()), "{a:?} vs {b:?}");
         }
         let h = 1e-6;
         for j in 0..m {
@@ -383,6 +482,69 @@ mod tests {
             for i in 0..m {
                 let fd = (gp[i] - gm[i]).scale(0.5 / h);
                 assert!((gt[i * m + j] - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{i},{j}");
+            }
+        }
+    }
+
+    /// The tape's two sweeps against the generic polynomial pass over duals, on every layer kind
+    /// (dense with biases and a non-monomial activation, convolution, attention) and both
+    /// metrics (weights, samples): `G`, `G_t`, `phi` and `J B` agree to rounding.
+    #[test]
+    fn tape_matches_generic_pass() {
+        use crate::homotopy::data_metric::SampleMetric;
+        use crate::net::{Attention, Conv};
+        use num_rational::BigRational;
+        let act = |d| {
+            let c = [0i64, 1, 2, -1].map(|c| BigRational::from_integer(c.into())).to_vec();
+            Layer::Activation(Activation::new(d, c).unwrap())
+        };
+        let nets = [
+            Network::new(vec![
+                Layer::Dense(Dense { input_dim: 2, output_dim: 3, bias: true }),
+                act(3),
+                Layer::Dense(Dense { input_dim: 3, output_dim: 2, bias: true }),
+            ])
+            .unwrap(),
+            Network::new(vec![
+                Layer::Conv(Conv::new(1, 2, (1, 2), (1, 1), (1, 4), false).unwrap()),
+                Layer::Conv(Conv::new(2, 1, (1, 2), (1, 1), (1, 3), false).unwrap()),
+            ])
+            .unwrap(),
+            Network::new(vec![Layer::Attention(Attention::new(3, 3, 2, 2, 1, false).unwrap())]).unwrap(),
+        ];
+        let mut g = SplitMix64::new(19);
+        for (case, net) in nets.iter().enumerate() {
+            let n = net.n_params();
+            let big_n = CoefficientMap::new(net, ComplexRing).unwrap().n_values();
+            let m = 3.min(n);
+            let slice =
+                Slice { theta0: (0..n).map(|_| cnorm(&mut g)).collect(), b: (0..n * m).map(|_| cnorm(&mut g)).collect() };
+            let weights: Vec<f64> = (0..big_n).map(|_| 0.5 + g.normal().abs()).collect();
+            let mut metrics = vec![SystemMetric::Diagonal(weights)];
+            if case == 0 {
+                // 12 samples: more than the 10 monomials of degree <= 3 in 2 variables.
+                let points: Vec<f64> = (0..24).map(|_| g.normal()).collect();
+                let values: Vec<f64> = (0..24).map(|_| g.normal()).collect();
+                metrics.push(SystemMetric::Samples(SampleMetric::new(net, &points, &values).unwrap()));
+            }
+            for metric in &metrics {
+                let sys = CriticalSystem::new(net, ComplexRing, &slice, metric).unwrap();
+                assert!(sys.tape.is_some());
+                let u: Vec<C64> = (0..big_n).map(|_| cnorm(&mut g)).collect();
+                let t: Vec<C64> = (0..m).map(|_| cnorm(&mut g)).collect();
+                let (ga, gta, pa) = sys.residual_jacobian(&t, &u).unwrap();
+                let (gb, gtb, pb) = sys.residual_jacobian_generic(&t, &u).unwrap();
+                let close = |a: &[C64], b: &[C64], what: &str| {
+                    let scale = b.iter().fold(1.0f64, |s, z| s.max(z.abs()));
+                    for (x, y) in a.iter().zip(b) {
+                        assert!((*x - *y).abs() <= 1e-11 * scale, "case {case} {what}: {x:?} vs {y:?}");
+                    }
+                    assert_eq!(a.len(), b.len());
+                };
+                close(&ga, &gb, "G");
+                close(&gta, &gtb, "G_t");
+                close(&pa.phi, &pb.phi, "phi");
+                close(&pa.jb, &pb.jb, "J B");
             }
         }
     }

@@ -214,6 +214,7 @@ fn run_once(
         failures: rep.failures,
         rank_deficient: rep.rank_deficient,
         history: rep.history,
+        stop: rep.stop.name(),
     };
     Ok((Run { section, b0, sols }, summary))
 }

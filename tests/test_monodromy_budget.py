@@ -1,0 +1,65 @@
+"""Budgets of the monodromy loops: a run stopped by ``max_loops`` or ``time_limit`` says so.
+
+Independent value: the ED degree of the cone over the twisted cubic (MLP (2,1,1), t^3) is 7
+(gold row mlp-2-1-1-ed_degree-euclidean-17); a budgeted run may only find fewer, and must then
+be labelled a lower bound.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import neurocore as nc
+
+CUBIC = nc.mlp([2, 1, 1], degree=3)
+
+
+def test_unbudgeted_runs_stop_stable():
+    r = nc.ed_degree(CUBIC, threads=1)
+    assert r.ed_degree == 7 and not r.stopped_early
+    assert all(run.stop == "stable" for run in r.runs)
+    assert ">=" not in str(r).splitlines()[2]
+
+
+def test_time_limit_stops_early_and_is_labelled():
+    # Half a microsecond per run is over after at most one loop (the clock is read between
+    # loops), far from the 10 quiet loops a stable stop needs.
+    r = nc.ed_degree(CUBIC, threads=1, time_limit=1e-6)
+    assert r.stopped_early
+    assert all(run.stop == "time_limit" and run.loops <= 1 for run in r.runs)
+    assert 1 <= r.ed_degree <= 7 and r.certified_lower_bound <= r.ed_degree
+    assert "ED degree         >= " in str(r)
+    assert json.loads(json.dumps(r.to_dict()))["stopped_early"] is True
+
+
+def test_max_loops_stop_is_reported():
+    # One loop from one start solution cannot see all 7 (a loop at most permutes what it holds
+    # plus the new ends of those paths: 1 -> at most 2).
+    r = nc.ed_degree(CUBIC, threads=1, stable_loops=1, max_loops=1, runs=1)
+    run = r.runs[0]
+    assert run.loops == 1 and run.count <= 2
+    assert (run.stop == "max_loops") == (run.loops_without_new == 0)
+    assert r.stopped_early == (run.stop != "stable")
+
+
+def test_budgeted_critical_points_are_genuine():
+    # Every point found from an incomplete solution set is still a critical point: Eckart-Young
+    # for rank-one 2x2 matrices gives exactly the values 1 and 9 for diag(3, 1).
+    res = nc.critical_points(nc.mlp([2, 1, 2], degree=1), [3, 0, 0, 1], threads=1, time_limit=1e-6)
+    assert res.ed.stopped_early
+    values = sorted(round(p.sq_distance.real, 9) for p in res.points)
+    assert set(values) <= {1.0, 9.0} and len(values) >= 1
+
+
+@pytest.mark.parametrize(("value", "exc"), [(0, ValueError), (-1.0, ValueError), ("1", TypeError), (True, TypeError)])
+def test_bad_time_limit(value, exc):
+    with pytest.raises(exc, match="time_limit"):
+        nc.ed_degree(CUBIC, threads=1, time_limit=value)
+
+
+def test_time_limit_nan_is_refused():
+    with pytest.raises(ValueError, match="time_limit"):
+        nc.critical_points(CUBIC, np.ones(CUBIC.ambient_dim), threads=1, time_limit=float("nan"))
