@@ -254,8 +254,7 @@ impl CoefficientTape {
         phi: &mut [C64],
         jv: &mut [C64],
     ) -> Result<()> {
-        if theta.len() != self.n_params || tangents.len() != self.n_params * m || work.dot.len() != self.ops.len() * m
-        {
+        if theta.len() != self.n_params || tangents.len() != self.n_params * m || work.dot.len() != self.ops.len() * m {
             return Err(CoreError::internal("coefficient tape: wrong sizes"));
         }
         let (val, dot) = (&mut work.val, &mut work.dot);
@@ -328,8 +327,7 @@ impl CoefficientTape {
         grad: &mut [C64],
         grad_dot: &mut [C64],
     ) -> Result<()> {
-        if seed.len() != self.outputs.len() || seed_dot.len() != self.outputs.len() * m || grad.len() != self.n_params
-        {
+        if seed.len() != self.outputs.len() || seed_dot.len() != self.outputs.len() * m || grad.len() != self.n_params {
             return Err(CoreError::internal("coefficient tape: wrong sizes"));
         }
         let TapeWork { val, dot, bar, bar_dot } = work;
@@ -416,7 +414,9 @@ mod tests {
     fn tape_matches_polynomial_pass() {
         let net = Network::new(vec![
             Layer::Dense(Dense { input_dim: 2, output_dim: 3, bias: true }),
-            Layer::Activation(Activation::new(3, [0, 0, 1, 1].map(|c: i64| BigRational::from_integer(c.into())).to_vec()).unwrap()),
+            Layer::Activation(
+                Activation::new(3, [0, 0, 1, 1].map(|c: i64| BigRational::from_integer(c.into())).to_vec()).unwrap(),
+            ),
             Layer::Dense(Dense { input_dim: 3, output_dim: 2, bias: true }),
         ])
         .unwrap();

@@ -11,7 +11,9 @@
 //! has full rank (the same scale-invariant test as the critical system).
 //!
 //! Generic over the base ring, so the tracker (`ComplexRing`) and Krawczyk's test (outward-rounded
-//! complex intervals) evaluate the one formula.
+//! complex intervals) evaluate the one formula; in double precision `phi` and `J E` come from
+//! one forward sweep of the recorded coefficient map ([`crate::coefficient_tape`]) with the
+//! columns of `E` as tangents.
 #![allow(clippy::type_complexity)]
 
 use super::embedding::{chart_point, jacobian_in_chart};
@@ -19,10 +21,12 @@ use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
 use super::system::ComplexScalars;
 use crate::closest::model::{CoefficientMap, ModelMap};
+use crate::coefficient_tape::{CoefficientTape, TapeWork};
 use crate::error::{CoreError, Result};
 use crate::net::Network;
 use crate::par::check_allocation;
 use crate::ring::{ComplexRing, C64};
+use std::sync::Mutex;
 
 /// The section data in double precision.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +49,10 @@ pub struct SectionSystem<'n, R: ComplexScalars> {
     theta0: Vec<R::Elem>,
     e: Vec<R::Elem>,
     l: Vec<R::Elem>,
+    /// The recorded coefficient map (double precision only; `None` when too large to keep).
+    tape: Option<CoefficientTape>,
+    /// Reusable scratch of the tape sweeps (one per concurrent path).
+    work: Mutex<Vec<TapeWork>>,
 }
 
 /// `theta`, `phi` and `J E` at one point.
@@ -74,7 +82,8 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
         let theta0 = section.theta0.iter().map(|&z| ring.exact(z)).collect();
         let e = section.e.iter().map(|&z| ring.exact(z)).collect();
         let l = section.l.iter().map(|&z| ring.exact(z)).collect();
-        Ok(SectionSystem { ring, map, n, big_n, m, theta0, e, l })
+        let tape = if R::TAPED { CoefficientTape::record(net).ok().flatten() } else { None };
+        Ok(SectionSystem { ring, map, n, big_n, m, theta0, e, l, tape, work: Mutex::new(Vec::new()) })
     }
 
     /// `theta_0 + E x`.
@@ -82,8 +91,16 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
         chart_point(&self.ring, &self.theta0, &self.e, x)
     }
 
-    /// `phi`, `J E` at `x`.
+    /// `phi`, `J E` at `x` (from the tape in double precision).
     pub fn point(&self, x: &[R::Elem]) -> Result<SectionPoint<R::Elem>> {
+        if let Some(p) = R::taped_section_point(self, x) {
+            return p;
+        }
+        self.point_generic(x)
+    }
+
+    /// [`Self::point`] by the polynomial pass (the reference).
+    pub fn point_generic(&self, x: &[R::Elem]) -> Result<SectionPoint<R::Elem>> {
         let r = &self.ring;
         let (n, m) = (self.n, self.m);
         let theta = self.theta(x);
@@ -145,6 +162,29 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
     }
 }
 
+impl SectionSystem<'_, ComplexRing> {
+    /// `phi` and `J E` by one forward sweep of the tape; `None` without a tape.
+    pub(crate) fn point_taped(&self, x: &[C64]) -> Option<Result<SectionPoint<C64>>> {
+        let tape = self.tape.as_ref()?;
+        let (m, big_n) = (self.m, self.big_n);
+        Some((|| {
+            let theta = self.theta(x);
+            let pooled = self.work.lock().ok().and_then(|mut p| p.pop());
+            let mut work = match pooled {
+                Some(w) => w,
+                None => tape.work(m)?,
+            };
+            let mut phi = vec![C64::ZERO; big_n];
+            let mut je = vec![C64::ZERO; big_n * m];
+            tape.forward(&theta, &self.e, m, &mut work, &mut phi, &mut je)?;
+            if let Ok(mut p) = self.work.lock() {
+                p.push(work);
+            }
+            Ok(SectionPoint { theta, phi, je })
+        })())
+    }
+}
+
 impl ParameterHomotopy for SectionSystem<'_, ComplexRing> {
     fn unknowns(&self) -> usize {
         self.m
@@ -200,10 +240,16 @@ mod tests {
         let sys = SectionSystem::new(&net, ComplexRing, &sec).unwrap();
         let b: Vec<C64> = (0..m).map(|_| cn(&mut g)).collect();
         let x: Vec<C64> = (0..m).map(|_| cn(&mut g)).collect();
-        let (g0, gx, _) = sys.residual_jacobian(&x, &b).unwrap();
+        let (g0, gx, p) = sys.residual_jacobian(&x, &b).unwrap();
+        assert!(sys.tape.is_some());
         let g1 = sys.residual(&x, &b).unwrap();
         for (a, c) in g0.iter().zip(&g1) {
-            assert!((*a - *c).abs() < 1e-12);
+            assert!((*a - *c).abs() < 1e-12 * (1.0 + c.abs()));
+        }
+        // The tape's forward sweep against the polynomial pass.
+        let q = sys.point_generic(&x).unwrap();
+        for (a, c) in p.phi.iter().zip(&q.phi).chain(p.je.iter().zip(&q.je)) {
+            assert!((*a - *c).abs() < 1e-12 * (1.0 + c.abs()), "{a:?} vs {c:?}");
         }
         let h = 1e-6;
         for j in 0..m {

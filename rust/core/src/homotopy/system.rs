@@ -56,6 +56,13 @@ pub trait ComplexScalars: Ring + Clone {
     ) -> Option<Result<(Vec<Self::Elem>, Vec<Self::Elem>, SlicePoint<Self::Elem>)>> {
         None
     }
+    /// `phi` and `J E` of a section system from its tape, where the ring has one.
+    fn taped_section_point(
+        _sys: &super::section::SectionSystem<'_, Self>,
+        _x: &[Self::Elem],
+    ) -> Option<Result<super::section::SectionPoint<Self::Elem>>> {
+        None
+    }
 }
 
 impl ComplexScalars for ComplexRing {
@@ -76,6 +83,12 @@ impl ComplexScalars for ComplexRing {
     ) -> Option<Result<(Vec<C64>, Vec<C64>, SlicePoint<C64>)>> {
         let tape = sys.tape.as_ref()?;
         (sys.m > 0).then(|| sys.residual_jacobian_taped(tape, t, u))
+    }
+    fn taped_section_point(
+        sys: &super::section::SectionSystem<'_, Self>,
+        x: &[C64],
+    ) -> Option<Result<super::section::SectionPoint<C64>>> {
+        sys.point_taped(x)
     }
 }
 
@@ -517,8 +530,10 @@ mod tests {
             let n = net.n_params();
             let big_n = CoefficientMap::new(net, ComplexRing).unwrap().n_values();
             let m = 3.min(n);
-            let slice =
-                Slice { theta0: (0..n).map(|_| cnorm(&mut g)).collect(), b: (0..n * m).map(|_| cnorm(&mut g)).collect() };
+            let slice = Slice {
+                theta0: (0..n).map(|_| cnorm(&mut g)).collect(),
+                b: (0..n * m).map(|_| cnorm(&mut g)).collect(),
+            };
             let weights: Vec<f64> = (0..big_n).map(|_| 0.5 + g.normal().abs()).collect();
             let mut metrics = vec![SystemMetric::Diagonal(weights)];
             if case == 0 {
