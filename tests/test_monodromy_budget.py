@@ -63,3 +63,33 @@ def test_bad_time_limit(value, exc):
 def test_time_limit_nan_is_refused():
     with pytest.raises(ValueError, match="time_limit"):
         nc.critical_points(CUBIC, np.ones(CUBIC.ambient_dim), threads=1, time_limit=float("nan"))
+
+
+def test_cli_eddegree_time_limit(capsys):
+    from neurocore.cli import main
+
+    rc = main(["eddegree", "mlp", "2,1,1", "--degree", "3", "--threads", "1", "--time-limit", "1e-6", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["stopped_early"] and {r["stop"] for r in out["runs"]} == {"time_limit"}
+
+
+def test_compare_landscape_marks_cut_off_networks():
+    # Small networks (Eckart-Young MLP, the CNN (2,2) quadratic, attention (2,1) key 1) with a
+    # tiny budget: every network is cut off, and the table says so with '>=' counts.
+    rep = nc.compare(
+        mlp_widths=(2, 1, 2),
+        mlp_degree=1,
+        conv_filters=(2, 2),
+        attention_widths=(2, 1),
+        key_dims=1,
+        targets=1,
+        starts=2,
+        threads=1,
+        geometry=False,
+        landscape=True,
+        landscape_time_limit=1e-6,
+    )
+    assert all(ls.stopped_early for ls in rep.landscape)
+    row = next(line for line in str(rep).splitlines() if line.startswith("ED degree (euclidean)"))
+    assert row.count("time limit") == 3
+    assert nc.CompareReport.from_dict(json.loads(rep.to_json())) == rep

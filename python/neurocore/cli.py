@@ -262,6 +262,13 @@ def _landscape_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, default=2, help="independent monodromy runs that must agree (default 2)")
     p.add_argument("--stable-loops", type=int, default=10, help="loops without a new solution to stop (default 10)")
     p.add_argument("--max-dim", type=int, default=40, help="refuse neurovarieties of larger dimension (default 40)")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop the monodromy loops after this long; the count is then reported as a lower bound (default: none)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
 
 
@@ -307,6 +314,7 @@ def _run_eddegree(args: argparse.Namespace) -> int:
         runs=args.runs,
         stable_loops=args.stable_loops,
         max_dim=args.max_dim,
+        time_limit=args.time_limit,
         progress=not (args.json or args.no_progress),
     )
     print(json.dumps(res.to_dict(), indent=2) if args.json else res)
@@ -379,6 +387,7 @@ def _run_critical(args: argparse.Namespace) -> int:
         runs=args.runs,
         stable_loops=args.stable_loops,
         max_dim=args.max_dim,
+        time_limit=args.time_limit,
         progress=not (args.json or args.no_progress),
         **kw,
     )
@@ -702,7 +711,14 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--landscape",
         action="store_true",
-        help="add the global landscape: ED degrees, real critical points, minima (homotopy; 40+ min for defaults)",
+        help="add the global landscape: ED degrees, real critical points, minima (homotopy continuation)",
+    )
+    p.add_argument(
+        "--landscape-time-limit",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="monodromy time per network; networks that reach it get '>=' lower bounds (default 120, 0 = none)",
     )
     p.add_argument(
         "--no-geometry", action="store_true", help="leave out the degree and identifiability rows (a few seconds)"
@@ -737,6 +753,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         train_optimizer=args.train_optimizer,
         train_lr=args.train_lr,
         landscape=args.landscape,
+        landscape_time_limit=args.landscape_time_limit or None,
         geometry=not args.no_geometry,
         geometry_max_dim=args.geometry_max_dim,
     )

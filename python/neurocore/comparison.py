@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from neurocore._checks import check_int, check_seed, check_threads
+from neurocore._checks import check_int, check_seed, check_threads, check_timeout
 from neurocore.dimension import dimension
 from neurocore.network import Network, attention, conv1d, mlp
 from neurocore.progress import progress_bar
@@ -141,6 +141,10 @@ class LandscapeSummary:
     stratum, which holds no smooth critical point. ``start_share_global`` is the fraction of all
     starts that ended at the global value. ``seconds`` is the wall time of the homotopy part;
     ``error`` says why a column is missing (for example a dimension above the homotopy limit).
+    ``stopped_early`` says that the monodromy reached ``compare``'s ``landscape_time_limit``
+    while still finding solutions: ``ed_degree`` and the per-target counts are then lower
+    bounds, and ``global_min`` is the smallest value among the critical points found, not
+    necessarily the global one.
     """
 
     name: str
@@ -156,6 +160,7 @@ class LandscapeSummary:
     start_share_global: float
     seconds: float
     error: str | None = None
+    stopped_early: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -320,24 +325,21 @@ class CompareReport:
             def cell(x: LandscapeSummary, text: str) -> str:
                 return f"- ({x.error[:40]})" if x.error else text
 
-            def counts(v: tuple[int, ...]) -> str:
-                return ",".join(str(k) for k in v)
+            def counts(x: LandscapeSummary, v: tuple[int, ...]) -> str:
+                # Counts reached from an incomplete solution set are lower bounds.
+                return ",".join(f"{'>=' if x.stopped_early else ''}{k}" for k in v)
+
+            def ed_cell(x: LandscapeSummary) -> str:
+                if x.stopped_early:
+                    return f">= {x.ed_degree} (time limit; certified >= {x.certified_lower_bound})"
+                runs = "agree" if x.runs_agree else "DISAGREE"
+                return f"{x.ed_degree} (certified >= {x.certified_lower_bound}, runs {runs})"
 
             rows += [
-                (
-                    "ED degree (euclidean)",
-                    [
-                        cell(
-                            x,
-                            f"{x.ed_degree} (certified >= {x.certified_lower_bound}, runs "
-                            f"{'agree' if x.runs_agree else 'DISAGREE'})",
-                        )
-                        for x in ls
-                    ],
-                ),  # fmt: skip
-                ("  real critical points", [cell(x, counts(x.n_real)) for x in ls]),
-                ("  of them in the neuromanifold", [cell(x, counts(x.n_in_neuromanifold)) for x in ls]),
-                ("  local minima", [cell(x, counts(x.n_local_minima)) for x in ls]),
+                ("ED degree (euclidean)", [cell(x, ed_cell(x)) for x in ls]),
+                ("  real critical points", [cell(x, counts(x, x.n_real)) for x in ls]),
+                ("  of them in the neuromanifold", [cell(x, counts(x, x.n_in_neuromanifold)) for x in ls]),
+                ("  local minima", [cell(x, counts(x, x.n_local_minima)) for x in ls]),
                 (
                     "  local search found global",
                     [
@@ -369,7 +371,8 @@ class CompareReport:
             lines.append(
                 "landscape: critical points of the euclidean distance by homotopy continuation (nc.critical_points) "
                 "on the same targets, one count per target; 'found global' compares the multi-start best with the "
-                "smallest real critical value (rel. tol 1e-6)."
+                "smallest real critical value (rel. tol 1e-6); '>=' marks a network whose monodromy reached the time "
+                "limit: its counts are lower bounds and its 'global' value the best among the points found."
             )
         if self.training:
             lines.append(
@@ -672,6 +675,7 @@ def _landscape_summary(
     seed: int,
     threads: int,
     max_dim: int,
+    time_limit: float | None = None,
 ) -> LandscapeSummary:
     import time
 
@@ -680,7 +684,9 @@ def _landscape_summary(
 
     t0 = time.perf_counter()
     try:
-        sets = critical_points_many(net, np.stack(us), seed=seed, threads=threads, progress=False, max_dim=max_dim)
+        sets = critical_points_many(
+            net, np.stack(us), seed=seed, threads=threads, progress=False, max_dim=max_dim, time_limit=time_limit
+        )
     except (ValueError, MemoryError) as exc:
         return LandscapeSummary(
             name=name,
@@ -730,6 +736,7 @@ def _landscape_summary(
         global_on_boundary=below,
         start_share_global=hits / total if total else 0.0,
         seconds=seconds,
+        stopped_early=ed.stopped_early,
     )
 
 
@@ -753,6 +760,7 @@ def compare(
     train_lr: float = 0.01,
     landscape: bool = False,
     landscape_max_dim: int = 40,
+    landscape_time_limit: float | None = 120.0,
     geometry: bool = True,
     geometry_max_dim: int = 10,
 ) -> CompareReport:
@@ -778,13 +786,14 @@ def compare(
     has a degree beyond what monodromy counts in minutes; attention (3,1) with key dimension 1
     has degree 45, counted in 20 s).
 
-    With ``landscape=True`` (slow: the ED degree of the default MLP alone takes about 200 s on
-    one core, and the default three networks with 2 targets did not finish within 40 minutes on
-    one shared core; small networks take seconds) the report gains the global landscape
-    (:class:`LandscapeSummary`): the ED degree of each network, the real critical points and
-    local minima of the distance for each target by homotopy continuation, and how often the
-    multi-start local search found the global minimum. A network whose neurovariety has
-    dimension above ``landscape_max_dim`` gets an ``error`` instead.
+    With ``landscape=True`` the report gains the global landscape (:class:`LandscapeSummary`):
+    the ED degree of each network, the real critical points and local minima of the distance
+    for each target by homotopy continuation, and how often the multi-start local search found
+    the global minimum. A network whose neurovariety has dimension above ``landscape_max_dim``
+    gets an ``error`` instead. The monodromy of each network gets ``landscape_time_limit``
+    seconds (``None``: no limit); a network that reaches it is shown with ``>=`` counts and
+    marked incomplete (the default attention network has more than a thousand critical points
+    and is always cut off; the default MLP's 40 take about a minute).
 
     Examples
     --------
@@ -811,6 +820,7 @@ def compare(
     if not isinstance(landscape, bool):
         raise TypeError(f"landscape: expected a bool, got {landscape!r}")
     landscape_max_dim = check_int(landscape_max_dim, "landscape_max_dim", lo=1)
+    landscape_time_limit = check_timeout(landscape_time_limit, "landscape_time_limit")
     if not isinstance(geometry, bool):
         raise TypeError(f"geometry: expected a bool, got {geometry!r}")
     geometry_max_dim = check_int(geometry_max_dim, "geometry_max_dim", lo=1)
@@ -849,7 +859,9 @@ def compare(
                 tick(f"{name}: landscape (homotopy)")
                 rng = np.random.default_rng(seed)
                 us = [rng.normal(size=net.ambient_dim) for _ in range(targets)]
-                land_l.append(_landscape_summary(name, net, us, starts, seed, threads, landscape_max_dim))
+                land_l.append(
+                    _landscape_summary(name, net, us, starts, seed, threads, landscape_max_dim, landscape_time_limit)
+                )
             land = tuple(land_l)
     finally:
         bar.close()
