@@ -236,7 +236,8 @@ impl ModArith for U64Arith {
     type E = u64;
     const LEAF: usize = 16;
     /// 32 rather than 16: a leaf costs one reduction per entry either way, and the wider leaf
-    /// saves a level of `16 x 16 x w` register-kernel updates (about 5% of a rank at n = 1000).
+    /// saves a level of `16 x 16 x w` register-kernel updates (a few percent of a rank at
+    /// n = 1000, measured on a loaded machine, so near the noise).
     const TRSM_LEAF: usize = 32;
     const INVERSE_LEAVES: bool = false;
 
