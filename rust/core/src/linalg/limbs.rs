@@ -36,6 +36,9 @@ const KC_MAX: usize = 1024;
 const NB: usize = 512;
 /// Columns of one tile of the six products inside a row block (`6 x 128 x 64` doubles, in L2).
 const NS: usize = 64;
+/// Rows of one chunk of a row block (see [`Limbs::block`]).
+const MB: usize = 128;
+
 /// `1.5 * 2^52`: for an integer-valued `|x| < 2^51`, `x + MAGIC` has the exponent of `MAGIC` and
 /// `x` in its low mantissa bits.
 const MAGIC: f64 = 6_755_399_441_055_744.0;
@@ -45,6 +48,13 @@ const MAGIC: f64 = 6_755_399_441_055_744.0;
 fn to_i64(x: f64) -> i64 {
     (x + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
 }
+/// The five convolution terms `c_s` of `A B = sum_s c_s 2^(ws)` from the six products (see
+/// [`Limbs::combine`] for why every step is exact).
+#[inline(always)]
+fn terms([p0, p1, p2, q01, q12, q02]: [f64; PLANES]) -> [i64; 5] {
+    [p0, q01 - p0 - p1, q02 - p0 - p2 + p1, q12 - p1 - p2, p2].map(to_i64)
+}
+
 /// The products: limb planes `0, 1, 2` are the digits, `3, 4, 5` the sums `01, 12, 02`.
 const PLANES: usize = 6;
 /// About 10 ms of products per thread between interrupt polls; blocks of about 128 rows.
@@ -85,10 +95,11 @@ pub(crate) struct Limbs {
     w: u32,
     /// Shared dimension of one round of products, at most `2^(51 - 2w)`.
     kc: usize,
-    /// `2^(w s) mod p` for `s = 0..5`.
-    pow: [u64; 5],
-    /// A multiple of `p` above `|sum_s c_s 2^(ws) mod p|`, added to make the sum unsigned.
-    offset: u128,
+    /// `2^(w s) mod p` for `s = 0..5` (below `2^63`, stored signed for one-instruction products).
+    pow: [i64; 5],
+    /// A multiple of `p` above the magnitude of the sum formed in [`Self::combine`], added to
+    /// make it positive.
+    offset: i128,
 }
 
 impl Limbs {
@@ -102,9 +113,8 @@ impl Limbs {
         for s in 1..5 {
             pow[s] = field.mul(&pow[s - 1], &field.reduce_u128(1u128 << w));
         }
-        // |c_s| < 2^51 (see `combine`), so |sum_s c_s pow_s| < p 2^54; the offset p 2^58 makes the
-        // sum positive and keeps its high word below p.
-        let offset = (p as u128) << 58;
+        let pow = pow.map(|x| x as i64);
+        let offset = (p as i128) << 58;
         Limbs { field: *field, half: (p - 1) / 2, w, kc, pow, offset }
     }
 
@@ -158,49 +168,53 @@ impl Limbs {
     ///
     /// The convolution terms are formed in `f64`: every operand and intermediate is an integer
     /// below `2^53` in absolute value (`|Q| <= kc 2^(2w) <= 2^51`, `|P| <= 2^49`), so no rounding
-    /// happens, and each `|c_s| <= 3 kc 2^(2w-2) < 2^51`, where [`to_i64`] is exact.
+    /// happens, and each `|c_s| <= 3 kc 2^(2w-2) < 2^51`, where [`to_i64`] is exact. The low three
+    /// terms are shifted into place exactly (`|c0 + c1 2^w + c2 2^(2w)| < 2^(52+2w) <= 2^94`), only
+    /// the two high ones are multiplied by `2^(3w) mod p` and `2^(4w) mod p` (one signed
+    /// `64 x 64 -> 128` product each), and the sum is reduced once.
     #[inline(always)]
-    fn combine(&self, c: &mut u64, [p0, p1, p2, q01, q12, q02]: [f64; PLANES]) {
-        let cs = [p0, q01 - p0 - p1, q02 - p0 - p2 + p1, q12 - p1 - p2, p2].map(to_i64);
-        let mut s = cs[0] as i128;
-        for (cv, pw) in cs[1..].iter().zip(&self.pow[1..]) {
-            s += *cv as i128 * *pw as i128;
-        }
-        // |s| < 2^51 (1 + 4 p) < p 2^54, so s + offset lies in (0, p 2^59): positive, high word below p.
-        let r = self.field.reduce_u128((s + self.offset as i128) as u128);
+    fn combine(&self, c: &mut u64, planes: [f64; PLANES]) {
+        let [c0, c1, c2, c3, c4] = terms(planes).map(|x| x as i128);
+        let low = c0 + (c1 << self.w) + (c2 << (2 * self.w));
+        let high = c3 * self.pow[3] as i128 + c4 * self.pow[4] as i128;
+        // |low + high| < 2^(52+2w) + 2^52 p < p 2^58 (as p >= 2^(3w-3)), so adding the offset
+        // p 2^58 gives a positive value below p 2^59: high word below p.
+        let r = self.field.reduce_u128((low + high + self.offset) as u128);
         *c = self.field.sub(c, &r);
     }
 
     /// One row block: `C_blk <- C_blk - A_blk B` with `bp` the planes of the `kc x nb` block of
-    /// `B`, in column tiles of `NS` so that the six product tiles stay in L2 until combined.
+    /// `B`, in chunks of at most `MB` rows and column tiles of `NS`, so that the six product
+    /// tiles (and the planes of the chunk of `A`, for short rounds) stay in L2 until combined.
     fn block(&self, a: MatRef<'_, u64>, bp: &[f64], mut c: MatMut<'_, u64>) -> Result<()> {
         let (h, kc, nb) = (c.rows(), a.cols(), c.cols());
-        let asz = h * kc;
-        let tsz = h * NS.min(nb);
+        let hb = MB.min(h);
+        let asz = hb * kc;
+        let tsz = hb * NS.min(nb);
         with_scratch(&SCRATCH, PLANES * (asz + tsz), |buf| {
             let (ap, out) = buf.split_at_mut(PLANES * asz);
-            self.planes(a, ap);
-            for j0 in (0..nb).step_by(NS) {
-                let ns = NS.min(nb - j0);
-                let csz = h * ns;
-                for q in 0..PLANES {
-                    let am = MatRef::new(&ap[q * asz..(q + 1) * asz], h, kc, kc)?;
-                    let bm = MatRef::new(&bp[q * kc * nb..(q + 1) * kc * nb], kc, nb, nb)?.submatrix(0, j0, kc, ns);
-                    let cm = MatMut::new(&mut out[q * csz..(q + 1) * csz], h, ns, ns)?;
-                    dgemm(cm, false, 1.0, Op::N(am), Op::N(bm), Par::Seq);
-                }
-                let (o0, rest) = out.split_at(csz);
-                let (o1, rest) = rest.split_at(csz);
-                let (o2, rest) = rest.split_at(csz);
-                let (o3, rest) = rest.split_at(csz);
-                let (o4, rest) = rest.split_at(csz);
-                let o5 = &rest[..csz];
-                for i in 0..h {
-                    let row = &mut c.row_mut(i)[j0..j0 + ns];
-                    for (j, cv) in row.iter_mut().enumerate() {
-                        let t = i * ns + j;
-                        self.combine(cv, [o0[t], o1[t], o2[t], o3[t], o4[t], o5[t]]);
+            for i0 in (0..h).step_by(MB) {
+                let hc = MB.min(h - i0);
+                let asz = hc * kc;
+                self.planes(a.submatrix(i0, 0, hc, kc), ap);
+                for j0 in (0..nb).step_by(NS) {
+                    let ns = NS.min(nb - j0);
+                    let csz = hc * ns;
+                    for q in 0..PLANES {
+                        let am = MatRef::new(&ap[q * asz..(q + 1) * asz], hc, kc, kc)?;
+                        let bm = MatRef::new(&bp[q * kc * nb..(q + 1) * kc * nb], kc, nb, nb)?.submatrix(0, j0, kc, ns);
+                        let cm = MatMut::new(&mut out[q * csz..(q + 1) * csz], hc, ns, ns)?;
+                        dgemm(cm, false, 1.0, Op::N(am), Op::N(bm), Par::Seq);
                     }
+                    let (o0, rest) = out.split_at(csz);
+                    let (o1, rest) = rest.split_at(csz);
+                    let (o2, rest) = rest.split_at(csz);
+                    let (o3, rest) = rest.split_at(csz);
+                    let (o4, rest) = rest.split_at(csz);
+                    let o5 = &rest[..csz];
+                    let tiles = [o0, o1, o2, o3, o4, o5];
+                    let c_tile = c.rb_mut().submatrix_mut(i0, j0, hc, ns);
+                    combine_tile(c_tile, tiles, |cv, t| self.combine(cv, t));
                 }
             }
             Ok(())
@@ -261,6 +275,20 @@ impl Limbs {
     }
 }
 
+/// `f(c_ij, products_ij)` for every entry of the `h x ns` tile `c`, the products in `tiles`
+/// (plane-major, row-major `h x ns` each).
+#[inline(always)]
+fn combine_tile(mut c: MatMut<'_, u64>, tiles: [&[f64]; PLANES], f: impl Fn(&mut u64, [f64; PLANES])) {
+    let ns = c.cols();
+    for i in 0..c.rows() {
+        let t = i * ns;
+        let [o0, o1, o2, o3, o4, o5] = tiles.map(|o| &o[t..t + ns]);
+        for (j, cv) in c.row_mut(i).iter_mut().enumerate() {
+            f(cv, [o0[j], o1[j], o2[j], o3[j], o4[j], o5[j]]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,12 +319,13 @@ mod tests {
 
     #[test]
     fn gemm_matches_naive_with_extreme_entries_and_thread_counts() {
-        // k = 2100 crosses two rounds for 2^61 - 1 (kc = 1024); n = 520 crosses a column block.
+        // k = 2100 crosses rounds (kc = 512 for 2^61 - 1, 1024 for 50 bits); n = 520 crosses a
+        // column block; m = 300 crosses row chunks (MB = 128) and n = 130 column tiles (NS = 64).
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         for p in [8_388_617u64, 1_125_899_906_842_597, (1 << 61) - 1, 9_223_372_036_854_775_783] {
             let f = PrimeField::new(p).unwrap();
             let l = Limbs::new(&f);
-            for &(m, kd, n) in &[(17usize, 40usize, 16usize), (20, 2100, 520), (3, 33, 1)] {
+            for &(m, kd, n) in &[(17usize, 40usize, 16usize), (20, 2100, 520), (3, 33, 1), (300, 70, 130)] {
                 // The digits of p/2 and p/2 + 1 (the centred extremes) are the largest.
                 let a = Mat::from_fn(m, kd, |i, j| if (i + j) % 3 == 0 { p / 2 } else { p / 2 + 1 + (j % 2) as u64 });
                 let b = Mat::from_fn(kd, n, |i, j| if (i * j) % 2 == 0 { p / 2 + 1 } else { (p / 2 + i as u64) % p });

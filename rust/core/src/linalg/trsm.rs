@@ -156,11 +156,45 @@ fn leaf_by_substitution<K: ModArith>(
     intr: &dyn Interrupt,
 ) -> Result<()> {
     let n = t.rows();
-    let mut x = [K::E::default(); MAX_LEAF];
-    for col in 0..b.cols() {
-        if col % 4096 == 4095 {
+    let w = b.cols();
+    // Columns four at a time: each column is a chain of dependent reductions (x_r needs every
+    // earlier x_s), and interleaving independent columns lets their latencies overlap.
+    let mut xs = [[K::E::default(); MAX_LEAF]; 4];
+    let mut col = 0;
+    while col + 4 <= w {
+        if col % 4096 == 4092 {
             intr.check()?;
         }
+        match side {
+            Side::Lower => {
+                for r in 0..n {
+                    let tr = &t.row(r)[..r];
+                    let br = &b.row(r)[col..col + 4];
+                    for (q, x) in xs.iter_mut().enumerate() {
+                        x[r] = k.dot_sub(br[q], tr, &x[..r]);
+                    }
+                }
+            }
+            Side::Upper => {
+                for r in (0..n).rev() {
+                    let tr = &t.row(r)[r + 1..];
+                    let br = &b.row(r)[col..col + 4];
+                    for (q, x) in xs.iter_mut().enumerate() {
+                        x[r] = k.dot_sub(br[q], tr, &x[r + 1..n]);
+                    }
+                }
+            }
+        }
+        for r in 0..n {
+            let br = &mut b.row_mut(r)[col..col + 4];
+            for (q, x) in xs.iter().enumerate() {
+                br[q] = x[r];
+            }
+        }
+        col += 4;
+    }
+    let mut x = [K::E::default(); MAX_LEAF];
+    for col in col..w {
         match side {
             Side::Lower => {
                 for r in 0..n {
