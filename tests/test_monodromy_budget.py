@@ -93,3 +93,6 @@ def test_compare_landscape_marks_cut_off_networks():
     row = next(line for line in str(rep).splitlines() if line.startswith("ED degree (euclidean)"))
     assert row.count("time limit") == 3
     assert nc.CompareReport.from_dict(json.loads(rep.to_json())) == rep
+    # Against an incomplete set the global minimum cannot be judged.
+    found = next(line for line in str(rep).splitlines() if "local search found global" in line)
+    assert found.count("incomplete set") == 3

@@ -340,14 +340,26 @@ class CompareReport:
                 ("  real critical points", [cell(x, counts(x, x.n_real)) for x in ls]),
                 ("  of them in the neuromanifold", [cell(x, counts(x, x.n_in_neuromanifold)) for x in ls]),
                 ("  local minima", [cell(x, counts(x, x.n_local_minima)) for x in ls]),
+                # Against an incomplete set the smallest critical value found need not be the
+                # global one, so neither row can be decided there.
                 (
                     "  local search found global",
                     [
-                        cell(x, f"{x.local_found_global}/{len(x.n_real)} targets (boundary: {x.global_on_boundary})")
+                        cell(x, "- (incomplete set)")
+                        if x.stopped_early
+                        else cell(
+                            x, f"{x.local_found_global}/{len(x.n_real)} targets (boundary: {x.global_on_boundary})"
+                        )
                         for x in ls
                     ],
                 ),
-                ("  starts ending at global", [cell(x, f"{100 * x.start_share_global:.0f}%") for x in ls]),
+                (
+                    "  starts ending at global",
+                    [
+                        cell(x, "- (incomplete set)" if x.stopped_early else f"{100 * x.start_share_global:.0f}%")
+                        for x in ls
+                    ],
+                ),
                 ("  homotopy time", [f"{x.seconds:.1f} s" for x in ls]),
             ]
         names = [a.name for a in cols]

@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const STREAM_LOOP: u64 = 0x4d6f_6e6f_6472_6f01;
+/// Paths per clock reading of a loop under a time limit.
+const TIMED_CHUNK: usize = 64;
 
 /// Monodromy settings.
 #[derive(Debug, Clone)]
@@ -277,7 +279,19 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
         let u1: Vec<C64> = (0..u0.len()).map(|_| cnormal(&mut g).scale(scale)).collect();
         let u2: Vec<C64> = (0..u0.len()).map(|_| cnormal(&mut g).scale(scale)).collect();
         let starts: Vec<Vec<C64>> = sols.iter().map(|s| s.t.clone()).collect();
-        let ends = track_all(sys, &[u0, &u1, &u2, u0], &starts, topts, par, intr)?;
+        // Under a time limit the loop's paths go in chunks with the clock read between them, so
+        // a loop over many solutions cannot overrun the limit by a whole loop; the ends of the
+        // finished chunks are kept (each is a genuine solution). Without a limit: one chunk.
+        let chunk = if opts.time_limit.is_some() { TIMED_CHUNK } else { starts.len().max(1) };
+        let mut ends = Vec::with_capacity(starts.len());
+        let mut cut = false;
+        for part in starts.chunks(chunk) {
+            ends.extend(track_all(sys, &[u0, &u1, &u2, u0], part, topts, par, intr)?);
+            if ends.len() < starts.len() && opts.time_limit.is_some_and(|limit| began.elapsed() >= limit) {
+                cut = true;
+                break;
+            }
+        }
         report.paths += ends.len();
         let before = sols.len();
         for r in &ends {
@@ -299,6 +313,11 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
         report.history.push(sols.len());
         if let Some(p) = &opts.progress {
             p.note_loop(report.loops, sols.len());
+        }
+        if cut {
+            // A partial loop is no evidence of completeness, whatever it found.
+            report.stop = MonodromyStop::TimeLimit;
+            break;
         }
     }
     Ok((sols, report))
