@@ -21,7 +21,7 @@ NET = nc.conv1d([2, 2, 2], degree=1)
 
 def targets():
     rng = np.random.default_rng(1)
-    return [rng.normal(size=4) for _ in range(3)]
+    return [rng.normal(size=4) for _ in range(2)]
 
 
 def sympy_equal_filter_points(u) -> list[tuple[complex, np.ndarray]]:
@@ -51,7 +51,7 @@ def sympy_equal_filter_points(u) -> list[tuple[complex, np.ndarray]]:
     return out
 
 
-@pytest.mark.parametrize("i", [0, 2])
+@pytest.mark.parametrize("i", [0, 1])
 def test_real_targets_find_all_sixteen(i):
     u = targets()[i]
     r = nc.param_critical_functions(NET, target=u, certify=False, threads=1)
