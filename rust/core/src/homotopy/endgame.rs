@@ -120,9 +120,13 @@ fn relative_residual<H: ParameterHomotopy + ?Sized>(sys: &H, t: &[C64], u: &[C64
     Ok(if r.is_finite() { r } else { f64::INFINITY })
 }
 
+/// A closed loop: winding number, Cauchy estimate, steps, rejected steps.
+type Loop = (usize, Vec<C64>, usize, usize);
+
 /// One Cauchy loop of radius `r` from `t` (on the path at `tau = r`): `Ok(Some((winding,
 /// estimate)))`, `Ok(None)` when a segment failed or the loop did not close in `max_winding`
 /// turns (the failing status in the second slot).
+#[allow(clippy::too_many_arguments)]
 fn cauchy_loop<H: ParameterHomotopy + ?Sized>(
     sys: &H,
     u0: &[C64],
@@ -132,7 +136,7 @@ fn cauchy_loop<H: ParameterHomotopy + ?Sized>(
     topts: &TrackerOptions,
     eopts: &EndgameOptions,
     intr: &dyn Interrupt,
-) -> Result<std::result::Result<(usize, Vec<C64>, usize, usize), PathStatus>> {
+) -> Result<std::result::Result<Loop, PathStatus>> {
     let k = eopts.nodes;
     let node = |j: usize| {
         let a = 2.0 * std::f64::consts::PI * (j % k) as f64 / k as f64;

@@ -186,6 +186,7 @@ impl ProjectiveTotalDegree<'_, '_, '_> {
         Ok((sv, tv, sj, tj, x))
     }
 
+    #[allow(clippy::type_complexity)]
     fn assemble(&self, y: &[C64], ac: &[C64]) -> Result<(Vec<C64>, Vec<C64>, Vec<C64>, Vec<C64>)> {
         let m = self.td.sys.m;
         let n = m + 1;
