@@ -971,7 +971,15 @@ class ParamCriticalFunctions:
     paths, unknowns, degree_bound : int
         Paths tracked (``degree_bound ** unknowns``), free gauge coordinates, degree bound.
     failures : dict of str to int
-        Path ends that are not finite solutions (most diverge: the Bezout bound is not sharp).
+        Path ends that are not finite solutions, by status (most go to infinity: the Bezout
+        bound is not sharp). The homotopy is tracked in a random affine chart of projective
+        space with a Cauchy endgame near the end, so a path is never dropped silently:
+        ``"at_infinity"`` (the homogenizing coordinate tends to 0: below ``1e-8`` relative at
+        the end point, or falling like a power of the homotopy parameter below ``1e-2`` over
+        three radii, or a singular end point beyond ``1e-4``), ``"endgame_not_converged"`` (no
+        end point by the smallest radius ``1e-13``), ``"endpoint_not_solution"`` (an end point
+        that fails the affine solution test), and the tracker's own ``"step_too_small"``,
+        ``"singular"``, ``"max_steps"``, ``"non_finite"`` when a segment fails.
     points : tuple of ParamCriticalPoint
         One record per distinct function (order found).
     certified : int

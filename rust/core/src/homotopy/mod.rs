@@ -24,6 +24,7 @@ pub mod certify;
 pub mod data_metric;
 pub mod driver;
 pub mod embedding;
+pub mod endgame;
 pub mod fiber;
 pub mod gauge;
 pub mod interval;

@@ -22,6 +22,14 @@ use super::system::CriticalSystem;
 use crate::error::Result;
 use crate::ring::{ComplexRing, C64};
 
+/// `|y_0| / |y|` at or below which a path end of the projective homotopy is at infinity.
+pub const AT_INFINITY: f64 = 1e-8;
+
+/// `|y_0| / |y|` at or below which a singular end point, or an end point that fails the affine
+/// solution test, is reported `at_infinity` (rather than as a solution or
+/// `endpoint_not_solution`): there the residual test scales with `|x|^{2d}` and proves nothing.
+pub const AT_INFINITY_LOOSE: f64 = 1e-4;
+
 /// The blend of the start system `x_i^{d_i} - 1` and the critical system at fixed data `u`.
 pub struct TotalDegree<'s, 'n> {
     pub sys: &'s CriticalSystem<'n, ComplexRing>,
@@ -108,6 +116,113 @@ impl ParameterHomotopy for TotalDegree<'_, '_> {
     }
 }
 
+/// The same homotopy on projective space, in the random affine chart `l . y = 1` of
+/// `y = (y_0, y_1, ..., y_m)` with `x = y / y_0`: the equations
+/// `a gamma (y_i^{d_i} - y_0^{d_i}) + c y_0^{d_i} G_i(y / y_0) = 0` and the chart. A path whose
+/// affine coordinates go to infinity converges here to a point with `y_0 = 0` (a finite point of
+/// the chart), so the endgame classifies it by `|y_0|` instead of chasing `|x|` with ever smaller
+/// steps (Sommese-Wampler 2005, sec. 3.7). `y_0^{d_i} G_i(y / y_0)` is the homogenization of
+/// `G_i` in degree `d_i` (a bound on its degree); evaluated through `G` its absolute error is
+/// that of the homogeneous polynomial, `eps |y|^{d_i}`.
+pub struct ProjectiveTotalDegree<'a, 's, 'n> {
+    pub td: &'a TotalDegree<'s, 'n>,
+    /// The chart `l . y = 1` (random complex, length `m + 1`).
+    pub chart: Vec<C64>,
+}
+
+impl ProjectiveTotalDegree<'_, '_, '_> {
+    /// The start solutions of [`TotalDegree::start_solutions`], lifted to the chart.
+    pub fn start_solutions(&self) -> Vec<Vec<C64>> {
+        self.td.start_solutions().into_iter().map(|x| self.lift(&x)).collect()
+    }
+
+    /// The chart point over the affine point `x`.
+    pub fn lift(&self, x: &[C64]) -> Vec<C64> {
+        let lam = x.iter().zip(&self.chart[1..]).fold(self.chart[0], |acc, (xi, li)| acc + *xi * *li).recip();
+        std::iter::once(lam).chain(x.iter().map(|xi| *xi * lam)).collect()
+    }
+
+    /// The affine point `y / y_0`.
+    pub fn affine(y: &[C64]) -> Vec<C64> {
+        let r = y[0].recip();
+        y[1..].iter().map(|v| *v * r).collect()
+    }
+
+    /// `|y_0| / |y|_inf`: 0 at infinity.
+    pub fn infinity_measure(y: &[C64]) -> f64 {
+        let n = y.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+        y[0].abs() / n
+    }
+
+    /// Values, `H_y` (`(m+1) x (m+1)`) and the columns of `H` along `a` and `c` (without gamma).
+    #[allow(clippy::type_complexity)]
+    fn parts(&self, y: &[C64]) -> Result<(Vec<C64>, Vec<C64>, Vec<C64>, Vec<C64>, Vec<C64>)> {
+        let m = self.td.sys.m;
+        let n = m + 1;
+        let y0 = y[0];
+        let x = Self::affine(y);
+        let (g, gx, _) = self.td.sys.residual_jacobian(&x, &self.td.u)?;
+        // Start part `y_i^d - y_0^d` with its derivatives; target part `y_0^d G_i(x)`.
+        let mut sv = vec![C64::ZERO; m];
+        let mut tv = vec![C64::ZERO; m];
+        let mut sj = vec![C64::ZERO; m * n];
+        let mut tj = vec![C64::ZERO; m * n];
+        for i in 0..m {
+            let d = self.td.degrees[i];
+            let pw = |z: C64, k: u32| (0..k).fold(C64::ONE, |p, _| p * z);
+            let (yi, y0d1) = (y[i + 1], pw(y0, d - 1));
+            sv[i] = pw(yi, d) - y0d1 * y0;
+            sj[i * n] = -y0d1.scale(d as f64);
+            sj[i * n + i + 1] = pw(yi, d - 1).scale(d as f64);
+            tv[i] = y0d1 * y0 * g[i];
+            // Euler: d/dy_0 [y_0^d G(y/y_0)] = y_0^{d-1} (d G - sum_j x_j G_j).
+            let mut e = g[i].scale(d as f64);
+            for j in 0..m {
+                e -= x[j] * gx[i * m + j];
+                tj[i * n + j + 1] = y0d1 * gx[i * m + j];
+            }
+            tj[i * n] = y0d1 * e;
+        }
+        Ok((sv, tv, sj, tj, x))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn assemble(&self, y: &[C64], ac: &[C64]) -> Result<(Vec<C64>, Vec<C64>, Vec<C64>, Vec<C64>)> {
+        let m = self.td.sys.m;
+        let n = m + 1;
+        let (sv, tv, sj, tj, _) = self.parts(y)?;
+        let (a, c) = (ac[0] * self.td.gamma, ac[1]);
+        let mut h: Vec<C64> = (0..m).map(|i| a * sv[i] + c * tv[i]).collect();
+        h.push(y.iter().zip(&self.chart).fold(-C64::ONE, |acc, (v, l)| acc + *v * *l));
+        let mut hy: Vec<C64> = (0..m * n).map(|k| a * sj[k] + c * tj[k]).collect();
+        hy.extend_from_slice(&self.chart);
+        Ok((h, hy, sv, tv))
+    }
+}
+
+impl ParameterHomotopy for ProjectiveTotalDegree<'_, '_, '_> {
+    fn unknowns(&self) -> usize {
+        self.td.sys.m + 1
+    }
+
+    fn value_and_jacobian(&self, y: &[C64], ac: &[C64]) -> Result<(Vec<C64>, Vec<C64>)> {
+        let (h, hy, _, _) = self.assemble(y, ac)?;
+        Ok((h, hy))
+    }
+
+    fn jacobian_and_parameter_derivative(&self, y: &[C64], ac: &[C64], dac: &[C64]) -> Result<(Vec<C64>, Vec<C64>)> {
+        let (_, hy, sv, tv) = self.assemble(y, ac)?;
+        let da = dac[0] * self.td.gamma;
+        let mut dh: Vec<C64> = sv.iter().zip(&tv).map(|(s, t)| da * *s + dac[1] * *t).collect();
+        dh.push(C64::ZERO);
+        Ok((hy, dh))
+    }
+
+    fn image(&self, y: &[C64]) -> Result<(Vec<C64>, f64)> {
+        self.td.sys.image(&Self::affine(y))
+    }
+}
+
 /// One distinct critical function with one gauge parameter preimage (issue 13 items 5-6).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamCriticalPoint {
@@ -187,10 +302,11 @@ pub fn param_critical_functions(
 ) -> Result<ParamCriticalReport> {
     use super::certify::{certified_distinct, Certifier};
     use super::data_metric::SystemMetric;
+    use super::endgame::{track_with_endgame, EndStatus, EndgameEnd, EndgameOptions};
     use super::gauge::Gauge;
-    use super::monodromy::{same_function, track_all};
+    use super::monodromy::same_function;
     use super::system::Slice;
-    use super::tracker::PathStatus;
+    use super::tracker::PathResult;
     use crate::rng::SplitMix64;
     let cn = |g: &mut SplitMix64| C64::new(g.normal(), g.normal()).scale(std::f64::consts::FRAC_1_SQRT_2);
     let gauge = Gauge::new(net, seed)?;
@@ -225,27 +341,56 @@ pub fn param_critical_functions(
         u = tg.iter().map(|&v| C64::new(v, 0.0)).collect();
     }
     let td = TotalDegree { sys: &sys, u: u.clone(), degrees: vec![bound; m], gamma: cn(&mut g) };
-    let starts = td.start_solutions();
+    let ptd = ProjectiveTotalDegree { td: &td, chart: (0..=m).map(|_| cn(&mut g)).collect() };
+    let starts = ptd.start_solutions();
     let p0 = [C64::ONE, C64::ZERO];
     let p1 = [C64::ZERO, C64::ONE];
-    let ends = track_all(&td, &[&p0, &p1], &starts, topts, par, intr)?;
+    let eopts = EndgameOptions::default();
+    let inf = |y: &[C64]| ProjectiveTotalDegree::infinity_measure(y);
+    let one = |y: &Vec<C64>| track_with_endgame(&ptd, &p0, &p1, y, topts, &eopts, &inf, AT_INFINITY, intr);
+    let ends: Vec<EndgameEnd> = if par.is_parallel() && starts.len() > 1 {
+        use rayon::prelude::*;
+        starts.par_iter().map(one).collect::<Result<_>>()?
+    } else {
+        starts.iter().map(one).collect::<Result<_>>()?
+    };
     let mut failures: Vec<(&'static str, usize)> = Vec::new();
     let imag = |v: &[C64]| v.iter().fold(0.0f64, |a, z| a.max(z.im.abs()));
     let size = |f: &[C64]| f.iter().fold(0.0f64, |a, z| a.max(z.abs()));
     let mut points: Vec<ParamCriticalPoint> = Vec::new();
-    for r in &ends {
+    for e in &ends {
+        let endpoint = matches!(e.status, EndStatus::Regular | EndStatus::SingularEnd);
+        let measure = ProjectiveTotalDegree::infinity_measure(&e.path.t);
+        let mut r = PathResult { t: ProjectiveTotalDegree::affine(&e.path.t), ..e.path.clone() };
+        // A projective end point is a finite solution only if it is also one in the affine
+        // chart: near `y_0 = 0` the homogenized residual vanishes with `y_0^d` and proves
+        // nothing. A regular end must pass affine Newton (quadratic convergence); a singular
+        // one the residual test below.
+        let mut ok = endpoint && measure > if e.status == EndStatus::Regular { AT_INFINITY } else { AT_INFINITY_LOOSE };
+        if ok && e.status == EndStatus::Regular {
+            let (x, conv, _, last) = super::tracker::newton(&td, &r.t, &p1, 8, topts.final_tol)?;
+            ok = (conv || last <= topts.corrector_tol * (1.0 + size(&x))) && x.iter().all(|z| z.is_finite());
+            if ok {
+                r.t = x;
+            }
+        }
         // Singular ends (a rank drop makes the parameter-space Hessian singular) are kept when
         // the end point solves the target system: their functions are what is counted.
-        let ok = matches!(r.status, PathStatus::Success | PathStatus::Singular);
         let mut residual = f64::INFINITY;
-        let solves = ok && {
+        let solves = ok && r.t.iter().all(|z| z.is_finite()) && {
             let gv = sys.residual(&r.t, &u)?.0;
             let scale = 1.0 + r.t.iter().fold(0.0f64, |a, z| a.max(z.abs()));
             residual = gv.iter().fold(0.0f64, |a, z| a.max(z.abs()));
             gv.iter().all(|z| z.abs() <= 1e-8 * scale.powi(2 * d as i32))
         };
         if !solves {
-            let name = r.status.name();
+            let name = if endpoint && measure <= AT_INFINITY_LOOSE {
+                "at_infinity"
+            } else if endpoint {
+                "endpoint_not_solution"
+            } else {
+                e.status.name(&e.path)
+            };
             match failures.iter_mut().find(|f| f.0 == name) {
                 Some(f) => f.1 += 1,
                 None => failures.push((name, 1)),
