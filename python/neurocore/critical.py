@@ -125,7 +125,10 @@ def _run_with_progress(enabled: bool, desc: str, call: Callable[..., Any]) -> An
     finally:
         stop.set()
         watcher.join()
-        done, _ = counter.get()
+        # A call faster than the first poll still ends on a full bar with its total.
+        done, total = counter.get()
+        if total and bar.total != total:
+            bar.total = total
         bar.update(max(0, done - bar.n))
         bar.close()
 
