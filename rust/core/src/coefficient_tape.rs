@@ -154,6 +154,29 @@ pub struct TapeWork {
     bar_dot: Vec<C64>,
 }
 
+/// Scratch reused across the evaluations of one system: one [`TapeWork`] per concurrent path,
+/// so a path step allocates nothing for the sweeps.
+#[derive(Debug, Default)]
+pub struct WorkPool(Mutex<Vec<TapeWork>>);
+
+impl WorkPool {
+    /// `f` with a scratch for `m` tangents of `tape` (taken from the pool, or allocated with
+    /// its memory check), returned to the pool afterwards.
+    pub fn with<T>(&self, tape: &CoefficientTape, m: usize, f: impl FnOnce(&mut TapeWork) -> Result<T>) -> Result<T> {
+        // A poisoned lock only loses the reuse, never the result.
+        let pooled = self.0.lock().ok().and_then(|mut p| p.pop());
+        let mut work = match pooled {
+            Some(w) => w,
+            None => tape.work(m)?,
+        };
+        let out = f(&mut work);
+        if let Ok(mut p) = self.0.lock() {
+            p.push(work);
+        }
+        out
+    }
+}
+
 impl CoefficientTape {
     /// Records `phi` of `net` by one forward pass over tape nodes. `Ok(None)` when the tape
     /// would exceed its size limit (the caller keeps the polynomial pass).

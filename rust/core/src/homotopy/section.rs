@@ -21,12 +21,11 @@ use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
 use super::system::ComplexScalars;
 use crate::closest::model::{CoefficientMap, ModelMap};
-use crate::coefficient_tape::{CoefficientTape, TapeWork};
+use crate::coefficient_tape::{CoefficientTape, WorkPool};
 use crate::error::{CoreError, Result};
 use crate::net::Network;
 use crate::par::check_allocation;
 use crate::ring::{ComplexRing, C64};
-use std::sync::Mutex;
 
 /// The section data in double precision.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +50,8 @@ pub struct SectionSystem<'n, R: ComplexScalars> {
     l: Vec<R::Elem>,
     /// The recorded coefficient map (double precision only; `None` when too large to keep).
     tape: Option<CoefficientTape>,
-    /// Reusable scratch of the tape sweeps (one per concurrent path).
-    work: Mutex<Vec<TapeWork>>,
+    /// Reusable scratch of the tape sweeps.
+    work: WorkPool,
 }
 
 /// `theta`, `phi` and `J E` at one point.
@@ -83,7 +82,7 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
         let e = section.e.iter().map(|&z| ring.exact(z)).collect();
         let l = section.l.iter().map(|&z| ring.exact(z)).collect();
         let tape = if R::TAPED { CoefficientTape::record(net).ok().flatten() } else { None };
-        Ok(SectionSystem { ring, map, n, big_n, m, theta0, e, l, tape, work: Mutex::new(Vec::new()) })
+        Ok(SectionSystem { ring, map, n, big_n, m, theta0, e, l, tape, work: WorkPool::default() })
     }
 
     /// `theta_0 + E x`.
@@ -167,21 +166,11 @@ impl SectionSystem<'_, ComplexRing> {
     pub(crate) fn point_taped(&self, x: &[C64]) -> Option<Result<SectionPoint<C64>>> {
         let tape = self.tape.as_ref()?;
         let (m, big_n) = (self.m, self.big_n);
-        Some((|| {
-            let theta = self.theta(x);
-            let pooled = self.work.lock().ok().and_then(|mut p| p.pop());
-            let mut work = match pooled {
-                Some(w) => w,
-                None => tape.work(m)?,
-            };
-            let mut phi = vec![C64::ZERO; big_n];
-            let mut je = vec![C64::ZERO; big_n * m];
-            tape.forward(&theta, &self.e, m, &mut work, &mut phi, &mut je)?;
-            if let Ok(mut p) = self.work.lock() {
-                p.push(work);
-            }
-            Ok(SectionPoint { theta, phi, je })
-        })())
+        let theta = self.theta(x);
+        let mut phi = vec![C64::ZERO; big_n];
+        let mut je = vec![C64::ZERO; big_n * m];
+        let swept = self.work.with(tape, m, |work| tape.forward(&theta, &self.e, m, work, &mut phi, &mut je));
+        Some(swept.map(|()| SectionPoint { theta, phi, je }))
     }
 }
 

@@ -27,12 +27,11 @@ use super::interval::CIv;
 use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
 use crate::closest::model::{CoefficientMap, ModelMap};
-use crate::coefficient_tape::{CoefficientTape, TapeWork};
+use crate::coefficient_tape::{CoefficientTape, WorkPool};
 use crate::error::Result;
 use crate::net::Network;
 use crate::par::check_allocation;
 use crate::ring::{ComplexRing, DualRing, Ring, C64};
-use std::sync::Mutex;
 
 /// A ring of complex scalars: how the double-precision data of the system enter it.
 pub trait ComplexScalars: Ring + Clone {
@@ -132,8 +131,8 @@ pub struct CriticalSystem<'n, R: ComplexScalars> {
     metric: Form<R::Elem>,
     /// The recorded coefficient map (double precision only; `None` when too large to keep).
     tape: Option<CoefficientTape>,
-    /// Reusable scratch of the tape sweeps (one per concurrent path).
-    work: Mutex<Vec<TapeWork>>,
+    /// Reusable scratch of the tape sweeps.
+    work: WorkPool,
 }
 
 /// `phi`, `J` and `J B` at one slice point.
@@ -197,7 +196,7 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         };
         // A recording error would be the generic pass's error too: it is reported from there.
         let tape = if R::TAPED { CoefficientTape::record(net).ok().flatten() } else { None };
-        Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, metric, tape, work: Mutex::new(Vec::new()) })
+        Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, metric, tape, work: WorkPool::default() })
     }
 
     /// `W v` for `v` of length `N`.
@@ -385,32 +384,27 @@ impl CriticalSystem<'_, ComplexRing> {
     ) -> Result<(Vec<C64>, Vec<C64>, SlicePoint<C64>)> {
         let (n, m, big_n) = (self.n, self.m, self.big_n);
         let theta = self.theta(t);
-        let pooled = self.work.lock().ok().and_then(|mut p| p.pop());
-        let mut work = match pooled {
-            Some(w) => w,
-            None => tape.work(m)?,
-        };
         let mut phi = vec![C64::ZERO; big_n];
         let mut jb = vec![C64::ZERO; big_n * m];
-        tape.forward(&theta, &self.b, m, &mut work, &mut phi, &mut jb)?;
-        let wr = self.weighted_residual(&phi, u);
-        // The seed's tangents: column j of W (J B).
-        let mut wjb = vec![C64::ZERO; big_n * m];
-        let mut col = vec![C64::ZERO; big_n];
-        for j in 0..m {
-            for k in 0..big_n {
-                col[k] = jb[k * m + j];
-            }
-            for (k, w) in self.metric_times(&col).into_iter().enumerate() {
-                wjb[k * m + j] = w;
-            }
-        }
+        let mut wr = Vec::new();
         let mut grad = vec![C64::ZERO; n];
         let mut grad_dot = vec![C64::ZERO; n * m];
-        tape.reverse(&wr, &wjb, m, &mut work, &mut grad, &mut grad_dot)?;
-        if let Ok(mut p) = self.work.lock() {
-            p.push(work);
-        }
+        self.work.with(tape, m, |work| {
+            tape.forward(&theta, &self.b, m, work, &mut phi, &mut jb)?;
+            wr = self.weighted_residual(&phi, u);
+            // The seed's tangents: column j of W (J B).
+            let mut wjb = vec![C64::ZERO; big_n * m];
+            let mut col = vec![C64::ZERO; big_n];
+            for j in 0..m {
+                for k in 0..big_n {
+                    col[k] = jb[k * m + j];
+                }
+                for (k, w) in self.metric_times(&col).into_iter().enumerate() {
+                    wjb[k * m + j] = w;
+                }
+            }
+            tape.reverse(&wr, &wjb, m, work, &mut grad, &mut grad_dot)
+        })?;
         // G_t = B^T (d/dt_j of J^T W (phi - u)), column j.
         let mut gt = vec![C64::ZERO; m * m];
         for l in 0..n {
