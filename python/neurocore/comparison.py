@@ -804,7 +804,7 @@ def compare(
     the global minimum. A network whose neurovariety has dimension above ``landscape_max_dim``
     gets an ``error`` instead. The monodromy of each network gets ``landscape_time_limit``
     seconds (``None``: no limit); a network that reaches it is shown with ``>=`` counts and
-    marked incomplete (the default attention network has more than a thousand critical points
+    marked incomplete (the default attention network has more than 500 critical points
     and is always cut off; the default MLP's 40 take about a minute).
 
     Examples
