@@ -101,16 +101,19 @@ def _run_with_progress(enabled: bool, desc: str, call: Callable[..., Any]) -> An
     counter = _core.ProgressCounter()
     stop = threading.Event()
 
+    def sync() -> None:
+        # The bar's own count is the stages shown so far.
+        done, total = counter.get()
+        if total and bar.total != total:
+            bar.total = total
+            bar.refresh()
+        if done > bar.n:
+            bar.update(done - bar.n)
+
     def poll() -> None:
-        shown, looped = 0, (0, 0)
+        looped = (0, 0)
         while True:
-            done, total = counter.get()
-            if total and bar.total != total:
-                bar.total = total
-                bar.refresh()
-            if done > shown:
-                bar.update(done - shown)
-                shown = done
+            sync()
             loops = counter.loops()
             if loops != looped and loops[0]:
                 looped = loops
@@ -126,10 +129,7 @@ def _run_with_progress(enabled: bool, desc: str, call: Callable[..., Any]) -> An
         stop.set()
         watcher.join()
         # A call faster than the first poll still ends on a full bar with its total.
-        done, total = counter.get()
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(max(0, done - bar.n))
+        sync()
         bar.close()
 
 
