@@ -21,6 +21,16 @@
 //! sweep; [`CoefficientTape::reverse`] the gradient `J^T s` of a seed `s` together with its `m`
 //! directional derivatives (forward-over-reverse), which is exactly the Hessian-vector product
 //! the critical system needs (see [`crate::homotopy::system`]).
+//!
+//! Replay in interval arithmetic. The sweeps are generic over the scalars ([`TapeScalar`]):
+//! double-precision complex numbers for the tracker, outward-rounded complex intervals for
+//! Krawczyk's test. The interval replay is an enclosure because the tape is an exact
+//! straight-line program for `phi` over the rationals: its constants are the network's own
+//! numbers, recorded with a flag saying whether the double is the exact value (`3`, `1/2`) or a
+//! rounding (`1/3`), and a rounded constant is replayed as the enclosure of every number that
+//! rounds to it. Each forward and adjoint rule is an exact polynomial identity in the node
+//! values, so evaluating it in interval arithmetic over a box encloses its value at every
+//! point of the box.
 
 use crate::coefficients::CoefficientMap;
 use crate::error::{CoreError, Result};
@@ -31,12 +41,53 @@ use num_rational::BigRational;
 use num_traits::ToPrimitive;
 use std::sync::{Arc, Mutex};
 
+/// The scalars a tape is replayed in: the operations of a commutative ring and the embedding
+/// of the recorded constants.
+pub trait TapeScalar: Copy + std::fmt::Debug {
+    const ZERO: Self;
+    /// Whether the scalars are enclosures (intervals), whose width depends on the order of
+    /// evaluation: callers may then prefer a costlier but tighter formula.
+    const ENCLOSURE: bool;
+    /// The recorded constant `value`; `exact` says whether `value` is the network's number
+    /// itself or only its rounding to the nearest double.
+    fn constant(value: f64, exact: bool) -> Self;
+    fn plus(self, o: Self) -> Self;
+    fn minus(self, o: Self) -> Self;
+    fn times(self, o: Self) -> Self;
+    fn negated(self) -> Self;
+}
+
+impl TapeScalar for C64 {
+    const ZERO: C64 = C64::ZERO;
+    const ENCLOSURE: bool = false;
+    fn constant(value: f64, _exact: bool) -> C64 {
+        C64::real(value)
+    }
+    #[inline(always)]
+    fn plus(self, o: C64) -> C64 {
+        self + o
+    }
+    #[inline(always)]
+    fn minus(self, o: C64) -> C64 {
+        self - o
+    }
+    #[inline(always)]
+    fn times(self, o: C64) -> C64 {
+        self * o
+    }
+    #[inline(always)]
+    fn negated(self) -> C64 {
+        -self
+    }
+}
+
 /// One operation of the tape; operands are earlier nodes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
     Zero,
     Input(u32),
-    Const(f64),
+    /// A constant and whether the double is its exact value.
+    Const(f64, bool),
     Add(u32, u32),
     Sub(u32, u32),
     Mul(u32, u32),
@@ -64,7 +115,7 @@ struct Recorder(Arc<Mutex<Tape>>);
 
 impl Recorder {
     fn new() -> Self {
-        Recorder(Arc::new(Mutex::new(Tape { ops: vec![Op::Zero, Op::Const(1.0)], full: false })))
+        Recorder(Arc::new(Mutex::new(Tape { ops: vec![Op::Zero, Op::Const(1.0, true)], full: false })))
     }
 
     fn push(&self, op: Op) -> u32 {
@@ -79,11 +130,12 @@ impl Recorder {
         (tape.ops.len() - 1) as u32
     }
 
-    fn constant(&self, v: f64) -> u32 {
+    /// The constant `v`; `exact` when `v` is the number itself, not its rounding.
+    fn constant(&self, v: f64, exact: bool) -> u32 {
         match v {
-            0.0 => ZERO,
-            1.0 => ONE,
-            _ => self.push(Op::Const(v)),
+            0.0 if exact => ZERO,
+            1.0 if exact => ONE,
+            _ => self.push(Op::Const(v, exact)),
         }
     }
 }
@@ -97,12 +149,13 @@ impl Ring for Recorder {
         ONE
     }
     fn from_i64(&self, v: i64) -> u32 {
-        // The same rounding as `ComplexRing::from_i64`.
-        self.constant(v as f64)
+        // The same rounding as `ComplexRing::from_i64`; exact below 2^53.
+        self.constant(v as f64, v.unsigned_abs() < 1 << 53)
     }
     fn from_rational(&self, r: &BigRational) -> Result<u32> {
         let v = r.to_f64().ok_or_else(|| CoreError::Overflow(format!("{r} is not representable as f64")))?;
-        Ok(self.constant(v))
+        let exact = BigRational::from_float(v).is_some_and(|q| q == *r);
+        Ok(self.constant(v, exact))
     }
     fn add(&self, a: &u32, b: &u32) -> u32 {
         match (*a, *b) {
@@ -146,23 +199,34 @@ pub struct CoefficientTape {
 }
 
 /// Scratch of one evaluation: values and tangents of every node, and their adjoints.
-#[derive(Debug, Default)]
-pub struct TapeWork {
-    val: Vec<C64>,
-    dot: Vec<C64>,
-    bar: Vec<C64>,
-    bar_dot: Vec<C64>,
+#[derive(Debug)]
+pub struct TapeWork<S> {
+    val: Vec<S>,
+    dot: Vec<S>,
+    bar: Vec<S>,
+    bar_dot: Vec<S>,
 }
 
 /// Scratch reused across the evaluations of one system: one [`TapeWork`] per concurrent path,
 /// so a path step allocates nothing for the sweeps.
-#[derive(Debug, Default)]
-pub struct WorkPool(Mutex<Vec<TapeWork>>);
+#[derive(Debug)]
+pub struct WorkPool<S>(Mutex<Vec<TapeWork<S>>>);
 
-impl WorkPool {
+impl<S> Default for WorkPool<S> {
+    fn default() -> Self {
+        WorkPool(Mutex::new(Vec::new()))
+    }
+}
+
+impl<S: TapeScalar> WorkPool<S> {
     /// `f` with a scratch for `m` tangents of `tape` (taken from the pool, or allocated with
     /// its memory check), returned to the pool afterwards.
-    pub fn with<T>(&self, tape: &CoefficientTape, m: usize, f: impl FnOnce(&mut TapeWork) -> Result<T>) -> Result<T> {
+    pub fn with<T>(
+        &self,
+        tape: &CoefficientTape,
+        m: usize,
+        f: impl FnOnce(&mut TapeWork<S>) -> Result<T>,
+    ) -> Result<T> {
         // A poisoned lock only loses the reuse, never the result.
         let pooled = self.0.lock().ok().and_then(|mut p| p.pop());
         let mut work = match pooled {
@@ -213,7 +277,7 @@ impl CoefficientTape {
                     live[b as usize] = true;
                 }
                 Op::Neg(a) => live[a as usize] = true,
-                Op::Zero | Op::Input(_) | Op::Const(_) => {}
+                Op::Zero | Op::Input(_) | Op::Const(..) => {}
             }
         }
         let mut new_id = vec![ZERO; ops.len()];
@@ -253,29 +317,30 @@ impl CoefficientTape {
     }
 
     /// Refuses (memory limit) and otherwise allocates the scratch for `m` tangents.
-    pub fn work(&self, m: usize) -> Result<TapeWork> {
+    pub fn work<S: TapeScalar>(&self, m: usize) -> Result<TapeWork<S>> {
         let per_node = 2 * (1 + m as u128);
-        check_allocation("the coefficient tape's scratch", self.ops.len() as u128 * per_node, 16)?;
+        let elem = std::mem::size_of::<S>() as u128;
+        check_allocation("the coefficient tape's scratch", self.ops.len() as u128 * per_node, elem)?;
         let n = self.ops.len();
         Ok(TapeWork {
-            val: vec![C64::ZERO; n],
-            dot: vec![C64::ZERO; n * m],
-            bar: vec![C64::ZERO; n],
-            bar_dot: vec![C64::ZERO; n * m],
+            val: vec![S::ZERO; n],
+            dot: vec![S::ZERO; n * m],
+            bar: vec![S::ZERO; n],
+            bar_dot: vec![S::ZERO; n * m],
         })
     }
 
     /// Forward sweep at `theta` with the `m` tangents `v_j` (columns of the `n x m` row-major
     /// `tangents`): writes `phi` (length `N`) and `J v_j` (`N x m`, row-major) and keeps the
     /// node values and tangents in `work` for [`Self::reverse`].
-    pub fn forward(
+    pub fn forward<S: TapeScalar>(
         &self,
-        theta: &[C64],
-        tangents: &[C64],
+        theta: &[S],
+        tangents: &[S],
         m: usize,
-        work: &mut TapeWork,
-        phi: &mut [C64],
-        jv: &mut [C64],
+        work: &mut TapeWork<S>,
+        phi: &mut [S],
+        jv: &mut [S],
     ) -> Result<()> {
         if theta.len() != self.n_params || tangents.len() != self.n_params * m || work.dot.len() != self.ops.len() * m {
             return Err(CoreError::internal("coefficient tape: wrong sizes"));
@@ -286,12 +351,12 @@ impl CoefficientTape {
             let d = &mut hi[..m];
             val[k] = match *op {
                 Op::Zero => {
-                    d.fill(C64::ZERO);
-                    C64::ZERO
+                    d.fill(S::ZERO);
+                    S::ZERO
                 }
-                Op::Const(c) => {
-                    d.fill(C64::ZERO);
-                    C64::real(c)
+                Op::Const(c, exact) => {
+                    d.fill(S::ZERO);
+                    S::constant(c, exact)
                 }
                 Op::Input(i) => {
                     let i = i as usize;
@@ -301,31 +366,31 @@ impl CoefficientTape {
                 Op::Add(a, b) => {
                     let (a, b) = (a as usize, b as usize);
                     for j in 0..m {
-                        d[j] = lo[a * m + j] + lo[b * m + j];
+                        d[j] = lo[a * m + j].plus(lo[b * m + j]);
                     }
-                    val[a] + val[b]
+                    val[a].plus(val[b])
                 }
                 Op::Sub(a, b) => {
                     let (a, b) = (a as usize, b as usize);
                     for j in 0..m {
-                        d[j] = lo[a * m + j] - lo[b * m + j];
+                        d[j] = lo[a * m + j].minus(lo[b * m + j]);
                     }
-                    val[a] - val[b]
+                    val[a].minus(val[b])
                 }
                 Op::Mul(a, b) => {
                     let (a, b) = (a as usize, b as usize);
                     let (va, vb) = (val[a], val[b]);
                     for j in 0..m {
-                        d[j] = va * lo[b * m + j] + vb * lo[a * m + j];
+                        d[j] = va.times(lo[b * m + j]).plus(vb.times(lo[a * m + j]));
                     }
-                    va * vb
+                    va.times(vb)
                 }
                 Op::Neg(a) => {
                     let a = a as usize;
                     for j in 0..m {
-                        d[j] = -lo[a * m + j];
+                        d[j] = lo[a * m + j].negated();
                     }
-                    -val[a]
+                    val[a].negated()
                 }
             };
         }
@@ -341,28 +406,28 @@ impl CoefficientTape {
     /// (length `N`) and its tangents `s_dot` (`N x m`), writes `J^T s` (length `n`) and the
     /// derivative of `theta -> J(theta)^T s(theta)` along each tangent (`n x m`): column `j`
     /// is `(dJ[v_j])^T s + J^T s_dot[:, j]`.
-    pub fn reverse(
+    pub fn reverse<S: TapeScalar>(
         &self,
-        seed: &[C64],
-        seed_dot: &[C64],
+        seed: &[S],
+        seed_dot: &[S],
         m: usize,
-        work: &mut TapeWork,
-        grad: &mut [C64],
-        grad_dot: &mut [C64],
+        work: &mut TapeWork<S>,
+        grad: &mut [S],
+        grad_dot: &mut [S],
     ) -> Result<()> {
         if seed.len() != self.outputs.len() || seed_dot.len() != self.outputs.len() * m || grad.len() != self.n_params {
             return Err(CoreError::internal("coefficient tape: wrong sizes"));
         }
         let TapeWork { val, dot, bar, bar_dot } = work;
-        bar.fill(C64::ZERO);
-        bar_dot.fill(C64::ZERO);
-        grad.fill(C64::ZERO);
-        grad_dot.fill(C64::ZERO);
+        bar.fill(S::ZERO);
+        bar_dot.fill(S::ZERO);
+        grad.fill(S::ZERO);
+        grad_dot.fill(S::ZERO);
         for (k, &o) in self.outputs.iter().enumerate() {
             let o = o as usize;
-            bar[o] += seed[k];
+            bar[o] = bar[o].plus(seed[k]);
             for j in 0..m {
-                bar_dot[o * m + j] += seed_dot[k * m + j];
+                bar_dot[o * m + j] = bar_dot[o * m + j].plus(seed_dot[k * m + j]);
             }
         }
         for k in (1..self.ops.len()).rev() {
@@ -370,36 +435,36 @@ impl CoefficientTape {
             let (lo, hi) = bar_dot.split_at_mut(k * m);
             let cbd = &hi[..m];
             match self.ops[k] {
-                Op::Zero | Op::Const(_) => {}
+                Op::Zero | Op::Const(..) => {}
                 Op::Input(i) => {
                     let i = i as usize;
-                    grad[i] += cb;
+                    grad[i] = grad[i].plus(cb);
                     for j in 0..m {
-                        grad_dot[i * m + j] += cbd[j];
+                        grad_dot[i * m + j] = grad_dot[i * m + j].plus(cbd[j]);
                     }
                 }
                 Op::Add(a, b) => {
                     for x in [a as usize, b as usize] {
-                        bar[x] += cb;
+                        bar[x] = bar[x].plus(cb);
                         for j in 0..m {
-                            lo[x * m + j] += cbd[j];
+                            lo[x * m + j] = lo[x * m + j].plus(cbd[j]);
                         }
                     }
                 }
                 Op::Sub(a, b) => {
                     let (a, b) = (a as usize, b as usize);
-                    bar[a] += cb;
-                    bar[b] -= cb;
+                    bar[a] = bar[a].plus(cb);
+                    bar[b] = bar[b].minus(cb);
                     for j in 0..m {
-                        lo[a * m + j] += cbd[j];
-                        lo[b * m + j] -= cbd[j];
+                        lo[a * m + j] = lo[a * m + j].plus(cbd[j]);
+                        lo[b * m + j] = lo[b * m + j].minus(cbd[j]);
                     }
                 }
                 Op::Neg(a) => {
                     let a = a as usize;
-                    bar[a] -= cb;
+                    bar[a] = bar[a].minus(cb);
                     for j in 0..m {
-                        lo[a * m + j] -= cbd[j];
+                        lo[a * m + j] = lo[a * m + j].minus(cbd[j]);
                     }
                 }
                 Op::Mul(a, b) => {
@@ -407,9 +472,9 @@ impl CoefficientTape {
                     let (a, b) = (a as usize, b as usize);
                     for (x, y) in [(a, b), (b, a)] {
                         let vy = val[y];
-                        bar[x] += cb * vy;
+                        bar[x] = bar[x].plus(cb.times(vy));
                         for j in 0..m {
-                            lo[x * m + j] += cbd[j] * vy + cb * dot[y * m + j];
+                            lo[x * m + j] = lo[x * m + j].plus(cbd[j].times(vy).plus(cb.times(dot[y * m + j])));
                         }
                     }
                 }
@@ -450,7 +515,7 @@ mod tests {
         let mut g = SplitMix64::new(7);
         let theta: Vec<C64> = (0..n).map(|_| cn(&mut g)).collect();
         let tangents: Vec<C64> = (0..n * m).map(|_| cn(&mut g)).collect();
-        let mut work = tape.work(m).unwrap();
+        let mut work = tape.work::<C64>(m).unwrap();
         let (mut phi, mut jv) = (vec![C64::ZERO; big_n], vec![C64::ZERO; big_n * m]);
         tape.forward(&theta, &tangents, m, &mut work, &mut phi, &mut jv).unwrap();
         let (mut phi0, mut jac) = (vec![C64::ZERO; big_n], vec![C64::ZERO; big_n * n]);
@@ -486,6 +551,107 @@ mod tests {
                 let fd = (a[l] - b[l]).scale(0.5 / h);
                 assert!((grad_dot[l * m + j] - fd).abs() <= 1e-6 * scale * scale, "Hessian-vector at {l},{j}");
             }
+        }
+    }
+
+    /// The interval replay encloses the exact map. The activation `t^3 + t^2 / 3 + 2 t / 7` has
+    /// constants that are not doubles, so a replay that took their roundings as exact could
+    /// miss the exact values. Independent reference: `phi` and its Jacobian over Q
+    /// (`RationalRing`) at a dyadic point (exact in double precision) must lie in the enclosures
+    /// of the point box; on a box of radius 1e-3, the double-precision sweeps at points inside
+    /// it must lie in the box's enclosures, and those are about as tight as the interval
+    /// polynomial pass.
+    #[test]
+    fn interval_replay_encloses_the_exact_map() {
+        use crate::homotopy::interval::{CIv, IntervalRing, Iv};
+        use crate::ring::rational::RationalRing;
+        let q = |a: i64, b: i64| BigRational::new(a.into(), b.into());
+        let net = Network::new(vec![
+            Layer::Dense(Dense { input_dim: 2, output_dim: 3, bias: true }),
+            Layer::Activation(Activation::new(3, vec![q(0, 1), q(2, 7), q(1, 3), q(1, 1)]).unwrap()),
+            Layer::Dense(Dense { input_dim: 3, output_dim: 2, bias: true }),
+        ])
+        .unwrap();
+        let tape = CoefficientTape::record(&net).unwrap().unwrap();
+        let n = net.n_params();
+        let big_n = tape.n_values();
+        let mut g = SplitMix64::new(11);
+        // Dyadic parameters k / 8: exact as doubles and as rationals.
+        let ks: Vec<i64> = (0..n).map(|_| (g.normal() * 12.0).round() as i64).collect();
+        let exact_theta: Vec<BigRational> = ks.iter().map(|&k| q(k, 8)).collect();
+        let exact_map = CoefficientMap::new(&net, RationalRing).unwrap();
+        let (mut phi_q, mut jac_q) = (vec![q(0, 1); big_n], vec![q(0, 1); big_n * n]);
+        exact_map
+            .jacobian_at(&exact_theta, &mut phi_q, &mut jac_q, crate::par::Par::Seq, &crate::par::NoInterrupt)
+            .unwrap();
+        let contains = |iv: Iv, x: &BigRational| {
+            let lo = BigRational::from_float(iv.lo).unwrap();
+            let hi = BigRational::from_float(iv.hi).unwrap();
+            lo <= *x && *x <= hi
+        };
+        // Tangents: the unit vectors, so `J v_j` is column j of the Jacobian.
+        let m = n;
+        let point: Vec<CIv> = ks.iter().map(|&k| CIv::point(C64::real(k as f64 / 8.0))).collect();
+        let units: Vec<CIv> =
+            (0..n * m).map(|i| CIv::point(if i / m == i % m { C64::ONE } else { C64::ZERO })).collect();
+        let mut work = tape.work::<CIv>(m).unwrap();
+        let (mut phi, mut jv) = (vec![CIv::ZERO; big_n], vec![CIv::ZERO; big_n * m]);
+        tape.forward(&point, &units, m, &mut work, &mut phi, &mut jv).unwrap();
+        for k in 0..big_n {
+            assert!(contains(phi[k].re, &phi_q[k]) && phi[k].im == Iv::point(0.0), "phi[{k}]");
+            for j in 0..n {
+                assert!(contains(jv[k * m + j].re, &jac_q[k * n + j]), "J[{k},{j}]");
+            }
+        }
+        // `x -> v (w x)^2 / 3` at `v = w = 1`: products with an exact 1 do not widen, so the
+        // enclosure of the coefficient is the replayed constant itself, which must contain 1/3.
+        let third = Network::new(vec![
+            Layer::Dense(Dense { input_dim: 1, output_dim: 1, bias: false }),
+            Layer::Activation(Activation::new(1, vec![q(0, 1), q(0, 1), q(1, 3)]).unwrap()),
+            Layer::Dense(Dense { input_dim: 1, output_dim: 1, bias: false }),
+        ])
+        .unwrap();
+        let t3 = CoefficientTape::record(&third).unwrap().unwrap();
+        let mut w3 = t3.work::<CIv>(0).unwrap();
+        let mut phi3 = vec![CIv::ZERO; t3.n_values()];
+        t3.forward(&[CIv::point(C64::ONE); 2], &[], 0, &mut w3, &mut phi3, &mut []).unwrap();
+        assert!(phi3.iter().any(|b| contains(b.re, &q(1, 3))), "{phi3:?}");
+        // A box of radius 1e-3 with complex centre, two tangents and a seed.
+        let m = 2;
+        let centre: Vec<C64> = (0..n).map(|_| cn(&mut g)).collect();
+        let tangents: Vec<C64> = (0..n * m).map(|_| cn(&mut g)).collect();
+        let seed: Vec<C64> = (0..big_n).map(|_| cn(&mut g)).collect();
+        let r = 1e-3;
+        let boxx: Vec<CIv> = centre.iter().map(|&z| CIv::ball(z, r)).collect();
+        let tv: Vec<CIv> = tangents.iter().map(|&z| CIv::point(z)).collect();
+        let sv: Vec<CIv> = seed.iter().map(|&z| CIv::point(z)).collect();
+        let sd = vec![CIv::ZERO; big_n * m];
+        let mut work = tape.work::<CIv>(m).unwrap();
+        let (mut phi, mut jv) = (vec![CIv::ZERO; big_n], vec![CIv::ZERO; big_n * m]);
+        let (mut grad, mut grad_dot) = (vec![CIv::ZERO; n], vec![CIv::ZERO; n * m]);
+        tape.forward(&boxx, &tv, m, &mut work, &mut phi, &mut jv).unwrap();
+        tape.reverse(&sv, &sd, m, &mut work, &mut grad, &mut grad_dot).unwrap();
+        let inside = |b: CIv, z: C64| b.re.lo <= z.re && z.re <= b.re.hi && b.im.lo <= z.im && z.im <= b.im.hi;
+        let mut fw = tape.work::<C64>(m).unwrap();
+        for _ in 0..16 {
+            let th: Vec<C64> =
+                centre.iter().map(|&z| z + C64::new(g.unit_f64() - 0.5, g.unit_f64() - 0.5).scale(r)).collect();
+            let (mut p, mut d) = (vec![C64::ZERO; big_n], vec![C64::ZERO; big_n * m]);
+            let (mut gr, mut grd) = (vec![C64::ZERO; n], vec![C64::ZERO; n * m]);
+            tape.forward(&th, &tangents, m, &mut fw, &mut p, &mut d).unwrap();
+            tape.reverse(&seed, &vec![C64::ZERO; big_n * m], m, &mut fw, &mut gr, &mut grd).unwrap();
+            assert!(p.iter().zip(&phi).all(|(&z, &b)| inside(b, z)));
+            assert!(d.iter().zip(&jv).all(|(&z, &b)| inside(b, z)));
+            assert!(gr.iter().zip(&grad).all(|(&z, &b)| inside(b, z)));
+            assert!(grd.iter().zip(&grad_dot).all(|(&z, &b)| inside(b, z)));
+        }
+        // As tight as the interval polynomial pass (same operations up to order).
+        let imap = CoefficientMap::new(&net, IntervalRing).unwrap();
+        let mut phi_iv = vec![CIv::ZERO; big_n];
+        imap.values(&boxx, &mut phi_iv).unwrap();
+        let width = |b: CIv| b.re.width().max(b.im.width());
+        for (a, b) in phi.iter().zip(&phi_iv) {
+            assert!(width(*a) <= 4.0 * width(*b) + 1e-12, "{a:?} vs {b:?}");
         }
     }
 

@@ -7,6 +7,7 @@
 #![allow(clippy::should_implement_trait)]
 
 use super::system::ComplexScalars;
+use crate::coefficient_tape::TapeScalar;
 use crate::error::Result;
 use crate::ring::{Ring, C64};
 use num_rational::BigRational;
@@ -182,6 +183,29 @@ impl Ring for IntervalRing {
     }
     fn neg(&self, a: &CIv) -> CIv {
         CIv { re: a.re.neg(), im: a.im.neg() }
+    }
+}
+
+/// The tape's replay over boxes ([`crate::coefficient_tape`]): a rounded constant becomes the
+/// enclosure of every number that rounds to it, as in [`IntervalRing::from_rational`].
+impl TapeScalar for CIv {
+    const ZERO: CIv = CIv::point(C64::ZERO);
+    const ENCLOSURE: bool = true;
+    fn constant(value: f64, exact: bool) -> CIv {
+        let re = if exact { Iv::point(value) } else { Iv::around(value) };
+        CIv { re, im: Iv::point(0.0) }
+    }
+    fn plus(self, o: CIv) -> CIv {
+        self.add(o)
+    }
+    fn minus(self, o: CIv) -> CIv {
+        self.sub(o)
+    }
+    fn times(self, o: CIv) -> CIv {
+        self.mul(o)
+    }
+    fn negated(self) -> CIv {
+        CIv { re: self.re.neg(), im: self.im.neg() }
     }
 }
 

@@ -11,9 +11,9 @@
 //! has full rank (the same scale-invariant test as the critical system).
 //!
 //! Generic over the base ring, so the tracker (`ComplexRing`) and Krawczyk's test (outward-rounded
-//! complex intervals) evaluate the one formula; in double precision `phi` and `J E` come from
-//! one forward sweep of the recorded coefficient map ([`crate::coefficient_tape`]) with the
-//! columns of `E` as tangents.
+//! complex intervals) evaluate the one formula; in both `phi` and `J E` come from one forward
+//! sweep of the recorded coefficient map ([`crate::coefficient_tape`]) with the columns of `E`
+//! as tangents (the polynomial pass is the reference and the fallback for oversized tapes).
 #![allow(clippy::type_complexity)]
 
 use super::embedding::{chart_point, jacobian_in_chart};
@@ -21,7 +21,7 @@ use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
 use super::system::ComplexScalars;
 use crate::closest::model::{CoefficientMap, ModelMap};
-use crate::coefficient_tape::{CoefficientTape, WorkPool};
+use crate::coefficient_tape::{CoefficientTape, TapeScalar, WorkPool};
 use crate::error::{CoreError, Result};
 use crate::net::Network;
 use crate::par::check_allocation;
@@ -48,10 +48,10 @@ pub struct SectionSystem<'n, R: ComplexScalars> {
     theta0: Vec<R::Elem>,
     e: Vec<R::Elem>,
     l: Vec<R::Elem>,
-    /// The recorded coefficient map (double precision only; `None` when too large to keep).
+    /// The recorded coefficient map (`None` when too large to keep).
     tape: Option<CoefficientTape>,
     /// Reusable scratch of the tape sweeps.
-    work: WorkPool,
+    work: WorkPool<R::Elem>,
 }
 
 /// `theta`, `phi` and `J E` at one point.
@@ -81,7 +81,7 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
         let theta0 = section.theta0.iter().map(|&z| ring.exact(z)).collect();
         let e = section.e.iter().map(|&z| ring.exact(z)).collect();
         let l = section.l.iter().map(|&z| ring.exact(z)).collect();
-        let tape = if R::TAPED { CoefficientTape::record(net).ok().flatten() } else { None };
+        let tape = CoefficientTape::record(net).ok().flatten();
         Ok(SectionSystem { ring, map, n, big_n, m, theta0, e, l, tape, work: WorkPool::default() })
     }
 
@@ -90,12 +90,15 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
         chart_point(&self.ring, &self.theta0, &self.e, x)
     }
 
-    /// `phi`, `J E` at `x` (from the tape in double precision).
+    /// `phi`, `J E` at `x` (one forward sweep of the tape).
     pub fn point(&self, x: &[R::Elem]) -> Result<SectionPoint<R::Elem>> {
-        if let Some(p) = R::taped_section_point(self, x) {
-            return p;
-        }
-        self.point_generic(x)
+        let Some(tape) = &self.tape else { return self.point_generic(x) };
+        let (m, big_n) = (self.m, self.big_n);
+        let theta = self.theta(x);
+        let mut phi = vec![R::Elem::ZERO; big_n];
+        let mut je = vec![R::Elem::ZERO; big_n * m];
+        self.work.with(tape, m, |work| tape.forward(&theta, &self.e, m, work, &mut phi, &mut je))?;
+        Ok(SectionPoint { theta, phi, je })
     }
 
     /// [`Self::point`] by the polynomial pass (the reference).
@@ -158,19 +161,6 @@ impl<'n, R: ComplexScalars> SectionSystem<'n, R> {
         let r = &self.ring;
         let phi = self.function(x)?;
         Ok(self.apply_l(&phi).iter().zip(b).map(|(v, &bi)| r.sub(v, &r.rounded(bi))).collect())
-    }
-}
-
-impl SectionSystem<'_, ComplexRing> {
-    /// `phi` and `J E` by one forward sweep of the tape; `None` without a tape.
-    pub(crate) fn point_taped(&self, x: &[C64]) -> Option<Result<SectionPoint<C64>>> {
-        let tape = self.tape.as_ref()?;
-        let (m, big_n) = (self.m, self.big_n);
-        let theta = self.theta(x);
-        let mut phi = vec![C64::ZERO; big_n];
-        let mut je = vec![C64::ZERO; big_n * m];
-        let swept = self.work.with(tape, m, |work| tape.forward(&theta, &self.e, m, work, &mut phi, &mut je));
-        Some(swept.map(|()| SectionPoint { theta, phi, je }))
     }
 }
 

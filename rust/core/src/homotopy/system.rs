@@ -11,11 +11,13 @@
 //! tangent `B e_j`, and return `J` together with its derivative `dJ[B e_j]`.
 //!
 //! The system is generic over the base ring, so the tracker (`ComplexRing`) and the Krawczyk
-//! test (outward-rounded complex intervals) evaluate the one formula. In double precision the
-//! same formula is evaluated from the coefficient map recorded once as a straight-line program
-//! ([`crate::coefficient_tape`]): one forward sweep with the `m` tangents `B e_j` gives `phi` and
-//! `J B`, one reverse sweep seeded with `W (phi - u)` and its tangents `W J B e_j` gives
-//! `(J B)^T W (phi - u)` and both terms of `G_t` at once (forward-over-reverse), without the
+//! test (outward-rounded complex intervals) evaluate the one formula. In both rings the formula
+//! is evaluated from the coefficient map recorded once as a straight-line program
+//! ([`crate::coefficient_tape`]; its interval replay is an enclosure, see there): one forward
+//! sweep with the `m` tangents `B e_j` gives `phi` and `J B`, one reverse sweep seeded with
+//! `W (phi - u)` and its tangents `W J B e_j` gives `(J B)^T W (phi - u)` and both terms of
+//! `G_t` at once (forward-over-reverse; for intervals the first-order term is formed from
+//! `J B` instead, which is tighter), without the
 //! heap-allocating polynomial arithmetic of the generic pass (which stays the reference, tested
 //! against it, and the fallback for tapes too large to keep).
 // The tuple results name their parts in the doc comments.
@@ -27,14 +29,15 @@ use super::interval::CIv;
 use super::linalg::min_normalized_pivot;
 use super::parameter_homotopy::ParameterHomotopy;
 use crate::closest::model::{CoefficientMap, ModelMap};
-use crate::coefficient_tape::{CoefficientTape, WorkPool};
+use crate::coefficient_tape::{CoefficientTape, TapeScalar, WorkPool};
 use crate::error::Result;
 use crate::net::Network;
 use crate::par::check_allocation;
 use crate::ring::{ComplexRing, DualRing, Ring, C64};
 
-/// A ring of complex scalars: how the double-precision data of the system enter it.
-pub trait ComplexScalars: Ring + Clone {
+/// A ring of complex scalars: how the double-precision data of the system enter it. Its
+/// elements are also [`TapeScalar`]s, so the coefficient tape replays in it.
+pub trait ComplexScalars: Ring<Elem: TapeScalar> + Clone {
     /// The exact value of a double-precision complex number.
     fn exact(&self, z: C64) -> Self::Elem;
     /// A value known only as its double-precision rounding `z` (a weight `1/3`, a target
@@ -43,25 +46,6 @@ pub trait ComplexScalars: Ring + Clone {
     /// A value known as the enclosure `z` (a data-metric entry): interval rings keep it, rounded
     /// rings take its midpoint.
     fn enclosed(&self, z: CIv) -> Self::Elem;
-    /// Whether [`CriticalSystem`] records the coefficient tape for this ring.
-    const TAPED: bool = false;
-    /// [`CriticalSystem::residual_jacobian`] from the tape, where the ring has one (`None`:
-    /// use the generic pass).
-    #[allow(clippy::type_complexity)]
-    fn taped(
-        _sys: &CriticalSystem<'_, Self>,
-        _t: &[Self::Elem],
-        _u: &[C64],
-    ) -> Option<Result<(Vec<Self::Elem>, Vec<Self::Elem>, SlicePoint<Self::Elem>)>> {
-        None
-    }
-    /// `phi` and `J E` of a section system from its tape, where the ring has one.
-    fn taped_section_point(
-        _sys: &super::section::SectionSystem<'_, Self>,
-        _x: &[Self::Elem],
-    ) -> Option<Result<super::section::SectionPoint<Self::Elem>>> {
-        None
-    }
 }
 
 impl ComplexScalars for ComplexRing {
@@ -73,21 +57,6 @@ impl ComplexScalars for ComplexRing {
     }
     fn enclosed(&self, z: CIv) -> C64 {
         C64::new(0.5 * z.re.lo + 0.5 * z.re.hi, 0.5 * z.im.lo + 0.5 * z.im.hi)
-    }
-    const TAPED: bool = true;
-    fn taped(
-        sys: &CriticalSystem<'_, Self>,
-        t: &[C64],
-        u: &[C64],
-    ) -> Option<Result<(Vec<C64>, Vec<C64>, SlicePoint<C64>)>> {
-        let tape = sys.tape.as_ref()?;
-        (sys.m > 0).then(|| sys.residual_jacobian_taped(tape, t, u))
-    }
-    fn taped_section_point(
-        sys: &super::section::SectionSystem<'_, Self>,
-        x: &[C64],
-    ) -> Option<Result<super::section::SectionPoint<C64>>> {
-        sys.point_taped(x)
     }
 }
 
@@ -129,10 +98,10 @@ pub struct CriticalSystem<'n, R: ComplexScalars> {
     /// `n x m`, row-major.
     b: Vec<R::Elem>,
     metric: Form<R::Elem>,
-    /// The recorded coefficient map (double precision only; `None` when too large to keep).
+    /// The recorded coefficient map (`None` when too large to keep).
     tape: Option<CoefficientTape>,
     /// Reusable scratch of the tape sweeps.
-    work: WorkPool,
+    work: WorkPool<R::Elem>,
 }
 
 /// `phi`, `J` and `J B` at one slice point.
@@ -195,8 +164,14 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
             }
         };
         // A recording error would be the generic pass's error too: it is reported from there.
-        let tape = if R::TAPED { CoefficientTape::record(net).ok().flatten() } else { None };
+        let tape = CoefficientTape::record(net).ok().flatten();
         Ok(CriticalSystem { ring, map, dual, n, big_n, m, theta0, b, metric, tape, work: WorkPool::default() })
+    }
+
+    /// Whether the coefficient map was recorded (otherwise every evaluation is the polynomial
+    /// pass).
+    pub fn has_tape(&self) -> bool {
+        self.tape.is_some()
     }
 
     /// `W v` for `v` of length `N`.
@@ -244,8 +219,18 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         jacobian_in_chart(&self.ring, j, &self.b, self.big_n, self.n, self.m)
     }
 
-    /// `phi` and `J B` at the slice point `t`.
+    /// `phi` and `J B` at the slice point `t` (one forward sweep of the tape).
     pub fn slice_point(&self, t: &[R::Elem]) -> Result<SlicePoint<R::Elem>> {
+        let Some(tape) = &self.tape else { return self.slice_point_generic(t) };
+        let theta = self.theta(t);
+        let mut phi = vec![R::Elem::ZERO; self.big_n];
+        let mut jb = vec![R::Elem::ZERO; self.big_n * self.m];
+        self.work.with(tape, self.m, |work| tape.forward(&theta, &self.b, self.m, work, &mut phi, &mut jb))?;
+        Ok(SlicePoint { theta, phi, jb })
+    }
+
+    /// [`Self::slice_point`] by the polynomial pass (the reference).
+    pub fn slice_point_generic(&self, t: &[R::Elem]) -> Result<SlicePoint<R::Elem>> {
         let theta = self.theta(t);
         let mut phi = vec![self.ring.zero(); self.big_n];
         let mut j = vec![self.ring.zero(); self.big_n * self.n];
@@ -291,17 +276,17 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         Ok((self.jb_transpose_times(&p.jb, &wr), p))
     }
 
-    /// `G(t; u)`, `G_t` (`m x m`, row-major) and the slice point: `m` passes over duals, or
-    /// in double precision the two sweeps of the tape.
+    /// `G(t; u)`, `G_t` (`m x m`, row-major) and the slice point: the two sweeps of the tape,
+    /// or without one `m` polynomial passes over duals.
     pub fn residual_jacobian(
         &self,
         t: &[R::Elem],
         u: &[C64],
     ) -> Result<(Vec<R::Elem>, Vec<R::Elem>, SlicePoint<R::Elem>)> {
-        if let Some(taped) = R::taped(self, t, u) {
-            return taped;
+        match &self.tape {
+            Some(tape) if self.m > 0 => self.residual_jacobian_taped(tape, t, u),
+            _ => self.residual_jacobian_generic(t, u),
         }
-        self.residual_jacobian_generic(t, u)
     }
 
     /// [`Self::residual_jacobian`] by the polynomial pass over duals (the reference).
@@ -318,23 +303,23 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         let mut gt = vec![r.zero(); m * m];
         let mut point: Option<(SlicePoint<R::Elem>, Vec<R::Elem>)> = None;
         if m == 0 {
-            let p = self.slice_point(t)?;
+            let p = self.slice_point_generic(t)?;
             return Ok((Vec::new(), gt, p));
         }
         for j in 0..m {
             let td: Vec<(R::Elem, R::Elem)> =
-                theta.iter().enumerate().map(|(i, th)| (th.clone(), self.b[i * m + j].clone())).collect();
+                theta.iter().enumerate().map(|(i, th)| (*th, self.b[i * m + j])).collect();
             self.dual.values_jacobian(&td, &mut vals, &mut jac)?;
             if point.is_none() {
-                let phi: Vec<R::Elem> = vals.iter().map(|v| v.0.clone()).collect();
-                let jv: Vec<R::Elem> = jac.iter().map(|v| v.0.clone()).collect();
+                let phi: Vec<R::Elem> = vals.iter().map(|v| v.0).collect();
+                let jv: Vec<R::Elem> = jac.iter().map(|v| v.0).collect();
                 let jb = self.times_b(&jv);
                 let wr = self.weighted_residual(&phi, u);
                 point = Some((SlicePoint { theta: theta.clone(), phi, jb }, wr));
             }
             let (p, wr) = point.as_ref().ok_or_else(|| crate::error::CoreError::internal("slice point"))?;
             // Column j of W (J B), for the first-order term.
-            let wjb = self.metric_times(&(0..big_n).map(|k| p.jb[k * m + j].clone()).collect::<Vec<_>>());
+            let wjb = self.metric_times(&(0..big_n).map(|k| p.jb[k * m + j]).collect::<Vec<_>>());
             // g = dJ_j^T W r (length n), then column j of the second-order term is B^T g.
             let mut g = vec![r.zero(); n];
             for k in 0..big_n {
@@ -372,46 +357,68 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         };
         self.jb_transpose_times(jb, &v)
     }
-}
 
-impl CriticalSystem<'_, ComplexRing> {
     /// [`Self::residual_jacobian`] from the tape (module docs).
     fn residual_jacobian_taped(
         &self,
         tape: &CoefficientTape,
-        t: &[C64],
+        t: &[R::Elem],
         u: &[C64],
-    ) -> Result<(Vec<C64>, Vec<C64>, SlicePoint<C64>)> {
+    ) -> Result<(Vec<R::Elem>, Vec<R::Elem>, SlicePoint<R::Elem>)> {
+        let r = &self.ring;
         let (n, m, big_n) = (self.n, self.m, self.big_n);
+        let zero = R::Elem::ZERO;
         let theta = self.theta(t);
-        let mut phi = vec![C64::ZERO; big_n];
-        let mut jb = vec![C64::ZERO; big_n * m];
+        let mut phi = vec![zero; big_n];
+        let mut jb = vec![zero; big_n * m];
         let mut wr = Vec::new();
-        let mut grad = vec![C64::ZERO; n];
-        let mut grad_dot = vec![C64::ZERO; n * m];
+        let mut grad = vec![zero; n];
+        let mut grad_dot = vec![zero; n * m];
+        // G_t = (J B)^T W (J B) + B^T [(dJ[B e_j])^T W (phi - u)]_j. In double precision the
+        // reverse sweep takes the seed's tangents W (J B) e_j and returns both terms at once
+        // (O(tape m) work). For enclosures the first-order term is formed from the enclosure of
+        // J B instead (O(N m^2) work, the same sum in exact arithmetic): swept back through the
+        // tape its intervals grow with the tape's depth, and near a solution this term is most
+        // of G_t, so Krawczyk's boxes would be about twice as wide.
+        let swept_first_order = !R::Elem::ENCLOSURE;
         self.work.with(tape, m, |work| {
             tape.forward(&theta, &self.b, m, work, &mut phi, &mut jb)?;
             wr = self.weighted_residual(&phi, u);
-            // The seed's tangents: column j of W (J B).
-            let mut wjb = vec![C64::ZERO; big_n * m];
-            let mut col = vec![C64::ZERO; big_n];
-            for j in 0..m {
-                for k in 0..big_n {
-                    col[k] = jb[k * m + j];
-                }
-                for (k, w) in self.metric_times(&col).into_iter().enumerate() {
-                    wjb[k * m + j] = w;
+            let mut wjb = vec![zero; big_n * m];
+            if swept_first_order {
+                let mut col = vec![zero; big_n];
+                for j in 0..m {
+                    for k in 0..big_n {
+                        col[k] = jb[k * m + j];
+                    }
+                    for (k, w) in self.metric_times(&col).into_iter().enumerate() {
+                        wjb[k * m + j] = w;
+                    }
                 }
             }
             tape.reverse(&wr, &wjb, m, work, &mut grad, &mut grad_dot)
         })?;
-        // G_t = B^T (d/dt_j of J^T W (phi - u)), column j.
-        let mut gt = vec![C64::ZERO; m * m];
+        let mut gt = vec![zero; m * m];
+        if !swept_first_order {
+            let mut col = vec![zero; big_n];
+            for j in 0..m {
+                for k in 0..big_n {
+                    col[k] = jb[k * m + j];
+                }
+                let wcol = self.metric_times(&col);
+                for i in 0..m {
+                    let acc = &mut gt[i * m + j];
+                    for (k, wk) in wcol.iter().enumerate() {
+                        r.mul_add_assign(acc, &jb[k * m + i], wk);
+                    }
+                }
+            }
+        }
         for l in 0..n {
             for i in 0..m {
-                let bli = self.b[l * m + i];
+                let bli = &self.b[l * m + i];
                 for j in 0..m {
-                    gt[i * m + j] += bli * grad_dot[l * m + j];
+                    r.mul_add_assign(&mut gt[i * m + j], bli, &grad_dot[l * m + j]);
                 }
             }
         }
@@ -450,6 +457,7 @@ impl ParameterHomotopy for CriticalSystem<'_, ComplexRing> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::homotopy::interval::IntervalRing;
     use crate::net::{Activation, Dense, Layer};
     use crate::rng::SplitMix64;
 
@@ -554,6 +562,27 @@ mod tests {
                 close(&gta, &gtb, "G_t");
                 close(&pa.phi, &pb.phi, "phi");
                 close(&pa.jb, &pb.jb, "J B");
+                // The interval replay on a box around t: it encloses the double-precision
+                // values at t and is about as tight as the interval polynomial pass (which is
+                // what Krawczyk's test used before).
+                let isys = CriticalSystem::new(net, IntervalRing, &slice, metric).unwrap();
+                assert!(isys.tape.is_some());
+                let boxx: Vec<CIv> = t.iter().map(|&z| CIv::ball(z, 1e-9)).collect();
+                let (gi, gti, pi) = isys.residual_jacobian(&boxx, &u).unwrap();
+                let (gj, gtj, pj) = isys.residual_jacobian_generic(&boxx, &u).unwrap();
+                let width = |b: &CIv| b.re.width().max(b.im.width());
+                let encloses = |iv: &[CIv], ref_iv: &[CIv], z: &[C64], what: &str| {
+                    assert_eq!(iv.len(), z.len());
+                    for ((b, r), z) in iv.iter().zip(ref_iv).zip(z) {
+                        let inside = b.re.lo <= z.re && z.re <= b.re.hi && b.im.lo <= z.im && z.im <= b.im.hi;
+                        assert!(inside, "case {case} {what}: {z:?} outside {b:?}");
+                        assert!(width(b) <= 8.0 * width(r) + 1e-300, "case {case} {what}: {b:?} wider than {r:?}");
+                    }
+                };
+                encloses(&gi, &gj, &ga, "G");
+                encloses(&gti, &gtj, &gta, "G_t");
+                encloses(&pi.phi, &pj.phi, &pa.phi, "phi");
+                encloses(&pi.jb, &pj.jb, &pa.jb, "J B");
             }
         }
     }
