@@ -183,6 +183,30 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         }
     }
 
+    /// `W M` for the `N x cols` row-major matrix `M` (each column weighted by the metric).
+    fn metric_times_columns(&self, mat: &[R::Elem], cols: usize) -> Vec<R::Elem> {
+        let r = &self.ring;
+        match &self.metric {
+            Form::Diagonal(w) => {
+                mat.chunks(cols.max(1)).zip(w).flat_map(|(row, w)| row.iter().map(move |x| r.mul(w, x))).collect()
+            }
+            Form::Dense { block, gram, .. } => {
+                let mut out = vec![R::Elem::ZERO; mat.len()];
+                for (o, rows) in mat.chunks(block * cols.max(1)).enumerate() {
+                    for i in 0..*block {
+                        for c in 0..*block {
+                            let g = &gram[i * block + c];
+                            for j in 0..cols {
+                                r.mul_add_assign(&mut out[(o * block + i) * cols + j], g, &rows[c * cols + j]);
+                            }
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// The homotopy parameter that makes `phi` critical with the co-normal `w` (`(J B)^T w = 0`):
     /// `u = phi - W^{-1} w` for weights, `p = L^{-1} (W phi - w)` for the data metric.
     pub fn start_parameter(&self, phi: &[R::Elem], w: &[R::Elem]) -> Vec<R::Elem>
@@ -381,35 +405,21 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
         // tape its intervals grow with the tape's depth, and near a solution this term is most
         // of G_t, so Krawczyk's boxes would be about twice as wide.
         let swept_first_order = !R::Elem::ENCLOSURE;
+        let mut wjb = Vec::new();
         self.work.with(tape, m, |work| {
             tape.forward(&theta, &self.b, m, work, &mut phi, &mut jb)?;
             wr = self.weighted_residual(&phi, u);
-            let mut wjb = vec![zero; big_n * m];
-            if swept_first_order {
-                let mut col = vec![zero; big_n];
-                for j in 0..m {
-                    for k in 0..big_n {
-                        col[k] = jb[k * m + j];
-                    }
-                    for (k, w) in self.metric_times(&col).into_iter().enumerate() {
-                        wjb[k * m + j] = w;
-                    }
-                }
-            }
-            tape.reverse(&wr, &wjb, m, work, &mut grad, &mut grad_dot)
+            wjb = self.metric_times_columns(&jb, m);
+            let seed_dot = if swept_first_order { &wjb } else { &vec![zero; big_n * m] };
+            tape.reverse(&wr, seed_dot, m, work, &mut grad, &mut grad_dot)
         })?;
         let mut gt = vec![zero; m * m];
         if !swept_first_order {
-            let mut col = vec![zero; big_n];
-            for j in 0..m {
-                for k in 0..big_n {
-                    col[k] = jb[k * m + j];
-                }
-                let wcol = self.metric_times(&col);
+            for k in 0..big_n {
                 for i in 0..m {
-                    let acc = &mut gt[i * m + j];
-                    for (k, wk) in wcol.iter().enumerate() {
-                        r.mul_add_assign(acc, &jb[k * m + i], wk);
+                    let jbi = &jb[k * m + i];
+                    for j in 0..m {
+                        r.mul_add_assign(&mut gt[i * m + j], jbi, &wjb[k * m + j]);
                     }
                 }
             }
