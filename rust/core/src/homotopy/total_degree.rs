@@ -358,7 +358,10 @@ pub struct ParamCriticalPoint {
 /// The isolated critical points of the gauge-fixed distance at one data point, as functions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamCriticalReport {
-    /// Distinct functions over all finite path ends that are solutions (residual test).
+    /// Distinct functions over all finite path ends that are solutions (the backward-error
+    /// test of [`backward_residual`], also for the point Newton reaches from a rejected end).
+    /// Numerical, and complete only as far as the paths are: ends not accepted are in
+    /// `failures`.
     pub functions_all: usize,
     /// Of them, not the zero function.
     pub functions_nonzero: usize,
@@ -469,7 +472,7 @@ pub fn param_critical_functions(
         // A projective end point is a finite solution only if it is also one in the affine
         // chart: near `y_0 = 0` the homogenized residual vanishes with `y_0^d` and proves
         // nothing. A regular end must pass affine Newton (quadratic convergence); a singular
-        // one the residual test below.
+        // one the backward-error test below.
         let mut ok = endpoint && measure > if e.status == EndStatus::Regular { AT_INFINITY } else { AT_INFINITY_LOOSE };
         if ok && e.status == EndStatus::Regular {
             let (x, conv, _, last) = super::tracker::newton(&td, &r.t, &p1, 8, topts.final_tol)?;
