@@ -45,6 +45,16 @@ pub const BACKWARD_TOL: f64 = 1e-6;
 /// `eps (|x_j| + eta |x|_inf)`.
 pub const BACKWARD_FLOOR: f64 = 1e-4;
 
+/// Smallest loop radius of the endgame here. The blend weights are `(tau, 1 - tau)`: below
+/// `tau = 1e-16` the target weight `1 - tau` rounds to 1 and the start part, of relative size
+/// `tau`, is below the rounding error of evaluating `G`, so the homotopy is the target system
+/// to working precision and a smaller radius sees nothing new.
+pub const DEEP_RADIUS: f64 = 1e-16;
+
+/// Largest condition number of a segment end the tracker accepts here (about `1 / eps`: only
+/// beyond it is the Jacobian singular in double precision).
+pub const DEEP_COND: f64 = 1e16;
+
 /// The ring of magnitudes: every operation combines the absolute values of its operands and
 /// subtraction adds them (`|a - b| <= |a| + |b|`). Evaluating the critical system over it at
 /// `|x|` gives, per equation, the sum of the absolute values of all terms the double-precision
@@ -452,7 +462,15 @@ pub fn param_critical_functions(
     let starts = ptd.start_solutions();
     let p0 = [C64::ONE, C64::ZERO];
     let p1 = [C64::ZERO, C64::ONE];
-    let eopts = EndgameOptions::default();
+    // The endgame goes down to `tau = DEEP_RADIUS` and the tracker accepts segment ends up to
+    // condition `DEEP_COND`: a badly scaled regular solution of condition `kappa` is reached by
+    // its path only for `tau` below about `1 / kappa` (the CNN (2, 2, 2) at its third real
+    // test target: the triple-root point `b = d = 36.67`, `kappa = 2e13`, lost at the default
+    // `1e-13` and `1e12`). Neither limit can admit a bogus point: what is counted passes the
+    // backward-error test below.
+    let eopts = EndgameOptions { min_radius: DEEP_RADIUS, ..EndgameOptions::default() };
+    let deep = super::tracker::TrackerOptions { max_cond: topts.max_cond.max(DEEP_COND), ..topts.clone() };
+    let topts = &deep;
     let inf = |y: &[C64]| ProjectiveTotalDegree::infinity_measure(y);
     let one = |y: &Vec<C64>| track_with_endgame(&ptd, &p0, &p1, y, topts, &eopts, &inf, AT_INFINITY, intr);
     let ends: Vec<EndgameEnd> = if par.is_parallel() && starts.len() > 1 {
