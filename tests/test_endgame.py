@@ -71,7 +71,7 @@ def loss_gradient(theta: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndar
     lin = [np.array([a, b]), np.array([c, d]), np.array([e, f])]
     phi = P.polymul(P.polymul(lin[0], lin[1]), lin[2])
     cols = []
-    for k in range(3):  # d/d(second coefficient of filter k), then d/d(first of filter 3)
+    for k in range(3):  # d/db, d/dd, d/df: the other two filters times t
         others = [lin[j] for j in range(3) if j != k]
         cols.append(P.polymul(P.polymul(others[0], others[1]), [0, 1]))
     cols.insert(2, P.polymul(lin[0], lin[1]))  # d/de
@@ -96,7 +96,8 @@ def is_critical(theta: np.ndarray, u: np.ndarray, tol: float = 1e-8) -> bool:
     """|grad| against |J| |phi - u|: the cosine between the residual and the tangent directions.
 
     Normwise, so that on the zero function (e = f = 0, where the b- and d-columns of J vanish
-    with e, f) rounding-level e, f pass; the floor 1e-6 |u| covers phi = u (the smooth point, r at rounding level).
+    with e, f) rounding-level e, f pass; the floor 1e-6 |u| covers phi = u (the smooth point,
+    where r is at rounding level).
     """
     g, jac, r = loss_gradient(theta, u)
     scale = 2 * np.linalg.norm(jac) * max(np.linalg.norm(r), 1e-6 * np.linalg.norm(u))
