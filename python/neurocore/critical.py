@@ -1072,8 +1072,10 @@ def param_critical_functions(
     real parameter point whose fixed coordinates vanish is outside this chart).
 
     Completeness: a total-degree homotopy with a random complex ``gamma`` reaches every isolated
-    solution with probability one; the counts are numerical (residual test), ``certified`` is a
-    proven lower bound on the smooth ones (Krawczyk), spurious points are not certified.
+    solution with probability one; the counts are numerical (an end point is kept when its
+    backward error, the residual against the sizes of the terms that make it up, is below
+    1e-6; ends not kept are counted in ``failures``), ``certified`` is a proven lower bound on
+    the smooth ones (Krawczyk), spurious points are not certified.
 
     Examples
     --------

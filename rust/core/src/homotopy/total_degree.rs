@@ -19,6 +19,7 @@
 use super::interval::CIv;
 use super::parameter_homotopy::ParameterHomotopy;
 use super::system::{ComplexScalars, CriticalSystem};
+use crate::coefficient_tape::TapeScalar;
 use crate::error::Result;
 use crate::ring::{ComplexRing, Ring, C64};
 
@@ -65,43 +66,69 @@ pub const DEEP_COND: f64 = 1e16;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AbsRing;
 
+/// An element of [`AbsRing`]: a magnitude, combined as the ring says (a newtype, so that the
+/// coefficient tape's replay in it adds on subtraction too, and no `f64` is mistaken for one).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct Magnitude(pub f64);
+
+impl TapeScalar for Magnitude {
+    const ZERO: Magnitude = Magnitude(0.0);
+    // Sums of magnitudes do not depend on the evaluation order the way interval widths do.
+    const ENCLOSURE: bool = false;
+    fn constant(value: f64, _exact: bool) -> Magnitude {
+        Magnitude(value.abs())
+    }
+    fn plus(self, o: Magnitude) -> Magnitude {
+        Magnitude(self.0 + o.0)
+    }
+    fn minus(self, o: Magnitude) -> Magnitude {
+        Magnitude(self.0 + o.0)
+    }
+    fn times(self, o: Magnitude) -> Magnitude {
+        Magnitude(self.0 * o.0)
+    }
+    fn negated(self) -> Magnitude {
+        self
+    }
+}
+
 impl Ring for AbsRing {
-    type Elem = f64;
-    fn zero(&self) -> f64 {
-        0.0
+    type Elem = Magnitude;
+    fn zero(&self) -> Magnitude {
+        Magnitude(0.0)
     }
-    fn one(&self) -> f64 {
-        1.0
+    fn one(&self) -> Magnitude {
+        Magnitude(1.0)
     }
-    fn from_i64(&self, v: i64) -> f64 {
-        (v as f64).abs()
+    fn from_i64(&self, v: i64) -> Magnitude {
+        Magnitude((v as f64).abs())
     }
-    fn from_rational(&self, r: &num_rational::BigRational) -> Result<f64> {
-        Ok(num_traits::ToPrimitive::to_f64(r).unwrap_or(f64::INFINITY).abs())
+    fn from_rational(&self, r: &num_rational::BigRational) -> Result<Magnitude> {
+        Ok(Magnitude(num_traits::ToPrimitive::to_f64(r).unwrap_or(f64::INFINITY).abs()))
     }
-    fn add(&self, a: &f64, b: &f64) -> f64 {
-        a + b
+    fn add(&self, a: &Magnitude, b: &Magnitude) -> Magnitude {
+        a.plus(*b)
     }
-    fn sub(&self, a: &f64, b: &f64) -> f64 {
-        a + b
+    fn sub(&self, a: &Magnitude, b: &Magnitude) -> Magnitude {
+        a.minus(*b)
     }
-    fn mul(&self, a: &f64, b: &f64) -> f64 {
-        a * b
+    fn mul(&self, a: &Magnitude, b: &Magnitude) -> Magnitude {
+        a.times(*b)
     }
-    fn neg(&self, a: &f64) -> f64 {
-        *a
+    fn neg(&self, a: &Magnitude) -> Magnitude {
+        a.negated()
     }
 }
 
 impl ComplexScalars for AbsRing {
-    fn exact(&self, z: C64) -> f64 {
-        z.abs()
+    fn exact(&self, z: C64) -> Magnitude {
+        Magnitude(z.abs())
     }
-    fn rounded(&self, z: C64) -> f64 {
-        z.abs()
+    fn rounded(&self, z: C64) -> Magnitude {
+        Magnitude(z.abs())
     }
-    fn enclosed(&self, z: CIv) -> f64 {
-        z.mag()
+    fn enclosed(&self, z: CIv) -> Magnitude {
+        Magnitude(z.mag())
     }
 }
 
@@ -126,13 +153,13 @@ pub fn backward_residual(
     u: &[C64],
 ) -> Result<f64> {
     let g = sys.residual(x, u)?.0;
-    let ax: Vec<f64> = x.iter().map(|z| z.abs()).collect();
-    let xn = ax.iter().fold(0.0f64, |a, v| a.max(*v));
+    let ax: Vec<Magnitude> = x.iter().map(|z| Magnitude(z.abs())).collect();
+    let xn = ax.iter().fold(0.0f64, |a, v| a.max(v.0));
     let (ga, gta, _) = abs.residual_jacobian(&ax, u)?;
     let m = g.len();
     Ok((0..m).fold(0.0f64, |acc, i| {
-        let s =
-            ga[i] + gta[i * m..(i + 1) * m].iter().zip(&ax).map(|(a, xj)| a * (xj + BACKWARD_FLOOR * xn)).sum::<f64>();
+        let s = ga[i].0
+            + gta[i * m..(i + 1) * m].iter().zip(&ax).map(|(a, xj)| a.0 * (xj.0 + BACKWARD_FLOOR * xn)).sum::<f64>();
         let r = if g[i].abs() == 0.0 { 0.0 } else { g[i].abs() / s };
         // NaN (an overflow of the terms) is not a solution.
         if r.is_nan() {
@@ -702,9 +729,9 @@ mod tests {
         let u = [C64::real(-2.0), C64::real(1.0), C64::real(-3.0)];
         let r = [c + 2.0, d + b * c + 1.0, b * d + 3.0]; // |phi_k| + |u_k| term by term
         let want = [c * r[1] + d * r[2], r[0] + b * r[1], r[1] + b * r[2]];
-        let got = abs.residual(&[b, c, d], &u).unwrap().0;
+        let got = abs.residual(&[b, c, d].map(Magnitude), &u).unwrap().0;
         for (g, w) in got.iter().zip(&want) {
-            assert!((g - w).abs() <= 1e-12 * w, "{got:?} vs {want:?}");
+            assert!((g.0 - w).abs() <= 1e-12 * w, "{got:?} vs {want:?}");
         }
     }
 
