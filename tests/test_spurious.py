@@ -210,3 +210,25 @@ def test_spurious_points_certified_isolated_where_the_hessian_is_regular():
     assert r.certified_isolated == 5 and r.certified == 1
     assert all(p.isolated_certified for p in r.points)
     assert all("certified regular and isolated" in p.note for p in r.points if p.spurious)
+
+
+def test_path_ends_and_winding_numbers():
+    # MLP (2, 1, 1) with t^3 in the gauge a = 1: phi = c (x + b y)^3. A nonzero function fixes
+    # b (the ratio of its y x^2 and x^3 coefficients, 3 b) and c (its x^3 coefficient), so each
+    # of the 7 smooth critical functions has one gauge preimage; the zero function (c = 0) has
+    # one per root b of the cubic G_c = <coefficients of (x + b y)^3, -u> = 0, three. All of
+    # them are regular solutions, and a regular solution is the end of exactly one path, with
+    # winding number 1. Every path end is either accepted (counted at its function) or a
+    # failure.
+    net = nc.mlp([2, 1, 1], degree=3)
+    r = nc.param_critical_functions(net, target=[1.0, 2.0, -1.0, 3.0], threads=1)
+    assert sorted(p.path_ends for p in r.points) == [1] * 7 + [3]
+    (zero,) = [p for p in r.points if p.zero]
+    assert zero.path_ends == 3
+    assert all(p.winding == 1 for p in r.points)
+    assert sum(p.path_ends for p in r.points) + sum(r.failures.values()) == r.paths
+    assert r.points[0].to_dict()["winding"] == 1
+    # A proven regular isolated solution cannot be a multiple one.
+    conv = nc.param_critical_functions(nc.conv1d([2, 2, 2], degree=1), seed=0, threads=1, certify=True)
+    assert all(p.winding == 1 for p in conv.points if p.isolated_certified)
+    assert sum(p.path_ends for p in conv.points) + sum(conv.failures.values()) == conv.paths

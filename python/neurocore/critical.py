@@ -877,6 +877,13 @@ class ParamCriticalPoint:
     note : str
         Why it is (not) certified; spurious points never are (``J E`` drops rank there, and where
         the parameter-space Hessian is singular too no Krawczyk box exists).
+    path_ends : int
+        How many path ends of the total-degree homotopy reached this function (over all its
+        gauge preimages).
+    winding : int
+        The largest winding number of their Cauchy endgame loops: 1 when every end was regular,
+        above 1 when several paths met at a singular (multiple) solution of the gauge-fixed
+        gradient system, as at merged neurons or repeated filter roots.
     stratum : str or None
         For a real spurious point with real parameters, ``nc.classify(net, theta.real).kind``
         ("subnetwork", "boundary", "critical", ...); ``stratum_details`` its evidence.
@@ -897,6 +904,8 @@ class ParamCriticalPoint:
     stratum: str | None = None
     stratum_details: Any = None
     isolated_radius: float | None = None
+    path_ends: int = 1
+    winding: int = 1
 
     @property
     def isolated_certified(self) -> bool:
@@ -929,6 +938,8 @@ class ParamCriticalPoint:
             "certified_radius": self.certified_radius,
             "isolated_certified": self.isolated_certified,
             "isolated_radius": self.isolated_radius,
+            "path_ends": self.path_ends,
+            "winding": self.winding,
             "note": self.note,
             "stratum": self.stratum,
             "stratum_details": None if self.stratum_details is None else _jsonable(self.stratum_details),
@@ -1133,6 +1144,8 @@ def param_critical_functions(
                 stratum=stratum,
                 stratum_details=details,
                 isolated_radius=None if math.isnan(iso) else iso,
+                path_ends=int(r.path_ends[i]),
+                winding=int(r.winding[i]),
             )
         )
     return ParamCriticalFunctions(

@@ -411,6 +411,8 @@ pub struct ParamCriticalRecord {
     certified: usize,
     certified_isolated: usize,
     isolated_radius: Py<PyArray1<f64>>,
+    path_ends: Vec<usize>,
+    winding: Vec<usize>,
     data_re: Py<PyArray1<f64>>,
     data_im: Py<PyArray1<f64>>,
 }
@@ -483,6 +485,8 @@ pub fn param_critical_functions<'py>(
         certified: r.certified,
         certified_isolated: r.certified_isolated,
         isolated_radius: col(&|p| p.isolated_radius.unwrap_or(f64::NAN))?,
+        path_ends: r.points.iter().map(|p| p.path_ends).collect(),
+        winding: r.points.iter().map(|p| p.winding).collect(),
         data_re: frozen1(py, r.data.iter().map(|z| z.re).collect())?,
         data_im: frozen1(py, r.data.iter().map(|z| z.im).collect())?,
     })

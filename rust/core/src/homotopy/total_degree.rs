@@ -390,6 +390,12 @@ pub struct ParamCriticalPoint {
     /// gradient system (parameter space only, no rank claim): set for certified smooth points
     /// and for spurious points whose parameter-space Hessian is regular.
     pub isolated_radius: Option<f64>,
+    /// Accepted path ends whose function this is (over all its parameter preimages).
+    pub path_ends: usize,
+    /// The largest winding number of the Cauchy loops of those ends (1: only regular ends).
+    /// Above 1 the paths met at a singular end point of the gauge-fixed gradient system: a
+    /// multiple solution in parameter space, as at the merged neurons of a spurious point.
+    pub winding: usize,
 }
 
 /// The isolated critical points of the gauge-fixed distance at one data point, as functions.
@@ -531,6 +537,9 @@ pub fn param_critical_functions(
         // The test is the backward error of `backward_residual`: the old polynomial scale
         // `1e-8 (1 + |x|)^(2d)` accepted a bogus Cauchy mean at `|x| = 263` with `|G| = 4e5`.
         let mut residual = f64::INFINITY;
+        // The winding number of the end's Cauchy loop (1: a regular end, or Newton's point from
+        // a rejected end below).
+        let mut winding = e.winding.max(1);
         let mut solves =
             ok && r.t.iter().all(|z| z.is_finite()) && backward_residual(&sys, &abs_sys, &r.t, &u)? <= BACKWARD_TOL;
         // A rejected or failed end that is still a finite point of the chart gets one chance:
@@ -550,6 +559,7 @@ pub fn param_critical_functions(
                 if bw <= BACKWARD_TOL {
                     r.t = x;
                     solves = true;
+                    winding = 1;
                 }
             }
         }
@@ -574,15 +584,18 @@ pub fn param_critical_functions(
         let theta = sys.theta(&r.t);
         let real_tol = 1e-8 * (1.0 + size(&theta));
         match points.iter_mut().find(|p| same_function(&p.function, &phi, dedup_tol)) {
-            // A real preimage replaces a complex one (the record reports one preimage; a real
-            // one is what training can reach). The rank flag stays the first preimage's, as
-            // the counts do.
-            Some(p) if imag(&p.theta) > real_tol && imag(&theta) <= real_tol => {
-                p.x = r.t.clone();
-                p.theta = theta;
-                p.residual = residual;
+            Some(p) => {
+                p.path_ends += 1;
+                p.winding = p.winding.max(winding);
+                // A real preimage replaces a complex one (the record reports one preimage; a
+                // real one is what training can reach). The rank flag stays the first
+                // preimage's, as the counts do.
+                if imag(&p.theta) > real_tol && imag(&theta) <= real_tol {
+                    p.x = r.t.clone();
+                    p.theta = theta;
+                    p.residual = residual;
+                }
             }
-            Some(_) => {}
             None => points.push(ParamCriticalPoint {
                 x: r.t.clone(),
                 theta,
@@ -599,6 +612,8 @@ pub fn param_critical_functions(
                 certified_radius: None,
                 note: "",
                 isolated_radius: None,
+                path_ends: 1,
+                winding,
             }),
         }
     }
