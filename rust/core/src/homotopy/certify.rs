@@ -84,7 +84,8 @@ impl<'n> Certifier<'n> {
         // The tape's enclosures first (fast). Where a box narrowly fails, the polynomial
         // pass's enclosure of the same box (a different evaluation order, often 10-25% tighter
         // for G_t; both are enclosures, so either proof stands) gets a second try.
-        let generic = self.sys.has_tape();
+        // Without a tape the first evaluation already is the polynomial pass.
+        let second_pass = self.sys.has_tape();
         let found = first_krawczyk_box_refined(
             x,
             &gx,
@@ -95,7 +96,7 @@ impl<'n> Certifier<'n> {
                 Ok((gt, p))
             },
             |boxx| {
-                if !generic {
+                if !second_pass {
                     return Ok(None);
                 }
                 let (_, gt, p) = self.sys.residual_jacobian_generic(boxx, u)?;
@@ -230,4 +231,51 @@ pub fn certified_distinct(certs: &[Option<&Certificate>]) -> Vec<usize> {
         }
     }
     chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::homotopy::interval::Iv;
+
+    /// `G(x) = x^2 - 2` at the rounded `sqrt 2`: the exact Jacobian enclosure over the box is
+    /// `2 X`, and Krawczyk's image `x - y G(x) + (1 - y 2X)(X - x)`, `y = 1 / (2x)`, has radius
+    /// of order `r^2`, well inside. An enclosure inflated by `c` in real and imaginary part
+    /// (standing for a looser evaluation order) makes `1 - y G_x(X)` a rectangle of half-sides
+    /// `c y`, and its product with the square `X - x` reaches `2 c y r = c r / x` out: with
+    /// `c = 2` about 1.41 radii (a narrow miss, retried), with `c = 40` about 28 (not retried).
+    #[test]
+    fn refined_box_retries_narrow_misses_only() {
+        let x = [C64::real(std::f64::consts::SQRT_2)];
+        let xc = CIv::point(x[0]);
+        let gx = [xc.mul(xc).sub(CIv::point(C64::real(2.0)))];
+        let y = [C64::real(1.0 / (2.0 * x[0].re))];
+        let exact = |b: &[CIv]| CIv::point(C64::real(2.0)).mul(b[0]);
+        let inflated = |b: &[CIv], c: f64| {
+            let e = exact(b);
+            CIv { re: Iv { lo: e.re.lo - c, hi: e.re.hi + c }, im: Iv { lo: e.im.lo - c, hi: e.im.hi + c } }
+        };
+        let rels = [1e-6];
+        // The exact enclosure passes on its own.
+        assert!(first_krawczyk_box(&x, &gx, &y, &rels, |b| Ok((vec![exact(b)], ()))).unwrap().is_some());
+        for (c, retried) in [(2.0, true), (40.0, false)] {
+            // Alone, the inflated enclosure fails.
+            assert!(first_krawczyk_box(&x, &gx, &y, &rels, |b| Ok((vec![inflated(b, c)], ()))).unwrap().is_none());
+            let mut calls = 0;
+            let found = first_krawczyk_box_refined(
+                &x,
+                &gx,
+                &y,
+                &rels,
+                |b| Ok((vec![inflated(b, c)], 0)),
+                |b| {
+                    calls += 1;
+                    Ok(Some((vec![exact(b)], 1)))
+                },
+            )
+            .unwrap();
+            assert_eq!(calls, usize::from(retried), "c = {c}");
+            assert_eq!(found.map(|f| f.1), retried.then_some(1), "c = {c}");
+        }
+    }
 }
