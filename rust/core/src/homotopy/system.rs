@@ -60,14 +60,18 @@ impl ComplexScalars for ComplexRing {
     }
 }
 
-/// `diag(A, ..., A) v` for the `block x block` matrix `A` (row-major).
-fn block_times<R: Ring>(r: &R, block: usize, a: &[R::Elem], v: &[R::Elem]) -> Vec<R::Elem> {
+/// `diag(A, ..., A) M` for the `block x block` matrix `A` (row-major) and the row-major matrix
+/// `M` with `cols` columns (a vector: `cols = 1`).
+fn block_times<R: Ring>(r: &R, block: usize, a: &[R::Elem], v: &[R::Elem], cols: usize) -> Vec<R::Elem> {
+    let cols = cols.max(1);
     let mut out = vec![r.zero(); v.len()];
-    for (o, chunk) in v.chunks(block).enumerate() {
+    for (o, rows) in v.chunks(block * cols).enumerate() {
         for i in 0..block {
-            let acc = &mut out[o * block + i];
-            for (c, x) in chunk.iter().enumerate() {
-                r.mul_add_assign(acc, &a[i * block + c], x);
+            for c in 0..rows.len() / cols {
+                let aic = &a[i * block + c];
+                for j in 0..cols {
+                    r.mul_add_assign(&mut out[(o * block + i) * cols + j], aic, &rows[c * cols + j]);
+                }
             }
         }
     }
@@ -176,11 +180,7 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
 
     /// `W v` for `v` of length `N`.
     pub fn metric_times(&self, v: &[R::Elem]) -> Vec<R::Elem> {
-        let r = &self.ring;
-        match &self.metric {
-            Form::Diagonal(w) => v.iter().zip(w).map(|(x, w)| r.mul(w, x)).collect(),
-            Form::Dense { block, gram, .. } => block_times(r, *block, gram, v),
-        }
+        self.metric_times_columns(v, 1)
     }
 
     /// `W M` for the `N x cols` row-major matrix `M` (each column weighted by the metric).
@@ -190,20 +190,7 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
             Form::Diagonal(w) => {
                 mat.chunks(cols.max(1)).zip(w).flat_map(|(row, w)| row.iter().map(move |x| r.mul(w, x))).collect()
             }
-            Form::Dense { block, gram, .. } => {
-                let mut out = vec![R::Elem::ZERO; mat.len()];
-                for (o, rows) in mat.chunks(block * cols.max(1)).enumerate() {
-                    for i in 0..*block {
-                        for c in 0..*block {
-                            let g = &gram[i * block + c];
-                            for j in 0..cols {
-                                r.mul_add_assign(&mut out[(o * block + i) * cols + j], g, &rows[c * cols + j]);
-                            }
-                        }
-                    }
-                }
-                out
-            }
+            Form::Dense { block, gram, .. } => block_times(r, *block, gram, mat, cols),
         }
     }
 
@@ -274,7 +261,7 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
                 let wp = self.metric_times(phi);
                 let p: Vec<R::Elem> =
                     if u == target_mid.as_slice() { target.clone() } else { u.iter().map(|&b| r.rounded(b)).collect() };
-                let lp = block_times(r, *block, chol, &p);
+                let lp = block_times(r, *block, chol, &p, 1);
                 wp.iter().zip(&lp).map(|(a, b)| r.sub(a, b)).collect()
             }
         }
@@ -376,7 +363,7 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
             Form::Diagonal(w) => du.iter().zip(w).map(|(&d, w)| r.neg(&r.mul(w, &r.rounded(d)))).collect(),
             Form::Dense { block, chol, .. } => {
                 let d: Vec<R::Elem> = du.iter().map(|&d| r.neg(&r.rounded(d))).collect();
-                block_times(r, *block, chol, &d)
+                block_times(r, *block, chol, &d, 1)
             }
         };
         self.jb_transpose_times(jb, &v)
