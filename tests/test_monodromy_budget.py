@@ -49,9 +49,20 @@ def test_budgeted_critical_points_are_genuine():
     # Every point found from an incomplete solution set is still a critical point: Eckart-Young
     # for rank-one 2x2 matrices gives exactly the values 1 and 9 for diag(3, 1).
     res = nc.critical_points(nc.mlp([2, 1, 2], degree=1), [3, 0, 0, 1], threads=1, time_limit=1e-6)
-    assert res.ed.stopped_early
+    assert res.ed.stopped_early and res.stopped_early
     values = sorted(round(p.sq_distance.real, 9) for p in res.points)
     assert set(values) <= {1.0, 9.0} and len(values) >= 1
+    # The first batch of paths to the target is tracked even past the limit, and it holds every
+    # generic solution here (at most 2), so the tracking itself was not cut.
+    assert not res.time_limited and "time_limit" not in res.failures
+    assert "incomplete" in str(res) and res.to_dict()["stopped_early"] is True
+
+
+def test_unbudgeted_critical_points_are_complete():
+    res = nc.critical_points(nc.mlp([2, 1, 2], degree=1), [3, 0, 0, 1], threads=1)
+    assert sorted(round(p.sq_distance.real, 9) for p in res.points) == [1.0, 9.0]
+    assert not res.stopped_early and not res.time_limited and "incomplete" not in str(res)
+    assert res.to_dict()["time_limited"] is False
 
 
 @pytest.mark.parametrize(("value", "exc"), [(0, ValueError), (-1.0, ValueError), ("1", TypeError), (True, TypeError)])

@@ -267,7 +267,8 @@ def _landscape_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="SECONDS",
-        help="stop the monodromy loops after this long; the count is then reported as a lower bound (default: none)",
+        help="stop after this long (eddegree: the monodromy loops; critical: the loops and the tracking to "
+        "the target); counts are then reported as lower bounds (default: none)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
 
@@ -718,7 +719,8 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=120.0,
         metavar="SECONDS",
-        help="monodromy time per network; networks that reach it get '>=' lower bounds (default 120, 0 = none)",
+        help="homotopy time per network (monodromy and tracking to its targets); networks that reach it "
+        "get '>=' lower bounds (default 120, 0 = none)",
     )
     p.add_argument(
         "--no-geometry", action="store_true", help="leave out the degree and identifiability rows (a few seconds)"

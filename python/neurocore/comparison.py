@@ -141,10 +141,10 @@ class LandscapeSummary:
     stratum, which holds no smooth critical point. ``start_share_global`` is the fraction of all
     starts that ended at the global value. ``seconds`` is the wall time of the homotopy part;
     ``error`` says why a column is missing (for example a dimension above the homotopy limit).
-    ``stopped_early`` says that the monodromy reached ``compare``'s ``landscape_time_limit``
-    while still finding solutions: ``ed_degree`` and the per-target counts are then lower
-    bounds, and ``global_min`` is the smallest value among the critical points found, not
-    necessarily the global one.
+    ``stopped_early`` says that ``compare``'s ``landscape_time_limit`` cut the monodromy (then
+    also ``ed_stopped_early``: ``ed_degree`` is a lower bound) or the tracking to a target: the
+    per-target counts are then lower bounds, and ``global_min`` is the smallest value among the
+    critical points found, not necessarily the global one.
     """
 
     name: str
@@ -161,6 +161,7 @@ class LandscapeSummary:
     seconds: float
     error: str | None = None
     stopped_early: bool = False
+    ed_stopped_early: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -330,7 +331,7 @@ class CompareReport:
                 return ",".join(f"{'>=' if x.stopped_early else ''}{k}" for k in v)
 
             def ed_cell(x: LandscapeSummary) -> str:
-                if x.stopped_early:
+                if x.ed_stopped_early:
                     return f">= {x.ed_degree} (time limit; certified >= {x.certified_lower_bound})"
                 runs = "agree" if x.runs_agree else "DISAGREE"
                 return f"{x.ed_degree} (certified >= {x.certified_lower_bound}, runs {runs})"
@@ -748,7 +749,8 @@ def _landscape_summary(
         global_on_boundary=below,
         start_share_global=hits / total if total else 0.0,
         seconds=seconds,
-        stopped_early=ed.stopped_early,
+        stopped_early=any(cs.stopped_early for cs in sets),
+        ed_stopped_early=ed.stopped_early,
     )
 
 
@@ -802,9 +804,10 @@ def compare(
     the ED degree of each network, the real critical points and local minima of the distance
     for each target by homotopy continuation, and how often the multi-start local search found
     the global minimum. A network whose neurovariety has dimension above ``landscape_max_dim``
-    gets an ``error`` instead. The monodromy of each network gets ``landscape_time_limit``
-    seconds (``None``: no limit); a network that reaches it is shown with ``>=`` counts and
-    marked incomplete (the default attention network has at least 7,279 certified distinct
+    gets an ``error`` instead. The homotopy part of each network (its monodromy and the
+    tracking to its targets) gets ``landscape_time_limit`` seconds (``None``: no limit;
+    certification and the real-preimage searches come on top); a network that reaches it is
+    shown with ``>=`` counts and marked incomplete (the default attention network has at least 7,279 certified distinct
     critical points, measured in 1,500 s, and is always cut off; the default MLP's 40 take
     about a minute).
 

@@ -383,8 +383,8 @@ def ed_degree(
     certify : bool
         Run Krawczyk's test on every solution.
     time_limit : float, optional
-        Seconds for the monodromy loops of all runs together (shared equally, checked between
-        loops; certification comes on top). A run that reaches it while still finding new
+        Seconds for the monodromy loops of all runs together (shared equally, the clock read
+        between batches of 64 paths; certification comes on top). A run that reaches it while still finding new
         solutions stops with ``stop="time_limit"``, and the result's ``stopped_early`` says that
         ``ed_degree`` is then only a lower bound. Which count is reached depends on the
         machine's speed and load (and on ``threads``); without a limit it does not.
@@ -533,18 +533,27 @@ class CriticalPoints:
     ed : EDDegree
         The monodromy solve at generic data the points were carried from.
     paths : int
-        Paths tracked from the generic data to the target (one per generic solution).
+        Paths tracked from the generic data to the target: one per generic solution and route,
+        plus retries. A route is a detour through a random complex point; a fresh route is
+        tracked only while some function is missing (at most three), and ``points`` pools the
+        distinct functions of all routes (each one a genuine critical point).
     failures : dict of str to int
-        Those that did not end at a regular solution (a non-generic target loses some points
-        to infinity or to singular ends: they are counted here, never dropped silently).
+        Paths of the last route that did not end at a regular solution (a non-generic target
+        loses some points to infinity or to singular ends: they are counted here, never
+        dropped silently). When ``n_complex == ed.ed_degree`` earlier routes covered them.
     rank_deficient, merged : int
-        Ends where the sliced Jacobian dropped rank; ends at a function reached twice.
+        On the last route: ends where the sliced Jacobian dropped rank; ends at a function
+        reached twice.
     certified_distinct : int
         Points certified at the target with pairwise disjoint function enclosures.
     real_tol : float
         Tolerance of ``is_real``.
     metric : str
     network : str
+    time_limited : bool
+        ``time_limit`` stopped the tracking to the target while some generic solution had not
+        reached a distinct function: paths never tracked (counted in ``failures`` as
+        ``"time_limit"``), failed paths not retried, or detours skipped. Points may be missing.
     """
 
     points: tuple[CriticalFunction, ...]
@@ -558,6 +567,16 @@ class CriticalPoints:
     real_tol: float
     metric: str
     network: str = ""
+    time_limited: bool = False
+
+    @property
+    def stopped_early(self) -> bool:
+        """The time limit (or ``max_loops``) cut the monodromy or the tracking to the target.
+
+        Then the points are genuine critical points, but the set may be incomplete, and the
+        global minimum among them may not be the global minimum.
+        """
+        return self.ed.stopped_early or self.time_limited
 
     @property
     def n_complex(self) -> int:
@@ -614,6 +633,8 @@ class CriticalPoints:
             "real_tol": self.real_tol,
             "metric": self.metric,
             "network": self.network,
+            "time_limited": self.time_limited,
+            "stopped_early": self.stopped_early,
         }
 
     def __repr__(self) -> str:
@@ -636,6 +657,8 @@ class CriticalPoints:
             lines.append(f"  {p.sq_distance.real:>14.8g}  {p.kind:<14} {p.index}")
         if self.failures:
             lines.append("paths lost: " + ", ".join(f"{k}: {v}" for k, v in self.failures.items()))
+        if self.stopped_early:
+            lines.append("incomplete: the time limit stopped the computation; points may be missing")
         return "\n".join(lines)
 
 
@@ -685,10 +708,16 @@ def critical_points(
     data : (X, Y), optional
         Samples: the critical points of the squared loss ``sum_j ||f(x_j) - y_j||^2`` on the
         neurovariety (``sq_distance`` is that loss), for the learning degree's metric.
-    seed, threads, runs, stable_loops, max_loops, max_dim, certify, time_limit, progress
+    seed, threads, runs, stable_loops, max_loops, max_dim, certify, progress
         As in :func:`ed_degree`. When the monodromy stopped early (``result.ed.stopped_early``)
         the points are those reached from an incomplete solution set: every one is a genuine
         critical point, but some may be missing (also the global minimum).
+    time_limit : float, optional
+        Seconds for the whole search: the monodromy loops *and* the tracking to the target.
+        The loops stop early enough to leave, at their own measured cost per path, one path
+        per solution for the tracking; refinement, certification and ``real_preimages`` come on
+        top. When the limit cuts the tracking, ``time_limited`` (and ``stopped_early``) say so
+        and the paths never tracked are counted in ``failures`` as ``"time_limit"``.
     real_tol : float
         A critical function is real when ``max |Im| / (1 + max |.|) <= real_tol``.
     real_preimages : bool
@@ -781,6 +810,7 @@ def _points_from_raw(
         real_tol=raw.real_tol,
         metric=name,
         network=repr(net),
+        time_limited=raw.time_limited,
     )
 
 
@@ -805,7 +835,9 @@ def critical_points_many(
 
     The monodromy at generic data (the expensive part) runs once; its solutions are tracked to
     every target in turn, so all results share one ``ed``. Arguments as in
-    :func:`critical_points`; ``targets`` is ``(n_targets, net.ambient_dim)``.
+    :func:`critical_points`; ``targets`` is ``(n_targets, net.ambient_dim)``. A ``time_limit``
+    covers the whole call: the loops leave one path per solution and target, and each target
+    gets an equal share of the time left when its turn comes.
 
     Examples
     --------

@@ -20,7 +20,7 @@
 use super::certify::{certified_distinct, Certificate, Certifier};
 use super::data_metric::{SampleMetric, SystemMetric};
 use super::linalg::{min_normalized_pivot, norm_inf, solve};
-use super::monodromy::{accept, monodromy, same_function, start_pair, track_all, Found, MonodromyOptions};
+use super::monodromy::{accept, monodromy, same_function, start_pair, track_all_until, Found, MonodromyOptions};
 use super::progress::{tick, Progress};
 use super::system::{CriticalSystem, Slice};
 use super::tracker::{refine, PathStatus, TrackerOptions};
@@ -35,7 +35,7 @@ use crate::ring::{ComplexRing, C64};
 use crate::rng::SplitMix64;
 use num_traits::ToPrimitive;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const STREAM_SLICE: u64 = 0x4544_5f73_6c69_6365;
 const STREAM_START: u64 = 0x4544_5f73_7461_7274;
@@ -57,9 +57,14 @@ pub struct EdOptions {
     pub real_tol: f64,
     /// Run Krawczyk's test on every solution.
     pub certify: bool,
-    /// Wall-clock budget of the monodromy loops of all runs together, shared equally among
-    /// the runs (`None`: no limit). Certification and the tracking to the data come on top. A
-    /// run stopped by it reports `stop = "time_limit"`: its count is only a lower bound.
+    /// Wall-clock budget (`None`: no limit). For [`ed_degree`]: the monodromy loops of all
+    /// runs together, shared equally among the runs. For [`critical_points`]: the loops *and*
+    /// the tracking to the data; the loops stop early enough to leave, at their own cost per
+    /// path, one path per solution and target, and each target gets an equal share of what is
+    /// left. Refinement and certification come on top (milliseconds per solution). A run stopped
+    /// by it reports `stop = "time_limit"` (its count is only a lower bound); a target whose
+    /// tracking it cut reports `time_limited` and counts the paths never tracked as failures
+    /// `"time_limit"`.
     pub time_limit: Option<Duration>,
     /// Stage counter for progress bars (one stage per run, certification, the tracking to the
     /// data and its certification); `None`: nobody watches.
@@ -160,9 +165,12 @@ pub struct CriticalPointsReport {
     pub points: Vec<CriticalPointReport>,
     /// The monodromy count at generic data (the ED degree found).
     pub ed: EdDegreeReport,
-    /// Paths from the generic data to the target: tracked (all attempts and retries), and on
-    /// the attempt kept: failed by status, ending where `J B` drops rank, and ending at a
-    /// function already reached by another path.
+    /// Paths from the generic data to the target: tracked (all routes and retries), and on
+    /// the last route tracked: failed by status, ending where `J B` drops rank, and ending at a
+    /// function already reached by another path of that route. A fresh route is tracked only
+    /// while some function is missing, and `points` pools the functions of all routes, so when
+    /// `points` has one function per generic solution the last route's failures were covered
+    /// by earlier routes.
     pub paths: usize,
     pub failures: Vec<(&'static str, usize)>,
     pub rank_deficient: usize,
@@ -170,6 +178,10 @@ pub struct CriticalPointsReport {
     /// Certified points with pairwise disjoint function enclosures at the target.
     pub certified_distinct: usize,
     pub real_tol: f64,
+    /// The time limit stopped the tracking while some generic solution had not yet reached a
+    /// distinct function (paths never tracked, failed paths not retried, or detours skipped):
+    /// points may be missing, whatever the monodromy found.
+    pub time_limited: bool,
 }
 
 /// The generic solve shared by both drivers.
@@ -256,6 +268,7 @@ fn run_once(
     m: usize,
     seed: u64,
     run: u64,
+    targets: usize,
     opts: &EdOptions,
     par: Par,
     intr: &dyn Interrupt,
@@ -267,6 +280,10 @@ fn run_once(
     let loop_seed = seed ^ run.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mopts = MonodromyOptions {
         time_limit: opts.time_limit.map(|t| t / opts.runs.max(1) as u32),
+        // Each run keeps its share of the time for tracking the kept solutions to the
+        // targets: with r runs reserving targets / r paths per solution each, the loops
+        // together leave about one path per solution and target.
+        reserve_paths: targets as f64 / opts.runs.max(1) as f64,
         progress: opts.progress.clone(),
         ..opts.monodromy.clone()
     };
@@ -354,7 +371,7 @@ fn solve_generic(
     let mut first: Option<Generic> = None;
     let mut runs = Vec::with_capacity(opts.runs);
     for r in 0..opts.runs {
-        let (gen, s) = run_once(net, metric, m, seed, r as u64, opts, par, intr)?;
+        let (gen, s) = run_once(net, metric, m, seed, r as u64, targets, opts, par, intr)?;
         if first.as_ref().is_none_or(|f| gen.sols.len() > f.sols.len()) {
             first = Some(gen);
         }
@@ -627,8 +644,19 @@ fn critical_points_in(
     par: Par,
     intr: &dyn Interrupt,
 ) -> Result<Vec<CriticalPointsReport>> {
+    let began = Instant::now();
     let (gen, ed) = solve_generic(net, metric, ambient, targets.len(), seed, opts, par, intr)?;
-    targets.iter().map(|u| track_to_target(net, metric, ambient, &gen, &ed, u, seed, opts, par, intr)).collect()
+    let mut reports = Vec::with_capacity(targets.len());
+    for (k, u) in targets.iter().enumerate() {
+        // An equal share of the time left to each target still to come, so a slow first target
+        // cannot take the time of the others.
+        let deadline = opts.time_limit.map(|limit| {
+            let now = Instant::now();
+            now + (began + limit).saturating_duration_since(now) / (targets.len() - k) as u32
+        });
+        reports.push(track_to_target(net, metric, ambient, &gen, &ed, u, seed, opts, par, intr, deadline)?);
+    }
+    Ok(reports)
 }
 
 /// The generic solutions carried to the data `ustar`, and everything reported about them.
@@ -644,6 +672,7 @@ fn track_to_target(
     opts: &EdOptions,
     par: Par,
     intr: &dyn Interrupt,
+    deadline: Option<Instant>,
 ) -> Result<CriticalPointsReport> {
     let ustar = ustar.to_vec();
     let sys = CriticalSystem::new(net, ComplexRing, &gen.slice, metric)?;
@@ -651,27 +680,44 @@ fn track_to_target(
     // The detour point: the midpoint pushed off the real line by a random complex offset of the
     // data's size, so neither segment meets the (real-codimension-two) discriminant. The end
     // point of a path depends on the route (a different detour permutes the ends by
-    // monodromy), so all paths of one attempt share one route: a failed path is tracked again
-    // on the same route with smaller steps, and only when some end is still missing (failed,
-    // or two paths reached one function: path jumping) is the whole set tracked along a fresh
-    // detour. The attempt with the most distinct functions is kept.
+    // monodromy), so all paths of one route are tracked together: a failed path is tracked
+    // again on the same route with smaller steps, and only when some end is still missing
+    // (failed, or two paths reached one function: path jumping) is the whole set tracked along
+    // a fresh detour. Every accepted end of every route is a genuine critical point at the
+    // target, so the functions of all routes are pooled (distinct ones only); the pool is
+    // complete when it has one function per generic solution.
     let scale =
         (ustar.iter().chain(&gen.u0).map(|z| z.norm_sqr()).sum::<f64>() / (2 * ambient).max(1) as f64).sqrt().max(1e-3);
     const DETOURS: u64 = 3;
     const RETRIES: u32 = 2;
     let starts: Vec<Vec<C64>> = gen.sols.iter().map(|s| s.t.clone()).collect();
-    let mut best: Option<(Vec<Found>, super::monodromy::MonodromyReport, usize)> = None;
+    let mut kept: Vec<Found> = Vec::new();
+    let mut mrep = super::monodromy::MonodromyReport::default();
+    let mut merged = 0usize;
     let mut tracked = 0usize;
+    // Under a time limit, work not done for lack of time while some end is still missing.
+    let mut time_cut = false;
+    let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d);
     for attempt in 0..DETOURS {
+        if attempt > 0 && out_of_time() {
+            time_cut = true;
+            break;
+        }
         let mut g = SplitMix64::derived(seed, STREAM_DETOUR, attempt);
         let mid: Vec<C64> =
             gen.u0.iter().zip(&ustar).map(|(a, b)| (*a + *b).scale(0.5) + cnormal(&mut g).scale(scale)).collect();
         let route: [&[C64]; 3] = [&gen.u0, &mid, &ustar];
-        let mut ends = track_all(&sys, &route, &starts, &opts.tracker, par, intr)?;
-        tracked += ends.len();
+        let mut ends = track_all_until(&sys, &route, &starts, &opts.tracker, par, intr, deadline)?;
+        tracked += ends.iter().filter(|r| r.status != PathStatus::TimeLimit).count();
         for retry in 1..=RETRIES {
-            let failed: Vec<usize> = (0..ends.len()).filter(|&i| ends[i].status != PathStatus::Success).collect();
+            let failed: Vec<usize> = (0..ends.len())
+                .filter(|&i| !matches!(ends[i].status, PathStatus::Success | PathStatus::TimeLimit))
+                .collect();
             if failed.is_empty() {
+                break;
+            }
+            if out_of_time() {
+                time_cut = true;
                 break;
             }
             let shrink = 0.5f64.powi(2 * retry as i32);
@@ -682,36 +728,42 @@ fn track_to_target(
                 ..opts.tracker.clone()
             };
             let again: Vec<Vec<C64>> = failed.iter().map(|&i| starts[i].clone()).collect();
-            let redo = track_all(&sys, &route, &again, &topts, par, intr)?;
-            tracked += redo.len();
+            let redo = track_all_until(&sys, &route, &again, &topts, par, intr, deadline)?;
             for (&i, r) in failed.iter().zip(redo) {
-                ends[i] = r;
-            }
-        }
-        let mut mrep = super::monodromy::MonodromyReport::default();
-        let mut kept: Vec<Found> = Vec::new();
-        let mut merged = 0usize;
-        let mut vertex_ends = 0usize;
-        for r in &ends {
-            if let Some(f) = accept(&sys, r, opts.monodromy.rank_tol, &mut mrep)? {
-                if kept.iter().any(|k| same_function(&k.phi, &f.phi, opts.monodromy.dedup_tol)) {
-                    merged += 1;
+                // A retry the deadline prevented leaves the first failure on record.
+                if r.status == PathStatus::TimeLimit {
+                    time_cut = true;
                 } else {
-                    kept.push(f);
+                    tracked += 1;
+                    ends[i] = r;
                 }
             }
         }
-        vertex_ends += drop_vertex(&mut kept);
-        mrep.rank_deficient += vertex_ends;
-        let complete = kept.len() == starts.len();
-        if best.as_ref().is_none_or(|b| kept.len() > b.0.len()) {
-            best = Some((kept, mrep, merged));
+        time_cut |= ends.iter().any(|r| r.status == PathStatus::TimeLimit);
+        // The ends of this route, counted afresh: the report describes the last route tracked.
+        mrep = super::monodromy::MonodromyReport::default();
+        merged = 0;
+        let mut fresh: Vec<Found> = Vec::new();
+        for r in &ends {
+            if let Some(f) = accept(&sys, r, opts.monodromy.rank_tol, &mut mrep)? {
+                if fresh.iter().any(|k| same_function(&k.phi, &f.phi, opts.monodromy.dedup_tol)) {
+                    merged += 1;
+                } else {
+                    fresh.push(f);
+                }
+            }
         }
-        if complete {
+        mrep.rank_deficient += drop_vertex(&mut fresh);
+        for f in fresh {
+            if !kept.iter().any(|k| same_function(&k.phi, &f.phi, opts.monodromy.dedup_tol)) {
+                kept.push(f);
+            }
+        }
+        if kept.len() >= starts.len() {
             break;
         }
     }
-    let (kept, mrep, merged) = best.ok_or_else(|| CoreError::internal("no route to the target"))?;
+    let complete_set = kept.len() >= starts.len();
     tick(opts.progress.as_deref());
     let mut points = Vec::with_capacity(kept.len());
     for f in kept {
@@ -772,6 +824,7 @@ fn track_to_target(
         merged,
         certified_distinct: certified_distinct_count,
         real_tol: opts.real_tol,
+        time_limited: time_cut && !complete_set,
     })
 }
 
@@ -862,5 +915,37 @@ mod tests {
         assert_eq!((r.ed_degree, r.certified_lower_bound, r.runs_agree), (7, 7, true), "{r:?}");
         let few = learning_degree(&cubic, &points[..6], 1, &EdOptions::default(), Par::Seq, &NoInterrupt);
         assert!(few.unwrap_err().to_string().contains("too few"));
+    }
+
+    /// The tracking's time accounting. The twisted cubic's 7 generic solutions (gold row
+    /// mlp-2-1-1-ed_degree-euclidean-17) listed ten times over give 70 starts. With a deadline
+    /// already passed, only the first chunk of 64 paths is tracked (it holds all 7 functions;
+    /// the other 57 ends merge), the last 6 paths are counted as `time_limit` failures, no
+    /// fresh route is tried, and since 7 functions for 70 starts is not a complete set the
+    /// report says `time_limited`. Without a deadline all three routes run (the set can never
+    /// be complete) and nothing is time-limited.
+    #[test]
+    fn tracking_under_a_passed_deadline_is_labelled() {
+        let net = mlp(&[2, 1, 1], 3);
+        let (metric, ambient) = weights_of(&net, &Metric::Euclidean).unwrap();
+        let opts = EdOptions { certify: false, ..EdOptions::default() };
+        let (mut gen, ed) = solve_generic(&net, &metric, ambient, 1, 1, &opts, Par::Seq, &NoInterrupt).unwrap();
+        assert_eq!(gen.sols.len(), 7);
+        gen.sols = (0..10).flat_map(|_| gen.sols.clone()).collect();
+        let u: Vec<C64> = [1.0, -2.0, 0.5, 3.0].iter().map(|&v| C64::real(v)).collect();
+        let past = Some(Instant::now() - Duration::from_millis(1));
+        let track = |deadline| {
+            track_to_target(&net, &metric, ambient, &gen, &ed, &u, 1, &opts, Par::Seq, &NoInterrupt, deadline).unwrap()
+        };
+        let cut = track(past);
+        assert_eq!((cut.points.len(), cut.paths, cut.merged), (7, 64, 57), "{cut:?}");
+        assert_eq!(cut.failures, vec![("time_limit", 6)]);
+        assert!(cut.time_limited);
+        let full = track(None);
+        assert_eq!((full.points.len(), full.paths), (7, 3 * 70), "{full:?}");
+        assert!(full.failures.is_empty() && !full.time_limited);
+        for (a, b) in cut.points.iter().zip(&full.points) {
+            assert!((a.sq_distance - b.sq_distance).norm_sqr().sqrt() < 1e-9 * (1.0 + b.sq_distance.norm_sqr().sqrt()));
+        }
     }
 }

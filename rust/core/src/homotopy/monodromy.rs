@@ -43,6 +43,11 @@ pub struct MonodromyOptions {
     /// Wall-clock budget of the loops, checked between loops (`None`: no limit). A run stopped
     /// by it has a count that is only a lower bound, and which count depends on the machine.
     pub time_limit: Option<Duration>,
+    /// Paths per kept solution that the caller tracks after the loops within the same
+    /// `time_limit` (0 for a bare ED degree; the number of targets for critical points). The
+    /// loops stop once the time spent plus that many paths per solution, at the loops' own
+    /// measured cost per path, would reach the limit, so the later tracking is not starved.
+    pub reserve_paths: f64,
     /// Where the loop count and the solution count are published after every loop (for
     /// progress bars); `None`: nobody watches. Never changes the result.
     pub progress: Option<Arc<Progress>>,
@@ -51,8 +56,9 @@ pub struct MonodromyOptions {
 impl PartialEq for MonodromyOptions {
     /// The settings that change the result (the progress sink does not).
     fn eq(&self, o: &Self) -> bool {
-        (self.stable_loops, self.max_loops, self.rank_tol, self.dedup_tol, self.max_solutions, self.time_limit)
-            == (o.stable_loops, o.max_loops, o.rank_tol, o.dedup_tol, o.max_solutions, o.time_limit)
+        (self.stable_loops, self.max_loops, self.rank_tol, self.dedup_tol, self.max_solutions)
+            == (o.stable_loops, o.max_loops, o.rank_tol, o.dedup_tol, o.max_solutions)
+            && (self.time_limit, self.reserve_paths) == (o.time_limit, o.reserve_paths)
     }
 }
 
@@ -65,6 +71,7 @@ impl Default for MonodromyOptions {
             dedup_tol: 1e-6,
             max_solutions: 100_000,
             time_limit: None,
+            reserve_paths: 0.0,
             progress: None,
         }
     }
@@ -220,6 +227,42 @@ pub fn track_all<H: ParameterHomotopy + ?Sized>(
     }
 }
 
+/// [`track_all`] under a deadline: the paths go in chunks with the clock read after each, and
+/// the paths not started by `deadline` end with [`PathStatus::TimeLimit`] at their start point.
+/// The first chunk is always tracked (so every call makes progress: callers check the clock
+/// before calling when they must not start at all), and a chunk already started runs to its
+/// end, so the overrun is at most one chunk. Without a deadline this is [`track_all`], in one
+/// piece.
+#[allow(clippy::too_many_arguments)]
+pub fn track_all_until<H: ParameterHomotopy + ?Sized>(
+    sys: &H,
+    points: &[&[C64]],
+    starts: &[Vec<C64>],
+    topts: &TrackerOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+    deadline: Option<Instant>,
+) -> Result<Vec<PathResult>> {
+    let Some(deadline) = deadline else { return track_all(sys, points, starts, topts, par, intr) };
+    let mut ends = Vec::with_capacity(starts.len());
+    for part in starts.chunks(TIMED_CHUNK) {
+        ends.extend(track_all(sys, points, part, topts, par, intr)?);
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    ends.extend(starts[ends.len()..].iter().map(|t| PathResult {
+        status: PathStatus::TimeLimit,
+        t: t.clone(),
+        s: 0.0,
+        steps: 0,
+        rejected: 0,
+        residual: f64::NAN,
+        cond: f64::NAN,
+    }));
+    Ok(ends)
+}
+
 /// Keeps `r` if it succeeded with a full-rank parametrization (the system's
 /// [`ParameterHomotopy::image`] rank measure at least `rank_tol`): `Some(Found)`, else records
 /// why not.
@@ -270,7 +313,14 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
             report.stop = MonodromyStop::MaxLoops;
             break;
         }
-        if opts.time_limit.is_some_and(|limit| began.elapsed() >= limit) {
+        // The loops' deadline: the limit less the time reserved for the caller's later paths,
+        // priced at this run's own cost per path so far.
+        let deadline = opts.time_limit.map(|limit| {
+            let per_path = if report.paths == 0 { 0.0 } else { began.elapsed().as_secs_f64() / report.paths as f64 };
+            let reserve = Duration::from_secs_f64((per_path * opts.reserve_paths * sols.len() as f64).min(1e9));
+            began + limit.saturating_sub(reserve)
+        });
+        if deadline.is_some_and(|d| Instant::now() >= d) {
             report.stop = MonodromyStop::TimeLimit;
             break;
         }
@@ -279,19 +329,12 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
         let u1: Vec<C64> = (0..u0.len()).map(|_| cnormal(&mut g).scale(scale)).collect();
         let u2: Vec<C64> = (0..u0.len()).map(|_| cnormal(&mut g).scale(scale)).collect();
         let starts: Vec<Vec<C64>> = sols.iter().map(|s| s.t.clone()).collect();
-        // Under a time limit the loop's paths go in chunks with the clock read between them, so
-        // a loop over many solutions cannot overrun the limit by a whole loop; the ends of the
-        // finished chunks are kept (each is a genuine solution). Without a limit: one chunk.
-        let chunk = if opts.time_limit.is_some() { TIMED_CHUNK } else { starts.len().max(1) };
-        let mut ends = Vec::with_capacity(starts.len());
-        let mut cut = false;
-        for part in starts.chunks(chunk) {
-            ends.extend(track_all(sys, &[u0, &u1, &u2, u0], part, topts, par, intr)?);
-            if ends.len() < starts.len() && opts.time_limit.is_some_and(|limit| began.elapsed() >= limit) {
-                cut = true;
-                break;
-            }
-        }
+        // Under a time limit a loop over many solutions cannot overrun it by a whole loop: the
+        // paths not started by the deadline are dropped, and the finished ones kept (each end
+        // is a genuine solution).
+        let mut ends = track_all_until(sys, &[u0, &u1, &u2, u0], &starts, topts, par, intr, deadline)?;
+        let cut = ends.iter().any(|r| r.status == PathStatus::TimeLimit);
+        ends.retain(|r| r.status != PathStatus::TimeLimit);
         report.paths += ends.len();
         let before = sols.len();
         for r in &ends {
@@ -374,5 +417,66 @@ mod tests {
                 assert!(cert.certify(&moved, &u0, &p.jb, &gt).unwrap().is_none());
             }
         }
+    }
+
+    fn cubic_system() -> (Network, Slice, SystemMetric) {
+        let net = Network::new(vec![
+            Layer::Dense(Dense { input_dim: 2, output_dim: 1, bias: false }),
+            Layer::Activation(Activation::monomial(1, 3).unwrap()),
+            Layer::Dense(Dense { input_dim: 1, output_dim: 1, bias: false }),
+        ])
+        .unwrap();
+        let mut g = SplitMix64::new(11);
+        let slice =
+            Slice { theta0: (0..3).map(|_| cnormal(&mut g)).collect(), b: (0..6).map(|_| cnormal(&mut g)).collect() };
+        (net, slice, SystemMetric::Diagonal(vec![1.0; 4]))
+    }
+
+    /// A deadline already passed: the first chunk of paths is still tracked (every call makes
+    /// progress), the rest come back untracked at their start points with status `TimeLimit`;
+    /// without a deadline every path is tracked, and the tracked ends agree with it.
+    #[test]
+    fn past_deadline_tracks_one_chunk_and_marks_the_rest() {
+        let (net, slice, metric) = cubic_system();
+        let sys = CriticalSystem::new(&net, ComplexRing, &slice, &metric).unwrap();
+        let mut g = SplitMix64::new(3);
+        let (start, u0) = start_pair(&sys, &mut g, 1e-9).unwrap();
+        let u1: Vec<C64> = (0..u0.len()).map(|_| cnormal(&mut g)).collect();
+        let starts = vec![start.t.clone(); TIMED_CHUNK + 5];
+        let topts = TrackerOptions::default();
+        let route: [&[C64]; 2] = [&u0, &u1];
+        let past = Instant::now() - Duration::from_millis(1);
+        let cut = track_all_until(&sys, &route, &starts, &topts, Par::Seq, &NoInterrupt, Some(past)).unwrap();
+        let full = track_all_until(&sys, &route, &starts, &topts, Par::Seq, &NoInterrupt, None).unwrap();
+        assert_eq!((cut.len(), full.len()), (starts.len(), starts.len()));
+        assert!(cut[..TIMED_CHUNK].iter().all(|r| r.status != PathStatus::TimeLimit));
+        assert!(cut[..TIMED_CHUNK].iter().zip(&full).all(|(a, b)| a == b));
+        for r in &cut[TIMED_CHUNK..] {
+            assert_eq!((r.status, r.steps, &r.t), (PathStatus::TimeLimit, 0, &start.t));
+        }
+        assert!(full.iter().all(|r| r.status != PathStatus::TimeLimit));
+    }
+
+    /// The loops leave the reserved time: with a reserve of a billion paths per solution (more
+    /// than a 30 s limit can pay for at any cost per path above 30 nanoseconds, and one
+    /// twisted-cubic path costs far more), the loops stop after the first, labelled `TimeLimit`;
+    /// with no reserve the same limit lets them reach the stable count 7 (gold row
+    /// mlp-2-1-1-ed_degree-euclidean-17).
+    #[test]
+    fn loops_leave_the_reserved_time() {
+        let (net, slice, metric) = cubic_system();
+        let sys = CriticalSystem::new(&net, ComplexRing, &slice, &metric).unwrap();
+        let mut g = SplitMix64::new(11);
+        let (start, u0) = start_pair(&sys, &mut g, 1e-9).unwrap();
+        let topts = TrackerOptions::default();
+        let limited = |reserve_paths: f64| MonodromyOptions {
+            time_limit: Some(Duration::from_secs(30)),
+            reserve_paths,
+            ..MonodromyOptions::default()
+        };
+        let (_, rep) = monodromy(&sys, &u0, start.clone(), &limited(1e9), &topts, 5, Par::Seq, &NoInterrupt).unwrap();
+        assert_eq!((rep.loops, rep.stop), (1, MonodromyStop::TimeLimit), "{rep:?}");
+        let (sols, rep) = monodromy(&sys, &u0, start, &limited(0.0), &topts, 5, Par::Seq, &NoInterrupt).unwrap();
+        assert_eq!((sols.len(), rep.stop), (7, MonodromyStop::Stable), "{rep:?}");
     }
 }

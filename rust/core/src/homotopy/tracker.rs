@@ -33,6 +33,9 @@ pub enum PathStatus {
     MaxSteps,
     /// A value became NaN or infinite.
     NonFinite,
+    /// Never tracked: the caller's time limit was reached before the path was started (its
+    /// point is the start point). Set by the path-set runners, never by [`track`] itself.
+    TimeLimit,
 }
 
 impl PathStatus {
@@ -45,6 +48,7 @@ impl PathStatus {
             PathStatus::StepTooSmall => "step_too_small",
             PathStatus::MaxSteps => "max_steps",
             PathStatus::NonFinite => "non_finite",
+            PathStatus::TimeLimit => "time_limit",
         }
     }
 }
