@@ -384,8 +384,9 @@ class CompareReport:
             lines.append(
                 "landscape: critical points of the euclidean distance by homotopy continuation (nc.critical_points) "
                 "on the same targets, one count per target; 'found global' compares the multi-start best with the "
-                "smallest real critical value (rel. tol 1e-6); '>=' marks a network whose monodromy reached the time "
-                "limit: its counts are lower bounds and its 'global' value the best among the points found."
+                "smallest real critical value (rel. tol 1e-6); '>=' marks a network whose monodromy or tracking to "
+                "the targets reached the time limit: its counts are lower bounds and its 'global' value the best "
+                "among the points found."
             )
         if self.training:
             lines.append(

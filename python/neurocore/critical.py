@@ -384,7 +384,7 @@ def ed_degree(
         Run Krawczyk's test on every solution.
     time_limit : float, optional
         Seconds for the monodromy loops of all runs together (shared equally, the clock read
-        between batches of 64 paths; certification comes on top). A run that reaches it while still finding new
+        between batches of 32 paths; certification comes on top). A run that reaches it while still finding new
         solutions stops with ``stop="time_limit"``, and the result's ``stopped_early`` says that
         ``ed_degree`` is then only a lower bound. Which count is reached depends on the
         machine's speed and load (and on ``threads``); without a limit it does not.
@@ -714,7 +714,7 @@ def critical_points(
         critical point, but some may be missing (also the global minimum).
     time_limit : float, optional
         Seconds for the whole search: the monodromy loops *and* the tracking to the target.
-        The loops stop early enough to leave, at their own measured cost per path, one path
+        The loops stop early enough to leave, at their own measured cost per path, two paths
         per solution for the tracking; refinement, certification and ``real_preimages`` come on
         top. When the limit cuts the tracking, ``time_limited`` (and ``stopped_early``) say so
         and the paths never tracked are counted in ``failures`` as ``"time_limit"``.
@@ -836,7 +836,7 @@ def critical_points_many(
     The monodromy at generic data (the expensive part) runs once; its solutions are tracked to
     every target in turn, so all results share one ``ed``. Arguments as in
     :func:`critical_points`; ``targets`` is ``(n_targets, net.ambient_dim)``. A ``time_limit``
-    covers the whole call: the loops leave one path per solution and target, and each target
+    covers the whole call: the loops leave two paths per solution and target, and each target
     gets an equal share of the time left when its turn comes.
 
     Examples

@@ -60,7 +60,7 @@ pub struct EdOptions {
     /// Wall-clock budget (`None`: no limit). For [`ed_degree`]: the monodromy loops of all
     /// runs together, shared equally among the runs. For [`critical_points`]: the loops *and*
     /// the tracking to the data; the loops stop early enough to leave, at their own cost per
-    /// path, one path per solution and target, and each target gets an equal share of what is
+    /// path, two paths per solution and target, and each target gets an equal share of what is
     /// left. Refinement and certification come on top (milliseconds per solution). A run stopped
     /// by it reports `stop = "time_limit"` (its count is only a lower bound); a target whose
     /// tracking it cut reports `time_limited` and counts the paths never tracked as failures
@@ -281,9 +281,11 @@ fn run_once(
     let mopts = MonodromyOptions {
         time_limit: opts.time_limit.map(|t| t / opts.runs.max(1) as u32),
         // Each run keeps its share of the time for tracking the kept solutions to the
-        // targets: with r runs reserving targets / r paths per solution each, the loops
-        // together leave about one path per solution and target.
-        reserve_paths: targets as f64 / opts.runs.max(1) as f64,
+        // targets: with r runs reserving 2 targets / r paths per solution each, the loops
+        // together leave two of their paths per solution and target (measured on attention
+        // (3,2) key 2: a path to real data costs about 1.5 loop paths, and failed ones are
+        // retried).
+        reserve_paths: (2 * targets) as f64 / opts.runs.max(1) as f64,
         progress: opts.progress.clone(),
         ..opts.monodromy.clone()
     };
@@ -919,8 +921,8 @@ mod tests {
 
     /// The tracking's time accounting. The twisted cubic's 7 generic solutions (gold row
     /// mlp-2-1-1-ed_degree-euclidean-17) listed ten times over give 70 starts. With a deadline
-    /// already passed, only the first chunk of 64 paths is tracked (it holds all 7 functions;
-    /// the other 57 ends merge), the last 6 paths are counted as `time_limit` failures, no
+    /// already passed, only the first chunk of 32 paths is tracked (it holds all 7 functions;
+    /// the other 25 ends merge), the last 38 paths are counted as `time_limit` failures, no
     /// fresh route is tried, and since 7 functions for 70 starts is not a complete set the
     /// report says `time_limited`. Without a deadline all three routes run (the set can never
     /// be complete) and nothing is time-limited.
@@ -938,8 +940,9 @@ mod tests {
             track_to_target(&net, &metric, ambient, &gen, &ed, &u, 1, &opts, Par::Seq, &NoInterrupt, deadline).unwrap()
         };
         let cut = track(past);
-        assert_eq!((cut.points.len(), cut.paths, cut.merged), (7, 64, 57), "{cut:?}");
-        assert_eq!(cut.failures, vec![("time_limit", 6)]);
+        assert_eq!(super::super::monodromy::TIMED_CHUNK, 32);
+        assert_eq!((cut.points.len(), cut.paths, cut.merged), (7, 32, 25), "{cut:?}");
+        assert_eq!(cut.failures, vec![("time_limit", 38)]);
         assert!(cut.time_limited);
         let full = track(None);
         assert_eq!((full.points.len(), full.paths), (7, 3 * 70), "{full:?}");

@@ -24,8 +24,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const STREAM_LOOP: u64 = 0x4d6f_6e6f_6472_6f01;
-/// Paths per clock reading of a loop under a time limit.
-const TIMED_CHUNK: usize = 64;
+/// Paths per clock reading under a time limit: a chunk already started runs to its end, and a
+/// chunk of 32 attention paths takes a few seconds on one core.
+pub const TIMED_CHUNK: usize = 32;
 
 /// Monodromy settings.
 #[derive(Debug, Clone)]
@@ -227,27 +228,30 @@ pub fn track_all<H: ParameterHomotopy + ?Sized>(
     }
 }
 
-/// [`track_all`] under a deadline: the paths go in chunks with the clock read after each, and
-/// the paths not started by `deadline` end with [`PathStatus::TimeLimit`] at their start point.
-/// The first chunk is always tracked (so every call makes progress: callers check the clock
-/// before calling when they must not start at all), and a chunk already started runs to its
-/// end, so the overrun is at most one chunk. Without a deadline this is [`track_all`], in one
-/// piece.
+/// [`track_all`] in chunks with a say after each: `go_on(ends)` gets the ends of every chunk
+/// as it finishes (to take in its solutions, read the clock) and answers whether to start the
+/// next; the paths never started end with [`PathStatus::TimeLimit`] at their start point. The
+/// first chunk is always tracked (so every call makes progress: callers check the clock before
+/// calling when they must not start at all), and a chunk already started runs to its end, so a
+/// deadline is overrun by at most one chunk. Untimed (`timed = false`): one chunk, every path.
 #[allow(clippy::too_many_arguments)]
-pub fn track_all_until<H: ParameterHomotopy + ?Sized>(
+pub fn track_all_while<H: ParameterHomotopy + ?Sized>(
     sys: &H,
     points: &[&[C64]],
     starts: &[Vec<C64>],
     topts: &TrackerOptions,
     par: Par,
     intr: &dyn Interrupt,
-    deadline: Option<Instant>,
+    timed: bool,
+    mut go_on: impl FnMut(&[PathResult]) -> Result<bool>,
 ) -> Result<Vec<PathResult>> {
-    let Some(deadline) = deadline else { return track_all(sys, points, starts, topts, par, intr) };
+    let chunk = if timed { TIMED_CHUNK } else { starts.len().max(1) };
     let mut ends = Vec::with_capacity(starts.len());
-    for part in starts.chunks(TIMED_CHUNK) {
-        ends.extend(track_all(sys, points, part, topts, par, intr)?);
-        if Instant::now() >= deadline {
+    for part in starts.chunks(chunk) {
+        let done = track_all(sys, points, part, topts, par, intr)?;
+        let more = go_on(&done)?;
+        ends.extend(done);
+        if !more {
             break;
         }
     }
@@ -261,6 +265,22 @@ pub fn track_all_until<H: ParameterHomotopy + ?Sized>(
         cond: f64::NAN,
     }));
     Ok(ends)
+}
+
+/// [`track_all_while`] until a fixed `deadline` (`None`: [`track_all`], in one piece).
+#[allow(clippy::too_many_arguments)]
+pub fn track_all_until<H: ParameterHomotopy + ?Sized>(
+    sys: &H,
+    points: &[&[C64]],
+    starts: &[Vec<C64>],
+    topts: &TrackerOptions,
+    par: Par,
+    intr: &dyn Interrupt,
+    deadline: Option<Instant>,
+) -> Result<Vec<PathResult>> {
+    track_all_while(sys, points, starts, topts, par, intr, deadline.is_some(), |_| {
+        Ok(deadline.is_none_or(|d| Instant::now() < d))
+    })
 }
 
 /// Keeps `r` if it succeeded with a full-rank parametrization (the system's
@@ -308,19 +328,21 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
     let mut sols = vec![start];
     let mut report = MonodromyReport::default();
     let began = Instant::now();
+    // The loops' deadline: the limit less the time reserved for the caller's later paths (for
+    // the solutions held now), priced at this run's own cost per path so far.
+    let deadline = |paths: usize, held: usize| -> Option<Instant> {
+        opts.time_limit.map(|limit| {
+            let per_path = if paths == 0 { 0.0 } else { began.elapsed().as_secs_f64() / paths as f64 };
+            let reserve = Duration::from_secs_f64((per_path * opts.reserve_paths * held as f64).min(1e9));
+            began + limit.saturating_sub(reserve)
+        })
+    };
     while report.loops_without_new < opts.stable_loops {
         if report.loops >= opts.max_loops {
             report.stop = MonodromyStop::MaxLoops;
             break;
         }
-        // The loops' deadline: the limit less the time reserved for the caller's later paths,
-        // priced at this run's own cost per path so far.
-        let deadline = opts.time_limit.map(|limit| {
-            let per_path = if report.paths == 0 { 0.0 } else { began.elapsed().as_secs_f64() / report.paths as f64 };
-            let reserve = Duration::from_secs_f64((per_path * opts.reserve_paths * sols.len() as f64).min(1e9));
-            began + limit.saturating_sub(reserve)
-        });
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        if deadline(report.paths, sols.len()).is_some_and(|d| Instant::now() >= d) {
             report.stop = MonodromyStop::TimeLimit;
             break;
         }
@@ -329,28 +351,31 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
         let u1: Vec<C64> = (0..u0.len()).map(|_| cnormal(&mut g).scale(scale)).collect();
         let u2: Vec<C64> = (0..u0.len()).map(|_| cnormal(&mut g).scale(scale)).collect();
         let starts: Vec<Vec<C64>> = sols.iter().map(|s| s.t.clone()).collect();
-        // Under a time limit a loop over many solutions cannot overrun it by a whole loop: the
-        // paths not started by the deadline are dropped, and the finished ones kept (each end
-        // is a genuine solution).
-        let mut ends = track_all_until(sys, &[u0, &u1, &u2, u0], &starts, topts, par, intr, deadline)?;
-        let cut = ends.iter().any(|r| r.status == PathStatus::TimeLimit);
-        ends.retain(|r| r.status != PathStatus::TimeLimit);
-        report.paths += ends.len();
         let before = sols.len();
-        for r in &ends {
-            if let Some(f) = accept(sys, r, opts.rank_tol, &mut report)? {
-                if !sols.iter().any(|s| same_function(&s.phi, &f.phi, opts.dedup_tol)) {
-                    if sols.len() >= opts.max_solutions {
-                        return Err(CoreError::TooLarge {
-                            what: "the monodromy solution set".into(),
-                            requested_bytes: (sols.len() as u128 + 1) * per_solution * 16,
-                            limit_bytes: opts.max_solutions as u128 * per_solution * 16,
-                        });
+        // The ends are taken in chunk by chunk (in path order, as in one piece), so under a
+        // time limit the deadline follows the growing solution set, a loop over many
+        // solutions cannot overrun it by a whole loop, and the ends of the finished chunks
+        // are kept (each is a genuine solution).
+        let ends =
+            track_all_while(sys, &[u0, &u1, &u2, u0], &starts, topts, par, intr, opts.time_limit.is_some(), |done| {
+                report.paths += done.len();
+                for r in done {
+                    if let Some(f) = accept(sys, r, opts.rank_tol, &mut report)? {
+                        if !sols.iter().any(|s| same_function(&s.phi, &f.phi, opts.dedup_tol)) {
+                            if sols.len() >= opts.max_solutions {
+                                return Err(CoreError::TooLarge {
+                                    what: "the monodromy solution set".into(),
+                                    requested_bytes: (sols.len() as u128 + 1) * per_solution * 16,
+                                    limit_bytes: opts.max_solutions as u128 * per_solution * 16,
+                                });
+                            }
+                            sols.push(f);
+                        }
                     }
-                    sols.push(f);
                 }
-            }
-        }
+                Ok(deadline(report.paths, sols.len()).is_none_or(|d| Instant::now() < d))
+            })?;
+        let cut = ends.iter().any(|r| r.status == PathStatus::TimeLimit);
         report.loops += 1;
         report.loops_without_new = if sols.len() > before { 0 } else { report.loops_without_new + 1 };
         report.history.push(sols.len());
