@@ -17,6 +17,7 @@
 // `!(x > y)` is deliberate in the numerical tests: it is also true for NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+use super::balance::balanced_chart;
 use super::certify::{certified_distinct, Certificate, Certifier};
 use super::data_metric::{SampleMetric, SystemMetric};
 use super::linalg::{min_normalized_pivot, norm_inf, solve};
@@ -309,9 +310,9 @@ fn run_once(
 ///
 /// A solution far out in the slice chart (large `t`, a nearly dependent `J B`) can be too
 /// ill-conditioned for the test in double precision. Then the function is certified in a fresh
-/// chart: the slice re-centred at its parameter point `theta(t)` with new random directions
-/// `B'`, where it is the solution `t' = 0` (the critical condition depends on the function and
-/// its tangent space only). A certificate in any chart proves a regular critical point of the
+/// chart where it is the solution near `t' = 0` (the critical condition depends on the function
+/// and its tangent space only): first centred at a preimage of least norm on its fiber with
+/// directions across the fiber ([`balanced_chart`]), then there with random directions `B'`. A certificate in any chart proves a regular critical point of the
 /// distance with its function in the enclosure, so disjoint enclosures stay distinct points.
 fn certificates(
     net: &Network,
@@ -320,28 +321,43 @@ fn certificates(
     ts: &[&[C64]],
     u: &[C64],
     seed: u64,
+    intr: &dyn Interrupt,
 ) -> Result<Vec<Option<Certificate>>> {
     const RECHARTS: u64 = 3;
     let sys = CriticalSystem::new(net, ComplexRing, slice, metric)?;
     let cert = Certifier::new(net, slice, metric)?;
     let (n, m) = (sys.n, sys.m);
+    // The function as the solution near `t = 0` of the chart's critical system, certified there.
+    let certify_in = |chart: &Slice| -> Result<Option<Certificate>> {
+        let csys = CriticalSystem::new(net, ComplexRing, chart, metric)?;
+        let t0 = refine(&csys, &vec![C64::ZERO; m], u)?;
+        let (_, cgt, cp) = csys.residual_jacobian(&t0, u)?;
+        if min_normalized_pivot(&cp.jb, csys.big_n, m) < 1e-9 {
+            return Ok(None);
+        }
+        Certifier::new(net, chart, metric)?.certify(&t0, u, &cp.jb, &cgt)
+    };
     let mut out = Vec::with_capacity(ts.len());
     for (i, t) in ts.iter().enumerate() {
+        intr.check()?;
         let (_, gt, p) = sys.residual_jacobian(t, u)?;
         let mut c = cert.certify(t, u, &p.jb, &gt)?;
+        // The run's chart can meet the fiber at a needlessly large parameter point, where the
+        // enclosures are too wide: a small preimage with directions across the fiber first,
+        // then random directions there.
+        let mut centre = p.theta.clone();
+        if c.is_none() {
+            if let Some(chart) = balanced_chart(net, &p.theta, m, intr)? {
+                c = certify_in(&chart)?;
+                centre = chart.theta0;
+            }
+        }
         for k in 0..RECHARTS {
             if c.is_some() {
                 break;
             }
             let mut g = SplitMix64::derived(seed ^ STREAM_RECHART, i as u64, k);
-            let chart = Slice { theta0: p.theta.clone(), b: (0..n * m).map(|_| cnormal(&mut g)).collect() };
-            let csys = CriticalSystem::new(net, ComplexRing, &chart, metric)?;
-            let t0 = refine(&csys, &vec![C64::ZERO; m], u)?;
-            let (_, cgt, cp) = csys.residual_jacobian(&t0, u)?;
-            if min_normalized_pivot(&cp.jb, csys.big_n, m) < 1e-9 {
-                continue;
-            }
-            c = Certifier::new(net, &chart, metric)?.certify(&t0, u, &cp.jb, &cgt)?;
+            c = certify_in(&Slice { theta0: centre.clone(), b: (0..n * m).map(|_| cnormal(&mut g)).collect() })?;
         }
         out.push(c);
     }
@@ -389,7 +405,7 @@ fn solve_generic(
     }
     let (certified, lower) = if opts.certify {
         let ts: Vec<&[C64]> = first.sols.iter().map(|s| s.t.as_slice()).collect();
-        let certs = certificates(net, &first.slice, metric, &ts, &first.u0, seed)?;
+        let certs = certificates(net, &first.slice, metric, &ts, &first.u0, seed, intr)?;
         let refs: Vec<Option<&Certificate>> = certs.iter().map(|c| c.as_ref()).collect();
         (refs.iter().filter(|c| c.is_some()).count(), certified_distinct(&refs).len())
     } else {
@@ -807,7 +823,7 @@ fn track_to_target(
     });
     let certified_distinct_count = if opts.certify {
         let ts: Vec<&[C64]> = points.iter().map(|p| p.t.as_slice()).collect();
-        let certs = certificates(net, &gen.slice, metric, &ts, &ustar, seed)?;
+        let certs = certificates(net, &gen.slice, metric, &ts, &ustar, seed, intr)?;
         for (p, c) in points.iter_mut().zip(&certs) {
             p.certified = c.is_some();
         }
@@ -950,5 +966,45 @@ mod tests {
         for (a, b) in cut.points.iter().zip(&full.points) {
             assert!((a.sq_distance - b.sq_distance).norm_sqr().sqrt() < 1e-9 * (1.0 + b.sq_distance.norm_sqr().sqrt()));
         }
+    }
+
+    /// A chart through a needlessly large preimage. The twisted cubic's critical functions
+    /// (gold row mlp-2-1-1-ed_degree-euclidean-17, fiber `(l a, b / l^3)`) are re-centred at
+    /// `l = 30` (input weights 30 times larger, the output weight 27,000 times smaller); there
+    /// the terms of the critical system, products of cubes of the large weights with the small
+    /// one, cancel to many digits and Krawczyk's test fails in that chart (measured: for all 7;
+    /// at `l = 1/30` it still passes), while [`certificates`] certifies every one (through
+    /// [`balanced_chart`]) with enclosures that hold the function and are pairwise disjoint.
+    #[test]
+    fn large_preimages_are_certified_in_a_balanced_chart() {
+        let net = mlp(&[2, 1, 1], 3);
+        let (metric, ambient) = weights_of(&net, &Metric::Euclidean).unwrap();
+        let opts = EdOptions { certify: false, ..EdOptions::default() };
+        let (gen, _) = solve_generic(&net, &metric, ambient, 0, 1, &opts, Par::Seq, &NoInterrupt).unwrap();
+        let sys = CriticalSystem::new(&net, ComplexRing, &gen.slice, &metric).unwrap();
+        let l = 30.0;
+        let mut g = SplitMix64::new(5);
+        let mut direct = 0;
+        let mut certs = Vec::new();
+        for s in &gen.sols {
+            let th = sys.theta(&s.t);
+            let big = vec![th[0].scale(l), th[1].scale(l), th[2].scale(1.0 / (l * l * l))];
+            let chart = Slice { theta0: big, b: (0..3 * 2).map(|_| cnormal(&mut g)).collect() };
+            let csys = CriticalSystem::new(&net, ComplexRing, &chart, &metric).unwrap();
+            let t0 = refine(&csys, &[C64::ZERO; 2], &gen.u0).unwrap();
+            let (_, gt, p) = csys.residual_jacobian(&t0, &gen.u0).unwrap();
+            let cert = Certifier::new(&net, &chart, &metric).unwrap();
+            direct += usize::from(cert.certify(&t0, &gen.u0, &p.jb, &gt).unwrap().is_some());
+            let c = certificates(&net, &chart, &metric, &[&t0], &gen.u0, 1, &NoInterrupt).unwrap().remove(0);
+            let c = c.expect("certified in some chart");
+            // The enclosure holds the exact function; the run's numerical one lies within rounding.
+            let near = |e: super::super::interval::Iv, v: f64| e.lo - 1e-9 <= v && v <= e.hi + 1e-9;
+            assert!(c.function.iter().zip(&s.phi).all(|(e, z)| near(e.re, z.re) && near(e.im, z.im)));
+            certs.push(c);
+        }
+        assert_eq!(gen.sols.len(), 7);
+        assert_eq!(direct, 0, "the large chart should defeat the direct test");
+        let refs: Vec<Option<&Certificate>> = certs.iter().map(Some).collect();
+        assert_eq!(certified_distinct(&refs).len(), 7);
     }
 }

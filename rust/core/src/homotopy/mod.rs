@@ -14,12 +14,13 @@
 //!   Newton corrector, adaptive step) for the parameter homotopy `u(s) = (1 - s) u_0 + s u_1`;
 //! * [`monodromy`]: a start pair and loops through random complex data;
 //! * [`interval`], [`certify`]: Krawczyk's test in outward-rounded complex interval arithmetic,
-//!   through the same generic layers;
+//!   through the same generic layers; [`balance`]: a well-conditioned chart to certify in;
 //! * [`progress`]: a stage counter that a front end polls for progress bars;
 //! * [`total_degree`]: every isolated critical point in a gauge of parameter space (spurious ones
 //!   included) by a total-degree homotopy;
 //! * [`driver`]: the ED degree with its evidence, and every critical point of a target.
 
+pub mod balance;
 pub mod certify;
 pub mod data_metric;
 pub mod driver;
