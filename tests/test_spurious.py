@@ -188,6 +188,8 @@ def test_hidden_symmetry_is_flagged():
     # the gauge-fixed fiber is 1-dimensional (the hidden O(2)), 4 - 3 = 1.
     r = nc.param_critical_functions(nc.mlp([2, 2, 1], degree=2), target=[3, 1, -2], threads=1)
     assert r.hidden_fiber_dim == 1
+    # Positive-dimensional families of critical points: the isolated ones are not all of them.
+    assert not r.complete
 
 
 def test_spurious_points_certified_isolated_where_the_hessian_is_regular():
@@ -209,6 +211,9 @@ def test_spurious_points_certified_isolated_where_the_hessian_is_regular():
     r = nc.param_critical_functions(NET, target=list(u), threads=1)
     assert r.certified_isolated == 5 and r.certified == 1
     assert all(p.isolated_certified for p in r.points)
+    # Every path ended at one of the 5 or at infinity, so the set is shown complete, as the
+    # sympy count above confirms; a lost path would make it not shown complete.
+    assert set(r.failures) == {"at_infinity"} and r.complete and r.to_dict()["complete"] is True
     assert all("certified regular and isolated" in p.note for p in r.points if p.spurious)
 
 

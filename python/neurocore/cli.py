@@ -431,6 +431,11 @@ def _spurious_text(r: Any) -> str:
         )
     if r.failures:
         lines.append("paths not ending at a solution: " + ", ".join(f"{k}: {v}" for k, v in r.failures.items()))
+    lines.append(
+        "complete: every path ended at a solution or at infinity"
+        if r.complete
+        else "not shown complete: some paths were lost for numerical reasons (points may be missing)"
+    )
     return "\n".join(lines)
 
 

@@ -1063,6 +1063,19 @@ class ParamCriticalFunctions:
     hidden_fiber_dim: int | None = None
 
     @property
+    def complete(self) -> bool:
+        """Every path is accounted for: each ended at an accepted finite solution or at infinity.
+
+        A total-degree homotopy with the gamma trick reaches every isolated solution with
+        probability one, so when no path was lost for a numerical reason (no
+        ``"endgame_not_converged"``, ``"endpoint_not_solution"`` or tracker failure) and the
+        gauge-fixed fibers are finite (``hidden_fiber_dim`` not positive), ``points`` holds
+        every isolated critical point: numerical evidence (path jumping aside), not a proof.
+        ``False`` says points may be missing, not that they are.
+        """
+        return set(self.failures) <= {"at_infinity"} and not (self.hidden_fiber_dim or 0) > 0
+
+    @property
     def real_points(self) -> tuple[ParamCriticalPoint, ...]:
         """Points with real parameters (reachable by real training), by increasing distance."""
         real = [p for p in self.points if p.real_theta and p.is_real]
@@ -1090,6 +1103,7 @@ class ParamCriticalFunctions:
             "unknowns": self.unknowns,
             "degree_bound": self.degree_bound,
             "failures": dict(self.failures),
+            "complete": self.complete,
             "target": None if self.target is None else self.target.tolist(),
             "hidden_fiber_dim": self.hidden_fiber_dim,
             "points": [p.to_dict() for p in self.points],
