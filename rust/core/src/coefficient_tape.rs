@@ -402,6 +402,67 @@ impl CoefficientTape {
         Ok(())
     }
 
+    /// [`Self::forward`] without tangents: writes `phi` alone and keeps the node values in
+    /// `work` for [`Self::reverse_values`] (one operation a node instead of `1 + 2 m`).
+    pub fn forward_values<S: TapeScalar>(&self, theta: &[S], work: &mut TapeWork<S>, phi: &mut [S]) -> Result<()> {
+        if theta.len() != self.n_params || phi.len() != self.outputs.len() || work.val.len() != self.ops.len() {
+            return Err(CoreError::internal("coefficient tape: wrong sizes"));
+        }
+        let val = &mut work.val;
+        for (k, op) in self.ops.iter().enumerate() {
+            val[k] = match *op {
+                Op::Zero => S::ZERO,
+                Op::Const(c, exact) => S::constant(c, exact),
+                Op::Input(i) => theta[i as usize],
+                Op::Add(a, b) => val[a as usize].plus(val[b as usize]),
+                Op::Sub(a, b) => val[a as usize].minus(val[b as usize]),
+                Op::Mul(a, b) => val[a as usize].times(val[b as usize]),
+                Op::Neg(a) => val[a as usize].negated(),
+            };
+        }
+        for (p, &o) in phi.iter_mut().zip(&self.outputs) {
+            *p = val[o as usize];
+        }
+        Ok(())
+    }
+
+    /// [`Self::reverse`] without tangents, after [`Self::forward_values`] (or
+    /// [`Self::forward`]) at the same `theta`: writes `J^T s` for the seed `s` (length `N`).
+    pub fn reverse_values<S: TapeScalar>(&self, seed: &[S], work: &mut TapeWork<S>, grad: &mut [S]) -> Result<()> {
+        if seed.len() != self.outputs.len() || grad.len() != self.n_params || work.bar.len() != self.ops.len() {
+            return Err(CoreError::internal("coefficient tape: wrong sizes"));
+        }
+        let TapeWork { val, bar, .. } = work;
+        bar.fill(S::ZERO);
+        grad.fill(S::ZERO);
+        for (k, &o) in self.outputs.iter().enumerate() {
+            bar[o as usize] = bar[o as usize].plus(seed[k]);
+        }
+        for k in (1..self.ops.len()).rev() {
+            let cb = bar[k];
+            match self.ops[k] {
+                Op::Zero | Op::Const(..) => {}
+                Op::Input(i) => grad[i as usize] = grad[i as usize].plus(cb),
+                Op::Add(a, b) => {
+                    bar[a as usize] = bar[a as usize].plus(cb);
+                    bar[b as usize] = bar[b as usize].plus(cb);
+                }
+                Op::Sub(a, b) => {
+                    bar[a as usize] = bar[a as usize].plus(cb);
+                    bar[b as usize] = bar[b as usize].minus(cb);
+                }
+                Op::Neg(a) => bar[a as usize] = bar[a as usize].minus(cb),
+                Op::Mul(a, b) => {
+                    let (a, b) = (a as usize, b as usize);
+                    let (va, vb) = (val[a], val[b]);
+                    bar[a] = bar[a].plus(cb.times(vb));
+                    bar[b] = bar[b].plus(cb.times(va));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reverse sweep after [`Self::forward`] (same `theta`, tangents and `m`): with the seed `s`
     /// (length `N`) and its tangents `s_dot` (`N x m`), writes `J^T s` (length `n`) and the
     /// derivative of `theta -> J(theta)^T s(theta)` along each tangent (`n x m`): column `j`

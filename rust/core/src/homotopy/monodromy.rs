@@ -108,6 +108,9 @@ pub struct MonodromyReport {
     /// Consecutive loops at the end without a new solution.
     pub loops_without_new: usize,
     pub paths: usize,
+    /// Accepted and rejected tracker steps over all paths (the cost of the loops, for profiling).
+    pub steps: usize,
+    pub rejected: usize,
     /// Path ends by status other than success (status name, count).
     pub failures: Vec<(&'static str, usize)>,
     /// Successful ends where `J B` dropped rank (discarded: they lie over no smooth critical point).
@@ -293,6 +296,8 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
             }
         }
         report.paths += ends.len();
+        report.steps += ends.iter().map(|r| r.steps).sum::<usize>();
+        report.rejected += ends.iter().map(|r| r.rejected).sum::<usize>();
         let before = sols.len();
         for r in &ends {
             if let Some(f) = accept(sys, r, opts.rank_tol, &mut report)? {
