@@ -363,32 +363,37 @@ impl CoefficientTape {
                     d.copy_from_slice(&tangents[i * m..(i + 1) * m]);
                     theta[i]
                 }
+                // The operands' tangents as slices of length `m`: the loops then run without
+                // bounds checks (the sweeps are most of a tracker step).
                 Op::Add(a, b) => {
                     let (a, b) = (a as usize, b as usize);
-                    for j in 0..m {
-                        d[j] = lo[a * m + j].plus(lo[b * m + j]);
+                    let (da, db) = (&lo[a * m..(a + 1) * m], &lo[b * m..(b + 1) * m]);
+                    for ((dj, x), y) in d.iter_mut().zip(da).zip(db) {
+                        *dj = x.plus(*y);
                     }
                     val[a].plus(val[b])
                 }
                 Op::Sub(a, b) => {
                     let (a, b) = (a as usize, b as usize);
-                    for j in 0..m {
-                        d[j] = lo[a * m + j].minus(lo[b * m + j]);
+                    let (da, db) = (&lo[a * m..(a + 1) * m], &lo[b * m..(b + 1) * m]);
+                    for ((dj, x), y) in d.iter_mut().zip(da).zip(db) {
+                        *dj = x.minus(*y);
                     }
                     val[a].minus(val[b])
                 }
                 Op::Mul(a, b) => {
                     let (a, b) = (a as usize, b as usize);
                     let (va, vb) = (val[a], val[b]);
-                    for j in 0..m {
-                        d[j] = va.times(lo[b * m + j]).plus(vb.times(lo[a * m + j]));
+                    let (da, db) = (&lo[a * m..(a + 1) * m], &lo[b * m..(b + 1) * m]);
+                    for ((dj, x), y) in d.iter_mut().zip(da).zip(db) {
+                        *dj = va.times(*y).plus(vb.times(*x));
                     }
                     va.times(vb)
                 }
                 Op::Neg(a) => {
                     let a = a as usize;
-                    for j in 0..m {
-                        d[j] = lo[a * m + j].negated();
+                    for (dj, x) in d.iter_mut().zip(&lo[a * m..(a + 1) * m]) {
+                        *dj = x.negated();
                     }
                     val[a].negated()
                 }
@@ -398,6 +403,67 @@ impl CoefficientTape {
             let o = o as usize;
             phi[k] = val[o];
             jv[k * m..(k + 1) * m].copy_from_slice(&dot[o * m..(o + 1) * m]);
+        }
+        Ok(())
+    }
+
+    /// [`Self::forward`] without tangents: writes `phi` alone and keeps the node values in
+    /// `work` for [`Self::reverse_values`] (one operation a node instead of `1 + 2 m`).
+    pub fn forward_values<S: TapeScalar>(&self, theta: &[S], work: &mut TapeWork<S>, phi: &mut [S]) -> Result<()> {
+        if theta.len() != self.n_params || phi.len() != self.outputs.len() || work.val.len() != self.ops.len() {
+            return Err(CoreError::internal("coefficient tape: wrong sizes"));
+        }
+        let val = &mut work.val;
+        for (k, op) in self.ops.iter().enumerate() {
+            val[k] = match *op {
+                Op::Zero => S::ZERO,
+                Op::Const(c, exact) => S::constant(c, exact),
+                Op::Input(i) => theta[i as usize],
+                Op::Add(a, b) => val[a as usize].plus(val[b as usize]),
+                Op::Sub(a, b) => val[a as usize].minus(val[b as usize]),
+                Op::Mul(a, b) => val[a as usize].times(val[b as usize]),
+                Op::Neg(a) => val[a as usize].negated(),
+            };
+        }
+        for (p, &o) in phi.iter_mut().zip(&self.outputs) {
+            *p = val[o as usize];
+        }
+        Ok(())
+    }
+
+    /// [`Self::reverse`] without tangents, after [`Self::forward_values`] (or
+    /// [`Self::forward`]) at the same `theta`: writes `J^T s` for the seed `s` (length `N`).
+    pub fn reverse_values<S: TapeScalar>(&self, seed: &[S], work: &mut TapeWork<S>, grad: &mut [S]) -> Result<()> {
+        if seed.len() != self.outputs.len() || grad.len() != self.n_params || work.bar.len() != self.ops.len() {
+            return Err(CoreError::internal("coefficient tape: wrong sizes"));
+        }
+        let TapeWork { val, bar, .. } = work;
+        bar.fill(S::ZERO);
+        grad.fill(S::ZERO);
+        for (k, &o) in self.outputs.iter().enumerate() {
+            bar[o as usize] = bar[o as usize].plus(seed[k]);
+        }
+        for k in (1..self.ops.len()).rev() {
+            let cb = bar[k];
+            match self.ops[k] {
+                Op::Zero | Op::Const(..) => {}
+                Op::Input(i) => grad[i as usize] = grad[i as usize].plus(cb),
+                Op::Add(a, b) => {
+                    bar[a as usize] = bar[a as usize].plus(cb);
+                    bar[b as usize] = bar[b as usize].plus(cb);
+                }
+                Op::Sub(a, b) => {
+                    bar[a as usize] = bar[a as usize].plus(cb);
+                    bar[b as usize] = bar[b as usize].minus(cb);
+                }
+                Op::Neg(a) => bar[a as usize] = bar[a as usize].minus(cb),
+                Op::Mul(a, b) => {
+                    let (a, b) = (a as usize, b as usize);
+                    let (va, vb) = (val[a], val[b]);
+                    bar[a] = bar[a].plus(cb.times(vb));
+                    bar[b] = bar[b].plus(cb.times(va));
+                }
+            }
         }
         Ok(())
     }
@@ -436,18 +502,20 @@ impl CoefficientTape {
             let cbd = &hi[..m];
             match self.ops[k] {
                 Op::Zero | Op::Const(..) => {}
+                // As in the forward sweep, slices of length `m` keep the loops free of bounds
+                // checks; the operations and their order are those of the index loops.
                 Op::Input(i) => {
                     let i = i as usize;
                     grad[i] = grad[i].plus(cb);
-                    for j in 0..m {
-                        grad_dot[i * m + j] = grad_dot[i * m + j].plus(cbd[j]);
+                    for (g, c) in grad_dot[i * m..(i + 1) * m].iter_mut().zip(cbd) {
+                        *g = g.plus(*c);
                     }
                 }
                 Op::Add(a, b) => {
                     for x in [a as usize, b as usize] {
                         bar[x] = bar[x].plus(cb);
-                        for j in 0..m {
-                            lo[x * m + j] = lo[x * m + j].plus(cbd[j]);
+                        for (l, c) in lo[x * m..(x + 1) * m].iter_mut().zip(cbd) {
+                            *l = l.plus(*c);
                         }
                     }
                 }
@@ -455,16 +523,16 @@ impl CoefficientTape {
                     let (a, b) = (a as usize, b as usize);
                     bar[a] = bar[a].plus(cb);
                     bar[b] = bar[b].minus(cb);
-                    for j in 0..m {
-                        lo[a * m + j] = lo[a * m + j].plus(cbd[j]);
-                        lo[b * m + j] = lo[b * m + j].minus(cbd[j]);
+                    for (j, c) in cbd.iter().enumerate() {
+                        lo[a * m + j] = lo[a * m + j].plus(*c);
+                        lo[b * m + j] = lo[b * m + j].minus(*c);
                     }
                 }
                 Op::Neg(a) => {
                     let a = a as usize;
                     bar[a] = bar[a].minus(cb);
-                    for j in 0..m {
-                        lo[a * m + j] = lo[a * m + j].minus(cbd[j]);
+                    for (l, c) in lo[a * m..(a + 1) * m].iter_mut().zip(cbd) {
+                        *l = l.minus(*c);
                     }
                 }
                 Op::Mul(a, b) => {
@@ -473,8 +541,9 @@ impl CoefficientTape {
                     for (x, y) in [(a, b), (b, a)] {
                         let vy = val[y];
                         bar[x] = bar[x].plus(cb.times(vy));
-                        for j in 0..m {
-                            lo[x * m + j] = lo[x * m + j].plus(cbd[j].times(vy).plus(cb.times(dot[y * m + j])));
+                        let dy = &dot[y * m..(y + 1) * m];
+                        for ((l, c), d) in lo[x * m..(x + 1) * m].iter_mut().zip(cbd).zip(dy) {
+                            *l = l.plus(c.times(vy).plus(cb.times(*d)));
                         }
                     }
                 }

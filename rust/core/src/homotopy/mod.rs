@@ -9,9 +9,12 @@
 //! * [`parameter_homotopy`]: the trait through which the tracker sees a square system with
 //!   linearly moving parameters (the critical system here; linear sections and total-degree
 //!   homotopies implement it too);
-//! * [`linalg`]: the small dense complex kernels (LU solve, column-normalised rank test);
-//! * [`tracker`]: a predictor-corrector path tracker (RK4 predictor on the Davidenko equation,
-//!   Newton corrector, adaptive step) for the parameter homotopy `u(s) = (1 - s) u_0 + s u_1`;
+//! * [`linalg`]: the small dense complex kernels (LU solve and a kept LU factorisation,
+//!   column-normalised rank test);
+//! * [`tracker`]: a predictor-corrector path tracker (Hermite extrapolation of the Davidenko
+//!   equation's solution through the last accepted points, RK4 for a segment's first step;
+//!   Newton-chord corrector, step control from the predictor's error) for the parameter
+//!   homotopy `u(s) = (1 - s) u_0 + s u_1`;
 //! * [`monodromy`]: a start pair and loops through random complex data;
 //! * [`interval`], [`certify`]: Krawczyk's test in outward-rounded complex interval arithmetic,
 //!   through the same generic layers; [`balance`]: a well-conditioned chart to certify in;

@@ -116,6 +116,9 @@ pub struct MonodromyReport {
     /// Consecutive loops at the end without a new solution.
     pub loops_without_new: usize,
     pub paths: usize,
+    /// Accepted and rejected tracker steps over all paths (the cost of the loops, for profiling).
+    pub steps: usize,
+    pub rejected: usize,
     /// Path ends by status other than success (status name, count).
     pub failures: Vec<(&'static str, usize)>,
     /// Successful ends where `J B` dropped rank (discarded: they lie over no smooth critical point).
@@ -359,6 +362,8 @@ pub fn monodromy<H: ParameterHomotopy + ?Sized>(
         let ends =
             track_all_while(sys, &[u0, &u1, &u2, u0], &starts, topts, par, intr, opts.time_limit.is_some(), |done| {
                 report.paths += done.len();
+                report.steps += done.iter().map(|r| r.steps).sum::<usize>();
+                report.rejected += done.iter().map(|r| r.rejected).sum::<usize>();
                 for r in done {
                     if let Some(f) = accept(sys, r, opts.rank_tol, &mut report)? {
                         if !sols.iter().any(|s| same_function(&s.phi, &f.phi, opts.dedup_tol)) {
