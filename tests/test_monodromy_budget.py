@@ -84,6 +84,19 @@ def test_cli_eddegree_time_limit(capsys):
     assert rc == 0 and out["stopped_early"] and {r["stop"] for r in out["runs"]} == {"time_limit"}
 
 
+def test_cli_critical_time_limit(capsys):
+    from neurocore.cli import main
+
+    args = ["critical", "mlp", "2,1,2", "--degree", "1", "--target", "3,0,0,1", "--threads", "1"]
+    rc = main([*args, "--time-limit", "1e-6", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["stopped_early"] is True and out["ed"]["stopped_early"] is True
+    # Eckart-Young: whatever was found is among the two critical values 1 and 9.
+    assert {round(p["sq_distance"][0], 9) for p in out["points"]} <= {1.0, 9.0}
+    assert main([*args, "--time-limit", "1e-6"]) == 0
+    assert "incomplete: the time limit stopped the computation" in capsys.readouterr().out
+
+
 def test_compare_landscape_marks_cut_off_networks():
     # Small networks (Eckart-Young MLP, the CNN (2,2) quadratic, attention (2,1) key 1) with a
     # tiny budget: every network is cut off, and the table says so with '>=' counts.
