@@ -312,8 +312,9 @@ fn run_once(
 /// ill-conditioned for the test in double precision. Then the function is certified in a fresh
 /// chart where it is the solution near `t' = 0` (the critical condition depends on the function
 /// and its tangent space only): first centred at a preimage of least norm on its fiber with
-/// directions across the fiber ([`balanced_chart`]), then there with random directions `B'`. A certificate in any chart proves a regular critical point of the
-/// distance with its function in the enclosure, so disjoint enclosures stay distinct points.
+/// directions across the fiber ([`balanced_chart`]), then there with random directions `B'`.
+/// A certificate in any chart proves a regular critical point of the distance with its function
+/// in the enclosure, so disjoint enclosures stay distinct points.
 fn certificates(
     net: &Network,
     slice: &Slice,
@@ -670,7 +671,7 @@ fn critical_points_in(
         // cannot take the time of the others.
         let deadline = opts.time_limit.map(|limit| {
             let now = Instant::now();
-            now + (began + limit).saturating_duration_since(now) / (targets.len() - k) as u32
+            now + (began + limit).saturating_duration_since(now).div_f64((targets.len() - k) as f64)
         });
         reports.push(track_to_target(net, metric, ambient, &gen, &ed, u, seed, opts, par, intr, deadline)?);
     }
