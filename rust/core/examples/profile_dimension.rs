@@ -4,31 +4,11 @@ use neurocore_core::bounds::orbit::orbit_ranks;
 use neurocore_core::dimension::{dimension, DimensionOptions};
 use neurocore_core::jacobian::evaluation_jacobian;
 use neurocore_core::linalg::{rank_mod_p, Echelon, Mat};
-use neurocore_core::net::{Activation, Dense, Layer, Network};
 use neurocore_core::par::{NoInterrupt, Par};
 use neurocore_core::ring::PrimeField;
-use std::time::Instant;
 
-fn mlp(widths: &[usize], r: u32) -> Network {
-    let mut layers = Vec::new();
-    for (i, w) in widths.windows(2).enumerate() {
-        if i > 0 {
-            layers.push(Layer::Activation(Activation::monomial(w[0], r).unwrap()));
-        }
-        layers.push(Layer::Dense(Dense { input_dim: w[0], output_dim: w[1], bias: false }));
-    }
-    Network::new(layers).unwrap()
-}
-
-fn best<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
-    (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(f());
-            t.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min)
-}
+mod common;
+use common::{best, mlp};
 
 fn main() {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();

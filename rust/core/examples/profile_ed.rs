@@ -10,32 +10,12 @@ use neurocore_core::homotopy::driver::{ed_degree, EdOptions};
 use neurocore_core::homotopy::monodromy::{monodromy, start_pair};
 use neurocore_core::homotopy::system::{CriticalSystem, Slice};
 use neurocore_core::homotopy::tracker::refine;
-use neurocore_core::net::{Activation, Dense, Layer, Network};
 use neurocore_core::par::{NoInterrupt, Par};
 use neurocore_core::ring::{ComplexRing, C64};
 use neurocore_core::rng::SplitMix64;
-use std::time::Instant;
 
-fn mlp(widths: &[usize], r: u32) -> Network {
-    let mut layers = Vec::new();
-    for (i, w) in widths.windows(2).enumerate() {
-        if i > 0 {
-            layers.push(Layer::Activation(Activation::monomial(w[0], r).unwrap()));
-        }
-        layers.push(Layer::Dense(Dense { input_dim: w[0], output_dim: w[1], bias: false }));
-    }
-    Network::new(layers).unwrap()
-}
-
-fn best<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
-    (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(f());
-            t.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min)
-}
+mod common;
+use common::{best, mlp};
 
 fn cnormal(g: &mut SplitMix64) -> C64 {
     C64::new(g.normal(), g.normal()).scale(std::f64::consts::FRAC_1_SQRT_2)

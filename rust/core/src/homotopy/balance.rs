@@ -119,10 +119,16 @@ pub fn balanced_chart(net: &Network, theta: &[C64], m: usize, intr: &dyn Interru
     map.values(&th, &mut phi)?;
     let f = phi.clone();
     let fscale = f.iter().map(|z| z.abs()).fold(0.0f64, f64::max).max(f64::MIN_POSITIVE);
+    // `jac` holds `J(th)` when the corrections that brought `th` back to the fiber ended with an
+    // evaluation there (then it is not computed again); `basis` is the row space at `th` once
+    // the walk stops.
+    let mut jac_at_th = false;
     let mut basis = None;
     for _ in 0..STEPS {
         intr.check()?;
-        map.jacobian_at(&th, &mut phi, &mut jac, Par::Seq, intr)?;
+        if !jac_at_th {
+            map.jacobian_at(&th, &mut phi, &mut jac, Par::Seq, intr)?;
+        }
         let Some(q) = row_space_basis(&jac, big_n, n, m) else { return Ok(None) };
         // The tangential part of theta: theta minus its projection on the row space.
         let mut tangent = th.clone();
@@ -136,11 +142,12 @@ pub fn balanced_chart(net: &Network, theta: &[C64], m: usize, intr: &dyn Interru
             break;
         }
         // Half the tangential part: for a rescaling orbit a full step overshoots the balance.
-        let trial: Vec<C64> = th.iter().zip(&tangent).map(|(a, d)| *a - d.scale(0.5)).collect();
-        let mut cur = trial;
+        let mut cur: Vec<C64> = th.iter().zip(&tangent).map(|(a, d)| *a - d.scale(0.5)).collect();
         let mut off = f64::INFINITY;
+        let mut jac_at_cur = false;
         for _ in 0..CORRECTIONS {
             map.jacobian_at(&cur, &mut phi, &mut jac, Par::Seq, intr)?;
+            jac_at_cur = true;
             let residual: Vec<C64> = f.iter().zip(&phi).map(|(a, b)| *a - *b).collect();
             off = residual.iter().map(|z| z.abs()).fold(0.0f64, f64::max);
             if off <= ON_FIBER * fscale {
@@ -149,6 +156,7 @@ pub fn balanced_chart(net: &Network, theta: &[C64], m: usize, intr: &dyn Interru
             let Some(q) = row_space_basis(&jac, big_n, n, m) else { break };
             let Some(delta) = fiber_correction(&jac, big_n, n, &q, &residual) else { break };
             cur.iter_mut().zip(&delta).for_each(|(y, d)| *y += *d);
+            jac_at_cur = false;
         }
         // A step that does not return to the fiber (or does not shrink theta) ends the walk
         // where it was.
@@ -156,12 +164,15 @@ pub fn balanced_chart(net: &Network, theta: &[C64], m: usize, intr: &dyn Interru
             break;
         }
         th = cur;
+        jac_at_th = jac_at_cur;
         basis = None;
     }
     let q = match basis {
         Some(q) => q,
         None => {
-            map.jacobian_at(&th, &mut phi, &mut jac, Par::Seq, intr)?;
+            if !jac_at_th {
+                map.jacobian_at(&th, &mut phi, &mut jac, Par::Seq, intr)?;
+            }
             let Some(q) = row_space_basis(&jac, big_n, n, m) else { return Ok(None) };
             q
         }

@@ -269,12 +269,18 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
 
     /// `(J B)^T v` for `v` of length `N`.
     pub fn jb_transpose_times(&self, jb: &[R::Elem], v: &[R::Elem]) -> Vec<R::Elem> {
+        self.transpose_times(jb, self.big_n, v)
+    }
+
+    /// `A^T v` for a `rows x m` row-major `A` (`J B` with `N` rows, `B` with `n`), each entry
+    /// accumulated over the rows in order.
+    fn transpose_times(&self, a: &[R::Elem], rows: usize, v: &[R::Elem]) -> Vec<R::Elem> {
         let r = &self.ring;
         let m = self.m;
         let mut out = vec![r.zero(); m];
-        for k in 0..self.big_n {
+        for k in 0..rows {
             for c in 0..m {
-                r.mul_add_assign(&mut out[c], &jb[k * m + c], &v[k]);
+                r.mul_add_assign(&mut out[c], &a[k * m + c], &v[k]);
             }
         }
         out
@@ -292,7 +298,6 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
     /// corrector's chord iterations need nothing else). Without a tape: [`Self::residual`].
     pub fn value_only(&self, t: &[R::Elem], u: &[C64]) -> Result<Vec<R::Elem>> {
         let Some(tape) = &self.tape else { return Ok(self.residual(t, u)?.0) };
-        let r = &self.ring;
         let (n, m) = (self.n, self.m);
         let theta = self.theta(t);
         let mut phi = vec![R::Elem::ZERO; self.big_n];
@@ -302,13 +307,7 @@ impl<'n, R: ComplexScalars> CriticalSystem<'n, R> {
             let wr = self.weighted_residual(&phi, u);
             tape.reverse_values(&wr, work, &mut grad)
         })?;
-        let mut g = vec![r.zero(); m];
-        for (l, gl) in grad.iter().enumerate() {
-            for (i, gi) in g.iter_mut().enumerate() {
-                r.mul_add_assign(gi, &self.b[l * m + i], gl);
-            }
-        }
-        Ok(g)
+        Ok(self.transpose_times(&self.b, n, &grad))
     }
 
     /// `G(t; u)`, `G_t` (`m x m`, row-major) and the slice point: the two sweeps of the tape,
